@@ -1,0 +1,90 @@
+/**
+ * run(): settings → image stage → edit + publish → outputs. Any error ends in exactly one failure
+ * report that says what to do next (with a file annotation when it points into the infra repo).
+ */
+import * as core from '@actions/core'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runImageStage } from './build/stage.js'
+import { planEdits } from './edit/plan.js'
+import { ActionError, errorMessage, TargetError } from './errors.js'
+import { desiredImage, desiredReference } from './image/desired.js'
+import { renderCommitMessage } from './publish/commit-message.js'
+import { GitCommandManager } from './publish/git-command.js'
+import { gitAuthEnv } from './publish/git-auth.js'
+import { publishViaGit } from './publish/git-publisher.js'
+import { InfraRemote } from './publish/git-remote.js'
+import type { Promotion } from './publish/types.js'
+import { setOutputs } from './report/outputs.js'
+import { parseSettings, runnerInputs, type Settings } from './settings.js'
+
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    await promote(parseSettings(runnerInputs(), env))
+  } catch (error) {
+    reportFailure(error)
+  }
+}
+
+async function promote(settings: Settings): Promise<void> {
+  const image = await core.group('Image', () =>
+    runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }),
+  )
+  const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin)
+  const imageRef = desiredReference(desired)
+  const { infra } = settings.publish
+
+  const workDir = await mkdtemp(join(settings.tempDir, 'gitops-promote-'))
+  try {
+    const git = new GitCommandManager(workDir, gitAuthEnv(infra.url, infra.token))
+    const remote = new InfraRemote(git, infra)
+    const branch = await core.group('Infra repository', async () => {
+      await remote.init()
+      return remote.resolveBranch()
+    })
+    const promotion: Promotion = {
+      plan: (files) => planEdits(files, settings.edit.targets, desired),
+      message: (plan) =>
+        renderCommitMessage(settings.publish.commitMessage, {
+          image: settings.image.image.name,
+          tag: image.tag,
+          digest: image.digest ?? '',
+          imageRef,
+          targets: plan.files.map((f) => f.path),
+          branch,
+          source: settings.source,
+        }),
+      author: settings.publish.author,
+      branch,
+      maxAttempts: settings.publish.maxAttempts,
+      dryRun: settings.publish.dryRun,
+    }
+    const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, () => publishViaGit(remote, promotion))
+    if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
+    for (const change of result.plan.changes) {
+      core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
+    }
+    setOutputs({
+      imageRef,
+      tag: image.tag,
+      digest: image.digest ?? '',
+      changed: result.changed,
+      commitSha: result.commitSha ?? '',
+      commitUrl: result.commitSha && infra.webUrl && !settings.publish.dryRun ? `${infra.webUrl}/commit/${result.commitSha}` : '',
+      attempts: result.attempts,
+      skippedReason: result.skippedReason ?? '',
+    })
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+function reportFailure(error: unknown): void {
+  process.exitCode = core.ExitCode.Failure
+  if (error instanceof TargetError) {
+    core.error(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) })
+  } else {
+    core.error(errorMessage(error), { title: 'Promotion failed' })
+  }
+  if (!(error instanceof ActionError) && error instanceof Error && error.stack) core.debug(error.stack)
+}

@@ -1,0 +1,75 @@
+/** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
+import { InputError } from '../errors.js'
+import { booleanInput, integerInput, required, type InputReader } from '../inputs.js'
+import type { CommitIdentity } from './types.js'
+
+export interface InfraRepo {
+  /** Clone URL without credentials. */
+  readonly url: string
+  /** `owner/name` when the repo is on the runner's GitHub host; undefined for another host. */
+  readonly slug?: string
+  /** Web base of the repository (`https://github.com/owner/name`), when known. */
+  readonly webUrl?: string
+  readonly token: string
+  /** Empty: the remote's default branch. */
+  readonly branch: string
+}
+
+export interface PublishSettings {
+  readonly infra: InfraRepo
+  /** Empty: the default template. */
+  readonly commitMessage: string
+  readonly author: CommitIdentity
+  readonly dryRun: boolean
+  readonly maxAttempts: number
+}
+
+const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
+const BRANCH = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/
+
+export function parseInfraRepo(inputs: InputReader, env: NodeJS.ProcessEnv): InfraRepo {
+  const raw = required(inputs, 'infra-repo', 'Set infra-repo to the GitOps repository, as owner/name or a full https:// git URL.')
+  const token = inputs.get('infra-token')
+  const branch = inputs.get('infra-branch').replace(/^refs\/heads\//, '')
+  if (branch !== '' && !BRANCH.test(branch)) {
+    throw new InputError('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.')
+  }
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  if (SLUG.test(raw)) {
+    const slug = raw.replace(/\.git$/, '')
+    return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch }
+  }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new InputError('infra-repo', `'${raw}' is neither owner/name nor a URL`, 'Use owner/name (e.g. my-org/infra) or a full https:// git URL.')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError('infra-repo', `the ${url.protocol} scheme is not supported`, 'Use an https:// (or http://) git URL; SSH remotes are not supported.')
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError('infra-repo', 'the URL carries credentials', 'Remove them from the URL and pass the token in infra-token (from a secret).')
+  }
+  const path = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '')
+  const onServer = url.origin === new URL(serverUrl).origin && SLUG.test(path)
+  return {
+    url: url.toString(),
+    ...(onServer ? { slug: path, webUrl: `${serverUrl}/${path}` } : {}),
+    token,
+    branch,
+  }
+}
+
+export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv): PublishSettings {
+  return {
+    infra: parseInfraRepo(inputs, env),
+    commitMessage: inputs.get('commit-message'),
+    author: {
+      name: inputs.get('git-user-name') || 'github-actions[bot]',
+      email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
+    },
+    dryRun: booleanInput(inputs, 'dry-run', false),
+    maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The publish stage's contract: how a promotion is landed on the infra branch, whatever the
+ * transport (git push, GitHub API commit, pull request).
+ */
+import type { EditPlan, RepoFiles } from '../edit/plan.js'
+
+export interface CommitIdentity {
+  readonly name: string
+  readonly email: string
+}
+
+/** Everything a publisher needs; the edit is re-planned against each fresh tip after a lost race. */
+export interface Promotion {
+  /** Deterministic function of the files at the tip being built on. */
+  plan(files: RepoFiles): Promise<EditPlan>
+  /** The commit message for a plan. */
+  message(plan: EditPlan): string
+  readonly author: CommitIdentity
+  /** Branch to land on (resolved; never empty). */
+  readonly branch: string
+  readonly maxAttempts: number
+  readonly dryRun: boolean
+}
+
+export interface PublishResult {
+  /** True when a commit landed (or, in a dry run, would have). */
+  readonly changed: boolean
+  readonly commitSha?: string
+  /** How many tries it took (1 when the first push landed). */
+  readonly attempts: number
+  /** The plan that landed (or that showed nothing to change). */
+  readonly plan: EditPlan
+  /** Set when the promotion was deliberately not made. */
+  readonly skippedReason?: 'up-to-date' | 'stale'
+}

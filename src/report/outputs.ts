@@ -1,0 +1,24 @@
+/** The action's outputs: a public contract, set in one place. */
+import * as core from '@actions/core'
+
+export interface PromotionOutputs {
+  readonly imageRef: string
+  readonly tag: string
+  readonly digest: string
+  readonly changed: boolean
+  readonly commitSha: string
+  readonly commitUrl: string
+  readonly attempts: number
+  readonly skippedReason: string
+}
+
+export function setOutputs(outputs: PromotionOutputs): void {
+  core.setOutput('image-ref', outputs.imageRef)
+  core.setOutput('tag', outputs.tag)
+  core.setOutput('digest', outputs.digest)
+  core.setOutput('changed', String(outputs.changed))
+  core.setOutput('commit-sha', outputs.commitSha)
+  core.setOutput('commit-url', outputs.commitUrl)
+  core.setOutput('attempts', String(outputs.attempts))
+  core.setOutput('skipped-reason', outputs.skippedReason)
+}
