@@ -6,7 +6,6 @@ import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runImageStage } from './build/stage.js'
-import { planEdits } from './edit/plan.js'
 import { ActionError, errorMessage, TargetError } from './errors.js'
 import { desiredImage, desiredReference } from './image/desired.js'
 import { renderCommitMessage } from './publish/commit-message.js'
@@ -15,24 +14,36 @@ import { gitAuthEnv } from './publish/git-auth.js'
 import { publishViaGit } from './publish/git-publisher.js'
 import { InfraRemote } from './publish/git-remote.js'
 import type { Promotion } from './publish/types.js'
+import { planPromotion } from './promotion.js'
 import { setOutputs } from './report/outputs.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
+import { readSourceCommitTime } from './source.js'
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
-    await promote(parseSettings(runnerInputs(), env))
+    await promote(parseSettings(runnerInputs(), env), env)
   } catch (error) {
     reportFailure(error)
   }
 }
 
-async function promote(settings: Settings): Promise<void> {
+async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void> {
   const image = await core.group('Image', () =>
     runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }),
   )
   const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin)
   const imageRef = desiredReference(desired)
   const { infra } = settings.publish
+  const { source } = settings
+  const stamp = {
+    ref: imageRef,
+    repository: source.repository,
+    commit: source.sha,
+    ...(await readSourceCommitTime(env).then((t) => (t ? { commitTime: t } : {}))),
+    ...(source.workflow ? { workflow: source.workflow } : {}),
+    runNumber: source.runNumber,
+    runAttempt: source.runAttempt,
+  }
 
   const workDir = await mkdtemp(join(settings.tempDir, 'gitops-promote-'))
   try {
@@ -43,14 +54,14 @@ async function promote(settings: Settings): Promise<void> {
       return remote.resolveBranch()
     })
     const promotion: Promotion = {
-      plan: (files) => planEdits(files, settings.edit.targets, desired),
+      plan: (files) => planPromotion(files, { targets: settings.edit.targets, desired, stamp, allowDowngrade: settings.publish.allowDowngrade }),
       message: (plan) =>
         renderCommitMessage(settings.publish.commitMessage, {
           image: settings.image.image.name,
           tag: image.tag,
           digest: image.digest ?? '',
           imageRef,
-          targets: plan.files.map((f) => f.path),
+          targets: plan.changes.map((c) => c.file).filter((file, i, all) => all.indexOf(file) === i),
           branch,
           source: settings.source,
         }),
@@ -61,6 +72,9 @@ async function promote(settings: Settings): Promise<void> {
     }
     const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, () => publishViaGit(remote, promotion))
     if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
+    for (const stale of result.plan.stale) {
+      core.notice(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`)
+    }
     for (const change of result.plan.changes) {
       core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
     }

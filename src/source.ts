@@ -1,4 +1,6 @@
-/** Where the promotion comes from: the app repository's commit and workflow run. Pure, from env. */
+/** Where the promotion comes from: the app repository's commit and workflow run. */
+import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 
 export interface SourceContext {
   /** `owner/name` of the app repository; '' outside Actions. */
@@ -9,6 +11,8 @@ export interface SourceContext {
   readonly runNumber: number
   readonly runAttempt: number
   readonly actor: string
+  /** Workflow file of the run (`owner/repo/.github/workflows/x.yml`), without its ref. */
+  readonly workflow: string
   /** Link to the workflow run; '' when unknown. */
   readonly runUrl: string
   /** Link to the source commit; '' when unknown. */
@@ -28,7 +32,32 @@ export function readSourceContext(env: NodeJS.ProcessEnv): SourceContext {
     runNumber: Number.parseInt(env.GITHUB_RUN_NUMBER ?? '0', 10) || 0,
     runAttempt: Number.parseInt(env.GITHUB_RUN_ATTEMPT ?? '1', 10) || 1,
     actor: env.GITHUB_ACTOR ?? '',
+    workflow: (env.GITHUB_WORKFLOW_REF ?? '').replace(/@.*$/, ''),
     runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
     commitUrl: repository && sha ? `${serverUrl}/${repository}/commit/${sha}` : '',
   }
+}
+
+/**
+ * Committer time of the source commit, to order builds: from the push event's payload, else from
+ * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
+ */
+export async function readSourceCommitTime(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      const event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as { head_commit?: { id?: string; timestamp?: string } }
+      if (event.head_commit?.id === env.GITHUB_SHA && event.head_commit?.timestamp) return event.head_commit.timestamp
+    } catch {
+      // No readable payload: fall through to the workspace.
+    }
+  }
+  if (!env.GITHUB_WORKSPACE || !env.GITHUB_SHA) return undefined
+  const out = await execFileText('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA])
+  return out?.trim() || undefined
+}
+
+function execFileText(file: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout))
+  })
 }

@@ -24,8 +24,7 @@ export async function publishViaGit(remote: InfraRemote, promotion: Promotion, o
     const tip = await remote.fetchTip(promotion.branch)
     const plan = await promotion.plan(commitFiles(remote.git, tip))
     if (plan.files.length === 0) {
-      core.info(`${promotion.branch} at ${tip.slice(0, 12)} already references the image: nothing to commit.`)
-      return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date' }
+      return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
     }
     const commit = await createCommit(remote.git, tip, plan.files, promotion.message(plan), promotion.author)
     if (promotion.dryRun) {

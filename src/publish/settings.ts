@@ -22,6 +22,8 @@ export interface PublishSettings {
   readonly author: CommitIdentity
   readonly dryRun: boolean
   readonly maxAttempts: number
+  /** Let an older build replace a newer one (the explicit rollback path). */
+  readonly allowDowngrade: boolean
 }
 
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -71,5 +73,6 @@ export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv
     },
     dryRun: booleanInput(inputs, 'dry-run', false),
     maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
+    allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
   }
 }

@@ -4,6 +4,18 @@
  */
 import type { EditPlan, RepoFiles } from '../edit/plan.js'
 
+/** A file the promotion left alone because a newer build is already recorded there. */
+export interface StaleFile {
+  readonly path: string
+  /** The newer reference recorded for it. */
+  readonly recordedRef: string
+}
+
+/** An edit plan after the ordering guard: `files` holds only what is to be committed. */
+export interface PromotionPlan extends EditPlan {
+  readonly stale: readonly StaleFile[]
+}
+
 export interface CommitIdentity {
   readonly name: string
   readonly email: string
@@ -12,9 +24,9 @@ export interface CommitIdentity {
 /** Everything a publisher needs; the edit is re-planned against each fresh tip after a lost race. */
 export interface Promotion {
   /** Deterministic function of the files at the tip being built on. */
-  plan(files: RepoFiles): Promise<EditPlan>
+  plan(files: RepoFiles): Promise<PromotionPlan>
   /** The commit message for a plan. */
-  message(plan: EditPlan): string
+  message(plan: PromotionPlan): string
   readonly author: CommitIdentity
   /** Branch to land on (resolved; never empty). */
   readonly branch: string
@@ -29,7 +41,7 @@ export interface PublishResult {
   /** How many tries it took (1 when the first push landed). */
   readonly attempts: number
   /** The plan that landed (or that showed nothing to change). */
-  readonly plan: EditPlan
+  readonly plan: PromotionPlan
   /** Set when the promotion was deliberately not made. */
   readonly skippedReason?: 'up-to-date' | 'stale'
 }

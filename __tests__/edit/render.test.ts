@@ -1,0 +1,127 @@
+/** The render check against the real `kubectl kustomize` (or `kustomize build`) on temp dirs. */
+import { describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { InputError, TargetError } from '../../src/errors.js'
+import { planEdits, type RepoFiles } from '../../src/edit/plan.js'
+import { checkPlanRenders, checkRendered, checkUsesImage, renderedImages } from '../../src/edit/render.js'
+import { overlayTargets, parseTargets } from '../../src/edit/targets.js'
+import type { DesiredImage, Target } from '../../src/edit/types.js'
+import { YamlSource } from '../../src/edit/yaml-source.js'
+import { NOTE_BOOK_IMAGE, seed000Infra } from '../support/fixtures.js'
+import { requireService } from '../support/services.js'
+
+const memoryFiles = (files: Record<string, string>): RepoFiles => ({ read: async (path) => files[path] })
+const hasRenderer = requireService('kubectl (for kubectl kustomize) or kustomize', () => {
+  for (const command of [['kubectl', 'version', '--client'], ['kustomize', 'version']] as const) {
+    try {
+      execFileSync(command[0], command.slice(1), { stdio: 'ignore', timeout: 30_000 })
+      return true
+    } catch {
+      // try the next one
+    }
+  }
+  return false
+})
+const withRenderer = hasRenderer ? it : it.skip
+
+/** Plans the edit on `files`, then runs the render check on the result, as the promotion does. */
+async function promote(files: Record<string, string>, targets: Target[], desired: DesiredImage, mode: 'auto' | 'true' = 'true') {
+  const plan = await planEdits(memoryFiles(files), targets, desired)
+  return checkPlanRenders(memoryFiles(files), plan.files, targets, desired, mode, tmpdir())
+}
+
+const PROD = ['deploy/note-book/overlays/prod']
+
+describe('render check (real kustomize)', () => {
+  withRenderer('passes the seed 000 overlays and reports the rendered images', async () => {
+    const report = await promote(seed000Infra(), overlayTargets([...PROD, 'deploy/note-book/overlays/dev'], undefined), { name: NOTE_BOOK_IMAGE, tag: '3f2c1ab' })
+    expect(report).toEqual({
+      warnings: [],
+      rendered: [
+        { target: 'deploy/note-book/overlays/prod', images: ['ani2fun/note-book:3f2c1ab'] },
+        { target: 'deploy/note-book/overlays/dev', images: ['ani2fun/note-book:3f2c1ab'] },
+      ],
+    })
+  })
+
+  withRenderer('passes a digest pin', async () => {
+    const digest = `sha256:${'c'.repeat(64)}`
+    const report = await promote(seed000Infra(), overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'v1', digest })
+    expect(report.rendered[0]!.images).toEqual([`ani2fun/note-book:v1@${digest}`])
+  })
+
+  withRenderer('fails a misspelled image name (the silent no-op), naming the file, the entries and what renders', async () => {
+    const error = await promote(seed000Infra(), overlayTargets(PROD, 'ani2fun/notebook'), { name: NOTE_BOOK_IMAGE, tag: '3f2c1ab' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TargetError)
+    expect((error as TargetError).report).toBe(
+      "deploy/note-book/overlays/prod/kustomization.yaml:14: no container matches the images entry named 'ani2fun/notebook': the rendered overlay uses 'ani2fun/note-book:0.9.0' (did you mean 'ani2fun/note-book'?). Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use (its images entries: 'ani2fun/note-book', 'ani2fun/notebook').",
+    )
+  })
+
+  withRenderer('fails an overlay that no longer renders, before anything is committed', async () => {
+    const files = { ...seed000Infra(), 'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - missing.yaml\nimages:\n  - name: ani2fun/note-book\n    newTag: old\n' }
+    const run = promote(files, overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'new' })
+    await expect(run).rejects.toBeInstanceOf(TargetError)
+    await expect(run).rejects.toThrow(/^deploy\/note-book\/overlays\/prod\/kustomization.yaml: the overlay does not render after the edit \(kubectl said: .*missing.yaml/)
+  })
+
+  withRenderer('fails when a patch overrides the promoted image', async () => {
+    const files = {
+      ...seed000Infra(),
+      'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nimages:\n  - name: ani2fun/note-book\n    newTag: old\npatches:\n  - path: pin.yaml\n',
+      'deploy/note-book/overlays/prod/pin.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: note-book\nspec:\n  template:\n    spec:\n      containers:\n        - name: note-book\n          image: mirror.example.com/note-book:pinned\n',
+    }
+    await expect(promote(files, overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'new' })).rejects.toThrow(/rendered overlay uses 'mirror.example.com\/note-book:pinned'/)
+  })
+
+  withRenderer('checks only kustomize targets', async () => {
+    const files = { 'm.yaml': 'kind: Pod\nspec:\n  containers:\n  - image: app:v1\n' }
+    expect(await promote(files, parseTargets('manifest m.yaml', 'targets'), { name: 'app', tag: 'v2' })).toEqual({ warnings: [], rendered: [] })
+  })
+})
+
+describe('render check without a renderer', () => {
+  const root = () => mkdtemp(join(tmpdir(), 'render-none-'))
+  const targets = overlayTargets(['o'], undefined)
+
+  it('is an InputError with validate: true', async () => {
+    const dir = await root()
+    try {
+      const run = checkRendered(dir, targets, { name: 'x', tag: '1' }, 'true', '/nonexistent')
+      await expect(run).rejects.toBeInstanceOf(InputError)
+      await expect(run).rejects.toThrow(/^Input 'validate': is true, but neither kubectl nor kustomize is on PATH/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('is a warning with validate: auto, and nothing with validate: false', async () => {
+    const dir = await root()
+    try {
+      const auto = await checkRendered(dir, targets, { name: 'x', tag: '1' }, 'auto', '/nonexistent')
+      expect(auto.rendered).toEqual([])
+      expect(auto.warnings).toEqual([expect.stringMatching(/^Not checked: neither kubectl nor kustomize is on PATH/)])
+      expect(await checkRendered(dir, targets, { name: 'x', tag: '1' }, 'false', '/nonexistent')).toEqual({ warnings: [], rendered: [] })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('judging rendered output (pure)', () => {
+  const rendered = `apiVersion: v1\nkind: Pod\nspec:\n  initContainers:\n  - image: busybox\n  containers:\n  - image: app:v2\n---\nkind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - image: app:v1\n`
+  it('finds images at any depth in every document', () => {
+    expect(renderedImages(rendered)).toEqual(['busybox', 'app:v2', 'app:v1'])
+  })
+
+  it('passes when any container runs the desired image', () => {
+    expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v2' }, renderedImages(rendered))).not.toThrow()
+  })
+
+  it('fails an overlay with no containers', () => {
+    expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v3' }, [])).toThrow(/the rendered overlay has no containers/)
+  })
+})

@@ -1,0 +1,91 @@
+/**
+ * What an overlay needs on disk to render: the kustomization and, recursively, every file and
+ * directory it refers to. The promotion never checks out the repository, so the render check copies
+ * just this closure (with the edits applied) into a scratch directory.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join, posix } from 'node:path'
+import { parse } from 'yaml'
+import type { RepoFiles } from './plan.js'
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const
+
+/** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
+const MAX_FILES = 2000
+
+const isRemote = (ref: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@')
+
+/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
+export function kustomizationReferences(text: string): string[] {
+  let doc: unknown
+  try {
+    doc = parse(text, { maxAliasCount: 100 })
+  } catch {
+    return []
+  }
+  if (!doc || typeof doc !== 'object') return []
+  const k = doc as Record<string, unknown>
+  const refs: string[] = []
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+  for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {
+    refs.push(...strings(k[field]))
+  }
+  for (const field of ['patches', 'patchesJson6902', 'replacements']) {
+    if (Array.isArray(k[field])) {
+      for (const entry of k[field] as unknown[]) {
+        const path = (entry as { path?: unknown } | null)?.path
+        if (typeof path === 'string') refs.push(path)
+      }
+    }
+  }
+  for (const field of ['configMapGenerator', 'secretGenerator']) {
+    if (Array.isArray(k[field])) {
+      for (const entry of k[field] as Record<string, unknown>[]) {
+        // `files` entries may be `key=path`.
+        refs.push(...strings(entry?.files).map((f) => f.slice(f.indexOf('=') + 1)), ...strings(entry?.envs))
+        if (typeof entry?.env === 'string') refs.push(entry.env)
+      }
+    }
+  }
+  const openapi = (k.openapi as { path?: unknown } | undefined)?.path
+  if (typeof openapi === 'string') refs.push(openapi)
+  // Patches may also be inline YAML in the string fields above; only path-like entries are files.
+  return refs.filter((ref) => !isRemote(ref) && !ref.includes('\n'))
+}
+
+/**
+ * Writes the closure of the overlay `dir` into `destination`, with `overrides` (path → text: the
+ * edited files) taking the place of what `files` holds. Returns the repository paths written.
+ */
+export async function writeOverlayClosure(files: RepoFiles, dir: string, destination: string, overrides: ReadonlyMap<string, string>): Promise<string[]> {
+  const read = async (path: string) => overrides.get(path) ?? (await files.read(path))
+  const written = new Set<string>()
+  const visited = new Set<string>()
+  const put = async (path: string, text: string) => {
+    if (written.size >= MAX_FILES) throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`)
+    written.add(path)
+    await mkdir(dirname(join(destination, path)), { recursive: true })
+    await writeFile(join(destination, path), text)
+  }
+  const visitDirectory = async (directory: string): Promise<boolean> => {
+    if (visited.has(directory)) return true
+    visited.add(directory)
+    for (const name of KUSTOMIZATION_FILES) {
+      const path = posix.join(directory, name)
+      const text = await read(path)
+      if (text === undefined) continue
+      await put(path, text)
+      for (const ref of kustomizationReferences(text)) {
+        const target = posix.normalize(posix.join(directory, ref))
+        if (target.startsWith('../') || target === '..') continue // outside the repository: kustomize reports it
+        const file = await read(target)
+        if (file !== undefined) await put(target, file)
+        else await visitDirectory(target)
+      }
+      return true
+    }
+    return false
+  }
+  await visitDirectory(dir)
+  return [...written]
+}

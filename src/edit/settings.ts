@@ -1,0 +1,30 @@
+/** The edit stage's inputs: where the image lives in the infra repository, and the render check. Pure. */
+import { InputError } from '../errors.js'
+import { imageNameProblem } from '../image/reference.js'
+import { choiceInput, listInput, type InputReader } from '../inputs.js'
+import { overlayTargets, parseTargets } from './targets.js'
+import type { Target } from './types.js'
+
+export type ValidateMode = 'auto' | 'true' | 'false'
+
+export interface EditSettings {
+  readonly targets: Target[]
+  readonly validate: ValidateMode
+}
+
+export function parseEditSettings(inputs: InputReader): EditSettings {
+  const imageName = inputs.get('kustomize-image-name') || undefined
+  if (imageName !== undefined && imageNameProblem(imageName)) {
+    throw new InputError('kustomize-image-name', `'${imageName}' is not an image name: ${imageNameProblem(imageName)}`,
+      'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.')
+  }
+  // kustomize-image-name is the default entry name for every kustomize target that names none.
+  const targets = [...overlayTargets(listInput(inputs, 'overlay-path'), imageName), ...parseTargets(inputs.get('targets'), 'targets')].map((target) =>
+    target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target,
+  )
+  if (targets.length === 0) {
+    throw new InputError('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image",
+      'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).')
+  }
+  return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'] as const, 'auto') }
+}

@@ -1,0 +1,47 @@
+/**
+ * One promotion as a deterministic function of the files at a branch tip: edit the targets, keep
+ * only the files whose recorded build is not newer (the ordering guard), record the build beside
+ * each file kept, and check the result renders. Publishers call it again on every fresh tip.
+ */
+import type { RepoFiles } from './edit/plan.js'
+import { planEdits } from './edit/plan.js'
+import type { DesiredImage, Target } from './edit/types.js'
+import type { FileChange } from './edit/plan.js'
+import type { PromotionPlan, StaleFile } from './publish/types.js'
+import { compareStamps, readRecord, recordPath, writeRecord, type PromotionStamp } from './record/stamp.js'
+
+export interface PromotionSpec {
+  readonly targets: readonly Target[]
+  readonly desired: DesiredImage
+  readonly stamp: PromotionStamp
+  /** The explicit rollback path: let an older build replace a newer one. */
+  readonly allowDowngrade: boolean
+  /** Checks the edited files (e.g. that overlays still render with the image); throws to stop. */
+  readonly verify?: (files: RepoFiles, plan: PromotionPlan) => Promise<void>
+}
+
+export async function planPromotion(files: RepoFiles, spec: PromotionSpec): Promise<PromotionPlan> {
+  const edits = await planEdits(files, spec.targets, spec.desired)
+  const kept: FileChange[] = []
+  const records: FileChange[] = []
+  const stale: StaleFile[] = []
+  for (const file of edits.files) {
+    const path = recordPath(file.path)
+    const text = await files.read(path)
+    const recorded = readRecord(text)[spec.desired.name]
+    if (recorded && !spec.allowDowngrade && compareStamps(spec.stamp, recorded) === 'older') {
+      stale.push({ path: file.path, recordedRef: recorded.ref })
+      continue
+    }
+    kept.push(file)
+    records.push({ path, before: text ?? '', after: writeRecord(text, spec.desired.name, spec.stamp) })
+  }
+  const keptPaths = new Set(kept.map((f) => f.path))
+  const plan: PromotionPlan = {
+    files: kept.length > 0 ? [...kept, ...records] : [],
+    changes: edits.changes.filter((c) => keptPaths.has(c.file)),
+    stale,
+  }
+  if (spec.verify && kept.length > 0) await spec.verify(files, plan)
+  return plan
+}
