@@ -12,6 +12,8 @@ import { startGitServer } from '../__tests__/support/git-server.js'
 import { demoImage } from '../__tests__/support/docker.js'
 
 const PROD = 'deploy/note-book/overlays/prod'
+/** Stands in for the app repository's commit SHA (GITHUB_SHA). */
+const DEMO_TAG = '7d9e4c1f0a2b3c4d5e6f708192a3b4c5d6e7f809'
 const heading = (text: string) => console.log(`\n\x1b[1m== ${text}\x1b[0m`)
 
 const server = await startGitServer()
@@ -22,7 +24,7 @@ try {
 
   // Build and push into a local registry when a Docker daemon and registry are reachable; else
   // promote an existing tag without building, and say so.
-  const image = await demoImage()
+  const image = demoImage(DEMO_TAG)
   heading(image.note)
 
   heading('running dist/index.js as a GitHub runner does')
@@ -31,7 +33,7 @@ try {
     tag: image.tag,
     build: image.build ? 'true' : 'false',
     'verify-image': image.verify ? 'true' : 'false',
-    ...(image.context ? { context: image.context } : {}),
+    ...(image.context ? { context: image.context, 'extra-tags': 'latest', pin: 'tag-and-digest' } : {}),
     'infra-repo': server.repoUrl('infra'),
     'infra-token': server.token,
     'overlay-path': PROD,

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runImageStage } from './build/stage.js'
+import { checkPlanRenders } from './edit/render.js'
 import { ActionError, errorMessage, TargetError } from './errors.js'
 import { desiredImage, desiredReference } from './image/desired.js'
 import { renderCommitMessage } from './publish/commit-message.js'
@@ -49,12 +50,25 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
   try {
     const git = new GitCommandManager(workDir, gitAuthEnv(infra.url, infra.token))
     const remote = new InfraRemote(git, infra)
+    // The render check runs on every attempt; say each warning once.
+    const renderWarnings = new Set<string>()
     const branch = await core.group('Infra repository', async () => {
       await remote.init()
       return remote.resolveBranch()
     })
     const promotion: Promotion = {
-      plan: (files) => planPromotion(files, { targets: settings.edit.targets, desired, stamp, allowDowngrade: settings.publish.allowDowngrade }),
+      plan: (files) =>
+        planPromotion(files, {
+          targets: settings.edit.targets,
+          desired,
+          stamp,
+          allowDowngrade: settings.publish.allowDowngrade,
+          verify: async (tipFiles, plan) => {
+            const report = await checkPlanRenders(tipFiles, plan.files, settings.edit.targets, desired, settings.edit.validate, settings.tempDir)
+            report.warnings.forEach((warning) => renderWarnings.add(warning))
+            for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
+          },
+        }),
       message: (plan) =>
         renderCommitMessage(settings.publish.commitMessage, {
           image: settings.image.image.name,
@@ -71,6 +85,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       dryRun: settings.publish.dryRun,
     }
     const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, () => publishViaGit(remote, promotion))
+    renderWarnings.forEach((warning) => core.warning(warning))
     if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
     for (const stale of result.plan.stale) {
       core.notice(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`)

@@ -82,7 +82,7 @@ describeGit('promote into Kustomize overlays over smart HTTP', () => {
       attempts: '1',
     })
     expect(await server.readFile(name, 'main', `${PROD}/kustomization.yaml`)).toBe(
-      seed000Infra()[`${PROD}/kustomization.yaml`]!.replace('newTag: "0.9.0" # first release', `newTag: ${TAG} # first release`),
+      seed000Infra()[`${PROD}/kustomization.yaml`]!.replace('newTag: "0.9.0" # first release', `newTag: "${TAG}" # first release`),
     )
     const [commit] = await server.log(name, 'main')
     expect(commit!.parents).toEqual([before])
@@ -124,7 +124,7 @@ describeGit('promote into Kustomize overlays over smart HTTP', () => {
     const run = await promote(name, { 'dry-run': 'true' })
     expect(run.exitCode).toBe(0)
     expect(run.outputs.changed).toBe('true')
-    expect(run.log).toContain(`+    newTag: ${TAG} # first release`)
+    expect(run.log).toContain(`+    newTag: "${TAG}" # first release`)
     expect(await server.revParse(name, 'main')).toBe(before)
   })
 

@@ -13,7 +13,10 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export interface ActionRun {
   readonly exitCode: number
-  /** The runner log: stdout and stderr interleaved as written. */
+  /**
+   * The runner log, stdout and stderr interleaved, less the `::add-mask::` commands the runner
+   * consumes. Masks are *not* applied: a secret found here would be a leak.
+   */
   readonly log: string
   readonly outputs: Readonly<Record<string, string>>
   readonly summary: string
@@ -96,7 +99,7 @@ export async function runAction(inputs: Readonly<Record<string, string>>, option
     })
     return {
       exitCode,
-      log,
+      log: log.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'),
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
       leftInTemp: await readdir(runnerTemp),

@@ -74,6 +74,8 @@ function run(file: string, args: readonly string[], options: { cwd?: string; inp
     const child = execFile(file, args, { cwd: options.cwd, env: { ...process.env, ...IDENTITY, ...options.env }, maxBuffer: 256 << 20, encoding: 'utf8' }, (error, stdout, stderr) =>
       error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
     )
+    // git may exit before reading stdin (a failing rev-parse): that is its answer, not an error.
+    child.stdin?.on('error', () => undefined)
     child.stdin?.end(options.input ?? '')
   })
 }

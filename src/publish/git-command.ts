@@ -2,14 +2,10 @@
  * Every git call goes through here: one place that sets the non-interactive environment, hides the
  * credentials from argv, and turns a failing call into a typed result.
  */
-import { spawn } from 'node:child_process'
 import * as core from '@actions/core'
+import { lastLines, runProcess, type ProcessOutput } from '../process.js'
 
-export interface GitOutput {
-  readonly exitCode: number
-  readonly stdout: string
-  readonly stderr: string
-}
+export type GitOutput = ProcessOutput
 
 export interface GitCallOptions {
   /** Text written to git's stdin. */
@@ -39,25 +35,10 @@ export class GitCommandManager {
   /** Runs git and resolves whatever its exit code; the caller decides what a failure means. */
   exec(args: readonly string[], options: GitCallOptions = {}): Promise<GitOutput> {
     core.debug(`git ${args.join(' ')}`)
-    return new Promise((resolve, reject) => {
-      const child = spawn('git', args, {
-        cwd: this.dir,
-        env: options.env ? { ...this.env, ...options.env } : this.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-      const out: Buffer[] = []
-      const err: Buffer[] = []
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-      child.on('error', reject)
-      child.on('close', (code) =>
-        resolve({
-          exitCode: code ?? 1,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-        }),
-      )
-      child.stdin.end(options.input ?? '')
+    return runProcess('git', args, {
+      cwd: this.dir,
+      env: options.env ? { ...this.env, ...options.env } : this.env,
+      ...(options.input !== undefined ? { input: options.input } : {}),
     })
   }
 
@@ -71,9 +52,5 @@ export class GitCommandManager {
 
 /** The last meaningful lines of git's stderr, for error messages. */
 export function gitErrorLines(output: GitOutput, max = 4): string {
-  const lines = output.stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('hint:'))
-  return lines.slice(-max).join(' | ')
+  return lastLines(output.stderr, max, (line) => line.startsWith('hint:'))
 }

@@ -1,0 +1,73 @@
+/**
+ * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
+ * DOCKER_CONFIG under the runner's temp directory (password on stdin) and removes it afterwards,
+ * so nothing is left on a self-hosted runner; without, the runner's own login is used as is.
+ */
+import * as core from '@actions/core'
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ImageError } from '../errors.js'
+import { dockerConfigDir } from '../image/docker-config.js'
+import type { RegistryCredentials } from '../image/registry.js'
+import { DOCKER_HUB } from '../image/reference.js'
+import { lastLines, runProcess, type ProcessOutput } from '../process.js'
+
+export class DockerCli {
+  private constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    /** The temporary DOCKER_CONFIG to remove, when we made one. */
+    private readonly tempConfig: string | undefined,
+  ) {}
+
+  /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
+  static async open(login: { registry: string; credentials: RegistryCredentials; tempDir: string } | undefined, env: NodeJS.ProcessEnv = process.env): Promise<DockerCli> {
+    if (!login) return new DockerCli({ ...env }, undefined)
+    core.setSecret(login.credentials.password)
+    const dir = await mkdtemp(join(login.tempDir, 'docker-config-'))
+    // Keep the runner's other logins (a private base image) working inside the temporary config.
+    await copyFile(join(dockerConfigDir(env), 'config.json'), join(dir, 'config.json')).catch(() => undefined)
+    const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir)
+    try {
+      const server = login.registry === DOCKER_HUB ? [] : [login.registry]
+      const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password })
+      if (output.exitCode !== 0) {
+        throw new ImageError(`docker login to ${login.registry} failed: ${lastLines(output.stderr + output.stdout, 3)}`,
+          'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).')
+      }
+    } catch (error) {
+      await cli.close()
+      throw error
+    }
+    return cli
+  }
+
+  /** Removes the temporary Docker config (and the credentials in it). */
+  async close(): Promise<void> {
+    if (this.tempConfig) await rm(this.tempConfig, { recursive: true, force: true })
+  }
+
+  async hasBuildx(): Promise<boolean> {
+    return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0
+  }
+
+  exec(args: readonly string[], options: { input?: string; stream?: boolean } = {}): Promise<ProcessOutput> {
+    return runProcess('docker', args, {
+      env: this.env,
+      ...(options.input !== undefined ? { input: options.input } : {}),
+      ...(options.stream ? { onLine: (line: string) => core.info(line) } : {}),
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new ImageError('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.')
+      throw error
+    })
+  }
+
+  /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
+  async run(args: readonly string[], what: string, fix: string): Promise<string> {
+    core.info(`docker ${args.join(' ')}`)
+    const output = await this.exec(args, { stream: true })
+    if (output.exitCode !== 0) {
+      throw new ImageError(`${what} failed (docker exited ${output.exitCode}): ${lastLines(output.stderr || output.stdout, 4, (l) => l.startsWith('DEPRECATED') || l.includes('legacy builder'))}`, fix)
+    }
+    return output.stdout + output.stderr
+  }
+}
