@@ -33,7 +33,8 @@ try {
     tag: image.tag,
     build: image.build ? 'true' : 'false',
     'verify-image': image.verify ? 'true' : 'false',
-    ...(image.context ? { context: image.context, 'extra-tags': 'latest', pin: 'tag-and-digest' } : {}),
+    // The base's containers say ani2fun/note-book: the overlay maps that name to the local registry.
+    ...(image.context ? { context: image.context, 'extra-tags': 'latest', pin: 'tag-and-digest', 'kustomize-image-name': NOTE_BOOK_IMAGE } : {}),
     'infra-repo': server.repoUrl('infra'),
     'infra-token': server.token,
     'overlay-path': PROD,

@@ -1,0 +1,77 @@
+/**
+ * The job summary: one table of what was promoted where, with links, for the people reading the
+ * workflow run. Rendering is pure (tested); `writeSummary` appends it to GITHUB_STEP_SUMMARY.
+ */
+import * as core from '@actions/core'
+import type { ValueChange } from '../edit/types.js'
+import type { StaleFile } from '../publish/types.js'
+
+export interface PromotionSummary {
+  readonly imageRef: string
+  readonly tag: string
+  readonly digest: string
+  /** `owner/name@branch` or the URL of the infra repository and branch. */
+  readonly destination: string
+  readonly changes: readonly ValueChange[]
+  readonly stale: readonly StaleFile[]
+  readonly skippedReason: string
+  readonly attempts: number
+  /** Commit link (or bare SHA), or PR link, when there is one. */
+  readonly commit: { readonly sha: string; readonly url: string } | undefined
+  readonly pullRequest?: { readonly number: number; readonly url: string; readonly operation: string } | undefined
+  /** Each rendered overlay and the images its containers run; undefined when not checked. */
+  readonly rendered: readonly { readonly target: string; readonly images: readonly string[] }[] | undefined
+  readonly renderWarnings: readonly string[]
+  readonly dryRun: boolean
+  /** The would-be commit of a dry run. */
+  readonly diff: string | undefined
+}
+
+const code = (text: string) => (text === '' ? '' : `<code>${escapeHtml(text)}</code>`)
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+function link(text: string, url: string): string {
+  return url ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : code(text)
+}
+
+export function renderSummary(s: PromotionSummary): string {
+  const lines: string[] = []
+  const verb = s.dryRun ? 'Dry run: would promote' : s.skippedReason ? 'Nothing to promote for' : 'Promoted'
+  lines.push(`## ${verb} ${code(s.imageRef)} into ${code(s.destination)}`, '')
+  const facts: [string, string][] = [
+    ['Image', code(s.imageRef)],
+    ['Tag', code(s.tag)],
+    ['Digest', s.digest ? code(s.digest) : 'not known'],
+  ]
+  if (s.commit) facts.push([s.dryRun ? 'Local commit (not pushed)' : 'Commit', link(s.commit.sha.slice(0, 12), s.commit.url)])
+  if (s.pullRequest) facts.push([`Pull request (${s.pullRequest.operation})`, link(`#${s.pullRequest.number}`, s.pullRequest.url)])
+  if (s.skippedReason) facts.push(['Skipped', s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)'])
+  facts.push(['Attempts', String(s.attempts)])
+  lines.push('<table>', ...facts.map(([k, v]) => `<tr><th align="left">${k}</th><td>${v}</td></tr>`), '</table>', '')
+
+  if (s.changes.length > 0) {
+    lines.push('<table>', '<tr><th>Target</th><th>Before</th><th>After</th></tr>')
+    for (const c of s.changes) lines.push(`<tr><td>${code(`${c.file}:${c.line}`)}</td><td>${c.before ? code(c.before) : '<em>(added)</em>'}</td><td>${code(c.after)}</td></tr>`)
+    lines.push('</table>', '')
+  }
+  for (const stale of s.stale) lines.push(`- Left alone: ${code(stale.path)} already holds the newer build ${code(stale.recordedRef)} (set \`allow-downgrade: true\` to roll back on purpose).`)
+  if (s.stale.length > 0) lines.push('')
+
+  if (s.rendered && s.rendered.length > 0) {
+    lines.push('**Render check** (`kustomize build` of each edited overlay):', '')
+    for (const r of s.rendered) lines.push(`- ${code(r.target)} renders; containers run ${r.images.map(code).join(', ')}`)
+    lines.push('')
+  }
+  for (const warning of s.renderWarnings) lines.push(`> [!WARNING]\n> ${escapeHtml(warning)}`, '')
+  if (s.diff) lines.push('<details><summary>The commit this run would push</summary>', '', '```diff', s.diff.trimEnd(), '```', '', '</details>', '')
+  return lines.join('\n')
+}
+
+export async function writeSummary(summary: PromotionSummary): Promise<void> {
+  // Outside a runner (no GITHUB_STEP_SUMMARY) there is nowhere to write: skip quietly.
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.addRaw(renderSummary(summary), true).write()
+}
