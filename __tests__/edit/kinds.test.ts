@@ -4,6 +4,7 @@ import { TargetError } from '../../src/errors.js'
 import { planEdits, type RepoFiles } from '../../src/edit/plan.js'
 import { parseTargets } from '../../src/edit/targets.js'
 import type { DesiredImage } from '../../src/edit/types.js'
+import { HELM_RELEASE, VALUES_PROD } from '../support/fixtures.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
 
@@ -22,39 +23,6 @@ interface Case {
   readonly before: string
   readonly after: string
 }
-
-// Seed 004: Helm values per environment, image.tag updated by the promotion.
-const VALUES_PROD = `# values-prod.yaml — image.tag updated by CI promotion PR.
-replicaCount: 4
-
-image:
-  repository: registry.example.com/web-api
-  tag: abc123f   # set by CI
-  pullPolicy: IfNotPresent
-
-resources:
-  limits: {cpu: "1", memory: 512Mi}
-`
-
-// Seed 003: a HelmRelease whose values carry a Flux setter marker.
-const HELM_RELEASE = `apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: app
-  namespace: staging
-spec:
-  interval: 5m
-  chart:
-    spec:
-      chart: nextjs-app
-      sourceRef:
-        kind: GitRepository
-        name: app-charts
-  values:
-    image:
-      repository: ghcr.io/dine-together/app
-      tag: sha-abc123 # {"$imagepolicy": "flux-system:app:tag"}
-`
 
 // Seed 002: CDK8s output, several documents.
 const CDK8S = `apiVersion: v1

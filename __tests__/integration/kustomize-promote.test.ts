@@ -156,6 +156,8 @@ describeGit('promote into Kustomize overlays over smart HTTP', () => {
       ['an absolute overlay path', { 'overlay-path': '/etc/passwd' }, ['/etc/passwd']],
       ['an overlay behind a symlink', { 'overlay-path': 'deploy/escape' }, ['deploy/escape']],
       ['a kustomization that does not parse', { 'overlay-path': 'deploy/broken' }, ['deploy/broken/kustomization.yaml']],
+      ['an image name the manifests do not use', { image: 'ani2fun/note-bok' }, ['deploy/note-book/overlays/prod/kustomization.yaml', "'ani2fun/note-book'"]],
+      ['a misspelled kustomize-image-name', { 'kustomize-image-name': 'ani2fun/notebook' }, ['deploy/note-book/overlays/prod/kustomization.yaml', "'ani2fun/note-book'"]],
       ['an unknown branch', { 'infra-branch': 'nope' }, ["Input 'infra-branch'", "'nope' does not exist"]],
     ])('%s', async (_what, inputs, fragments) => {
       expectFailure(await promote(name, inputs), ...fragments)

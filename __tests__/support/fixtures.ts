@@ -109,3 +109,36 @@ spec:
 `,
   }
 }
+
+// Seed 004: Helm values per environment, image.tag updated by the promotion.
+export const VALUES_PROD = `# values-prod.yaml — image.tag updated by CI promotion PR.
+replicaCount: 4
+
+image:
+  repository: registry.example.com/web-api
+  tag: abc123f   # set by CI
+  pullPolicy: IfNotPresent
+
+resources:
+  limits: {cpu: "1", memory: 512Mi}
+`
+
+// Seed 003: a HelmRelease whose values carry a Flux setter marker.
+export const HELM_RELEASE = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+  namespace: staging
+spec:
+  interval: 5m
+  chart:
+    spec:
+      chart: nextjs-app
+      sourceRef:
+        kind: GitRepository
+        name: app-charts
+  values:
+    image:
+      repository: ghcr.io/dine-together/app
+      tag: sha-abc123 # {"$imagepolicy": "flux-system:app:tag"}
+`
