@@ -1,6 +1,8 @@
-/** `npm run docs`: rewrites the README's generated input/output tables from action.yml. */
+/** `npm run docs`: rewrites the README's generated parts (input/output tables, example workflows). */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { readmePaths, updateReadme } from './action-docs.js'
 
 const paths = readmePaths(process.cwd())
-writeFileSync(paths.readme, updateReadme(readFileSync(paths.readme, 'utf8'), readFileSync(paths.action, 'utf8')))
+const readExample = (path: string) => readFileSync(join(paths.root, path), 'utf8')
+writeFileSync(paths.readme, updateReadme(readFileSync(paths.readme, 'utf8'), readFileSync(paths.action, 'utf8'), readExample))
