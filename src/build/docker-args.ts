@@ -2,6 +2,7 @@
  * The docker command lines of the image stage, built from settings. Pure, so both build paths
  * (buildx and the classic builder) are checked without a daemon.
  */
+import { lastLines } from '../process.js'
 import type { BuildSettings } from './settings.js'
 
 export interface BuildRequest {
@@ -65,4 +66,12 @@ export function classicBuildArgs(request: BuildRequest): string[] {
 /** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */
 export function pushedDigest(output: string): string | undefined {
   return /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1]
+}
+
+/**
+ * Docker's own last error lines from a failed command, without the legacy builder's deprecation
+ * notice (a `DEPRECATED:` line and its indented continuation) that the classic CLI prints first.
+ */
+export function dockerErrorLines(output: string, max = 4): string {
+  return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max)
 }

@@ -10,7 +10,8 @@ import { ImageError } from '../errors.js'
 import { dockerConfigDir } from '../image/docker-config.js'
 import type { RegistryCredentials } from '../image/registry.js'
 import { DOCKER_HUB } from '../image/reference.js'
-import { lastLines, runProcess, type ProcessOutput } from '../process.js'
+import { runProcess, type ProcessOutput } from '../process.js'
+import { dockerErrorLines } from './docker-args.js'
 
 export class DockerCli {
   private constructor(
@@ -22,7 +23,6 @@ export class DockerCli {
   /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
   static async open(login: { registry: string; credentials: RegistryCredentials; tempDir: string } | undefined, env: NodeJS.ProcessEnv = process.env): Promise<DockerCli> {
     if (!login) return new DockerCli({ ...env }, undefined)
-    core.setSecret(login.credentials.password)
     const dir = await mkdtemp(join(login.tempDir, 'docker-config-'))
     // Keep the runner's other logins (a private base image) working inside the temporary config.
     await copyFile(join(dockerConfigDir(env), 'config.json'), join(dir, 'config.json')).catch(() => undefined)
@@ -31,7 +31,7 @@ export class DockerCli {
       const server = login.registry === DOCKER_HUB ? [] : [login.registry]
       const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password })
       if (output.exitCode !== 0) {
-        throw new ImageError(`docker login to ${login.registry} failed: ${lastLines(output.stderr + output.stdout, 3)}`,
+        throw new ImageError(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`,
           'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).')
       }
     } catch (error) {
@@ -66,7 +66,7 @@ export class DockerCli {
     core.info(`docker ${args.join(' ')}`)
     const output = await this.exec(args, { stream: true })
     if (output.exitCode !== 0) {
-      throw new ImageError(`${what} failed (docker exited ${output.exitCode}): ${lastLines(output.stderr || output.stdout, 4, (l) => l.startsWith('DEPRECATED') || l.includes('legacy builder'))}`, fix)
+      throw new ImageError(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix)
     }
     return output.stdout + output.stderr
   }

@@ -3,7 +3,7 @@
  * `image:tag` is really in the registry before anything is promoted, and learn its digest.
  */
 import * as core from '@actions/core'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import { ImageError, InputError } from '../errors.js'
 import { runnerCredentials } from '../image/docker-config.js'
@@ -37,6 +37,8 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
   let digest = settings.digest
   let built = false
   let pushed = false
+  // Masked whether it goes to docker login or only to the registry check.
+  if (settings.login) core.setSecret(settings.login.password)
   if (settings.build) {
     const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env)
     try {
@@ -92,10 +94,14 @@ async function buildAndPush(docker: DockerCli, request: BuildRequest, push: bool
   const buildFix = 'Fix the Dockerfile or build inputs; the lines above are Docker\'s own output.'
   if (await docker.hasBuildx()) {
     const metadataFile = join(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`)
-    await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix)
-    const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<string, unknown>
-    const digest = metadata['containerimage.digest']
-    return push && typeof digest === 'string' ? digest : undefined
+    try {
+      await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix)
+      const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<string, unknown>
+      const digest = metadata['containerimage.digest']
+      return push && typeof digest === 'string' ? digest : undefined
+    } finally {
+      await rm(metadataFile, { force: true })
+    }
   }
   if (request.settings.platforms.length > 1) {
     throw new InputError('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.')

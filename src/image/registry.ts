@@ -48,6 +48,13 @@ function basic(credentials: RegistryCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`
 }
 
+/** What to do when the registry refuses: fix the given credentials, or give some. */
+function credentialsFix(credentials: RegistryCredentials | undefined): string {
+  return credentials
+    ? 'Check registry-username and registry-password (a token with read access to the repository).'
+    : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).'
+}
+
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string> }) => Promise<Response>
 
 /**
@@ -75,21 +82,20 @@ export async function manifestDigest(image: ImageName, reference: string, creden
   }
   if (response.status === 404) return undefined
   if (response.status === 401 || response.status === 403) {
-    throw new ImageError(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`,
-      credentials ? 'Check registry-username and registry-password (a token with read access to the repository).' : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).')
+    throw new ImageError(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(credentials))
   }
   if (!response.ok) throw new ImageError(`The registry ${image.registry} answered HTTP ${response.status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.')
   const digest = response.headers.get('docker-content-digest')
   if (digest) return digest
   // Some registries leave the header off a HEAD: hash the manifest itself.
   const body = await request('GET', authorization)
+  if (!body.ok) throw new ImageError(`The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`, 'Retry; if it persists, set verify-image: false and give the digest input.')
   return `sha256:${createHash('sha256').update(Buffer.from(await body.arrayBuffer())).digest('hex')}`
 }
 
 async function authorize(header: string, image: ImageName, credentials: RegistryCredentials | undefined, where: string, fetchImpl: FetchLike): Promise<string> {
   const challenge = parseChallenge(header)
-  const refused = new ImageError(`The registry ${image.registry} needs credentials to read ${where}.`,
-    'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).')
+  const refused = new ImageError(`The registry ${image.registry} needs credentials to read ${where}.`, credentialsFix(undefined))
   if (challenge?.scheme === 'basic') {
     if (!credentials) throw refused
     return basic(credentials)
@@ -101,8 +107,7 @@ async function authorize(header: string, image: ImageName, credentials: Registry
   tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${image.path}:pull`)
   const response = await fetchImpl(tokenUrl.toString(), { method: 'GET', headers: credentials ? { Authorization: basic(credentials) } : {} })
   if (!response.ok) {
-    throw new ImageError(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`,
-      credentials ? 'Check registry-username and registry-password.' : 'Set registry-username and registry-password, or log in to the registry before this step.')
+    throw new ImageError(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentialsFix(credentials))
   }
   const body = (await response.json()) as { token?: string; access_token?: string }
   const token = body.token ?? body.access_token

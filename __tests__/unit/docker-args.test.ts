@@ -1,0 +1,103 @@
+import { describe, expect, it } from '@jest/globals'
+import { buildxArgs, classicBuildArgs, dockerErrorLines, mergeLabels, ociLabels, pushedDigest, type BuildRequest } from '../../src/build/docker-args.js'
+import type { BuildSettings } from '../../src/build/settings.js'
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`
+
+function request(settings: Partial<BuildSettings> = {}, file = ''): BuildRequest {
+  return {
+    settings: { context: '.', file, buildArgs: [], target: '', labels: [], platforms: [], extraReferences: [], ...settings },
+    references: ['ghcr.io/org/app:3f2c1ab', 'ghcr.io/org/app:latest'],
+    labels: ['org.opencontainers.image.revision=3f2c1ab'],
+    context: '/work/app',
+    file,
+  }
+}
+
+describe('OCI labels', () => {
+  it('names source, revision and creation time', () => {
+    expect(ociLabels({ url: 'https://github.com/org/app', revision: '3f2c1ab', created: '2024-05-01T10:00:00.000Z' })).toEqual([
+      'org.opencontainers.image.source=https://github.com/org/app',
+      'org.opencontainers.image.revision=3f2c1ab',
+      'org.opencontainers.image.created=2024-05-01T10:00:00.000Z',
+    ])
+  })
+
+  it('leaves out what is unknown outside Actions', () => {
+    expect(ociLabels({ url: '', revision: '', created: 'now' })).toEqual(['org.opencontainers.image.created=now'])
+  })
+
+  it('merges label groups: the later value of a key wins, in first-seen key order', () => {
+    expect(mergeLabels(['a=1', 'b=2'], ['c=3', 'a=x=y', 'd='])).toEqual(['a=x=y', 'b=2', 'c=3', 'd='])
+  })
+})
+
+describe('docker buildx build', () => {
+  it('tags every reference, labels, and pushes with a metadata file', () => {
+    expect(buildxArgs(request(), true, '/tmp/meta.json')).toEqual([
+      'buildx', 'build',
+      '--tag', 'ghcr.io/org/app:3f2c1ab', '--tag', 'ghcr.io/org/app:latest',
+      '--label', 'org.opencontainers.image.revision=3f2c1ab',
+      '--metadata-file', '/tmp/meta.json',
+      '--push',
+      '/work/app',
+    ])
+  })
+
+  it('passes build args, Dockerfile, target and platforms', () => {
+    const args = buildxArgs(request({ buildArgs: ['NODE=24', 'X=a b'], target: 'runtime', platforms: ['linux/amd64', 'linux/arm64'] }, '/work/app/docker/Dockerfile'), true, 'm.json')
+    expect(args).toEqual(expect.arrayContaining(['--build-arg', 'NODE=24', '--build-arg', 'X=a b', '--file', '/work/app/docker/Dockerfile', '--target', 'runtime']))
+    expect(args.slice(args.indexOf('--platform'), args.indexOf('--platform') + 2)).toEqual(['--platform', 'linux/amd64,linux/arm64'])
+    expect(args.at(-1)).toBe('/work/app')
+  })
+
+  it('without push, loads a single-platform image and leaves a multi-platform one in the build cache', () => {
+    expect(buildxArgs(request(), false, 'm.json')).toContain('--load')
+    expect(buildxArgs(request(), false, 'm.json')).not.toContain('--push')
+    const multi = buildxArgs(request({ platforms: ['linux/amd64', 'linux/arm64'] }), false, 'm.json')
+    expect(multi).not.toContain('--load')
+    expect(multi).not.toContain('--push')
+  })
+})
+
+describe('classic docker build', () => {
+  it('builds with every tag and label, never pushes itself', () => {
+    expect(classicBuildArgs(request({ buildArgs: ['A=1'] }))).toEqual([
+      'build',
+      '--tag', 'ghcr.io/org/app:3f2c1ab', '--tag', 'ghcr.io/org/app:latest',
+      '--label', 'org.opencontainers.image.revision=3f2c1ab',
+      '--build-arg', 'A=1',
+      '/work/app',
+    ])
+  })
+
+  it('passes one platform through', () => {
+    expect(classicBuildArgs(request({ platforms: ['linux/arm64'] }))).toEqual(expect.arrayContaining(['--platform', 'linux/arm64']))
+    expect(classicBuildArgs(request())).not.toContain('--platform')
+  })
+})
+
+describe('docker output', () => {
+  it('reads the digest docker push reports', () => {
+    const output = `The push refers to repository [127.0.0.1:5000/app]\n3a19e2f1783a: Pushed\n3f2c1ab: digest: ${DIGEST} size: 524\n`
+    expect(pushedDigest(output)).toBe(DIGEST)
+    expect(pushedDigest('3a19e2f1783a: Pushed\n')).toBeUndefined()
+  })
+
+  it("keeps Docker's own error and drops the legacy builder's deprecation notice", () => {
+    const stderr = [
+      'DEPRECATED: The legacy builder is deprecated and will be removed in a future release.',
+      '            Install the buildx component to build images with BuildKit:',
+      '            https://docs.docker.com/go/buildx/',
+      '',
+      'Error response from daemon: dockerfile parse error line 1: unknown instruction: FRUM',
+      '',
+    ].join('\n')
+    expect(dockerErrorLines(stderr)).toBe('Error response from daemon: dockerfile parse error line 1: unknown instruction: FRUM')
+  })
+
+  it('keeps the last lines of a buildx failure, joined on one line', () => {
+    const stderr = '#5 [2/2] COPY missing.txt /x\n#5 ERROR: not found\n------\n > [2/2] COPY missing.txt /x:\n------\nERROR: failed to solve: failed to compute cache key: "/missing.txt": not found\n'
+    expect(dockerErrorLines(stderr, 2)).toBe('------ | ERROR: failed to solve: failed to compute cache key: "/missing.txt": not found')
+  })
+})
