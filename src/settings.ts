@@ -8,6 +8,7 @@ import { parseImageSettings, type ImageSettings } from './build/settings.js'
 import { parseEditSettings, type EditSettings } from './edit/settings.js'
 import type { PinMode } from './edit/types.js'
 import { choiceInput, type InputReader } from './inputs.js'
+import { parseGitHubPublishSettings, type GitHubPublishSettings } from './github/settings.js'
 import { parsePublishSettings, type PublishSettings } from './publish/settings.js'
 import { readSourceContext, type SourceContext } from './source.js'
 
@@ -16,6 +17,8 @@ export interface Settings {
   readonly pin: PinMode
   readonly edit: EditSettings
   readonly publish: PublishSettings
+  /** How the promotion reaches the infra repository: push or pull request, by git or the API. */
+  readonly delivery: GitHubPublishSettings
   readonly source: SourceContext
   /** Where the action may create (and must remove) temporary files. */
   readonly tempDir: string
@@ -27,6 +30,7 @@ export function parseSettings(inputs: InputReader, env: NodeJS.ProcessEnv): Sett
     pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'] as const, 'tag'),
     edit: parseEditSettings(inputs),
     publish: parsePublishSettings(inputs, env),
+    delivery: parseGitHubPublishSettings(inputs),
     source: readSourceContext(env),
     tempDir: env.RUNNER_TEMP || tmpdir(),
   }

@@ -27,13 +27,14 @@ export interface PublishSettings {
 }
 
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
-const BRANCH = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/
+/** A valid branch name (git check-ref-format, without the refs/heads/ prefix). */
+export const BRANCH_NAME = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/
 
 export function parseInfraRepo(inputs: InputReader, env: NodeJS.ProcessEnv): InfraRepo {
   const raw = required(inputs, 'infra-repo', 'Set infra-repo to the GitOps repository, as owner/name or a full https:// git URL.')
   const token = inputs.get('infra-token')
   const branch = inputs.get('infra-branch').replace(/^refs\/heads\//, '')
-  if (branch !== '' && !BRANCH.test(branch)) {
+  if (branch !== '' && !BRANCH_NAME.test(branch)) {
     throw new InputError('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.')
   }
   const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')

@@ -10,6 +10,8 @@ export interface PromotionOutputs {
   readonly commitUrl: string
   readonly attempts: number
   readonly skippedReason: string
+  /** Set in pull-request mode when a pull request shows the promotion. */
+  readonly pullRequest?: { readonly number: number; readonly url: string; readonly operation: string }
 }
 
 export function setOutputs(outputs: PromotionOutputs): void {
@@ -21,4 +23,7 @@ export function setOutputs(outputs: PromotionOutputs): void {
   core.setOutput('commit-url', outputs.commitUrl)
   core.setOutput('attempts', String(outputs.attempts))
   core.setOutput('skipped-reason', outputs.skippedReason)
+  core.setOutput('pull-request-number', outputs.pullRequest ? String(outputs.pullRequest.number) : '')
+  core.setOutput('pull-request-url', outputs.pullRequest?.url ?? '')
+  core.setOutput('pull-request-operation', outputs.pullRequest?.operation ?? '')
 }

@@ -1,0 +1,174 @@
+/**
+ * The infra repository over the GitHub Git Data API: no clone at all. Files are read by walking the
+ * trees along their paths (one listing per directory, cached) and fetching only the blobs edited;
+ * commits are built blobs → tree (on the parent's tree) → commit, with no committer given so GitHub
+ * signs them (Verified). A fast-forward ref update is GitHub's compare-and-swap: a commit whose parent
+ * is no longer the head is refused with 422 "Update is not a fast forward".
+ */
+import type { FileChange, RepoFiles } from '../edit/plan.js'
+import { repoPath } from '../edit/targets.js'
+import { MAX_YAML_BYTES } from '../edit/yaml-source.js'
+import { InputError, TargetError } from '../errors.js'
+import { isBranchMoved } from '../publish/retry.js'
+import type { CommitIdentity } from '../publish/types.js'
+import { apiError, httpFailure, type GitHubClient, type Permission } from './client.js'
+import type { BranchHead, BuiltCommit, InfraStore, UpdateMode } from './store.js'
+
+interface TreeEntry {
+  readonly path: string
+  readonly mode: string
+  readonly type: string
+  readonly sha: string
+  readonly size?: number
+}
+
+export interface RepoId {
+  readonly owner: string
+  readonly repo: string
+}
+
+export function repoId(slug: string): RepoId {
+  const [owner, repo] = slug.split('/') as [string, string]
+  return { owner, repo }
+}
+
+const READ: Permission = 'Contents: read'
+const WRITE: Permission = 'Contents: read and write'
+
+export class ApiStore implements InfraStore {
+  readonly where: string
+  private readonly client: GitHubClient
+  private readonly id: RepoId
+  /** Directory listings by tree id: trees are immutable, so every commit shares them. */
+  private readonly listings = new Map<string, Promise<readonly TreeEntry[]>>()
+  /** Root tree of each commit read. */
+  private readonly treeOf = new Map<string, Promise<string>>()
+  /** infra-branch; empty for the default branch. */
+  private readonly configuredBranch: string
+
+  constructor(client: GitHubClient, slug: string, configuredBranch: string) {
+    this.client = client
+    this.id = repoId(slug)
+    this.where = slug
+    this.configuredBranch = configuredBranch
+  }
+
+  /** Runs one API call, turning its failure into the typed error for `what`. */
+  private async call<T>(what: string, permission: Permission, request: () => Promise<{ data: T }>): Promise<T> {
+    try {
+      return (await request()).data
+    } catch (error) {
+      throw apiError(error, `${what} in ${this.where}`, permission)
+    }
+  }
+
+  async resolveBranch(): Promise<string> {
+    const configured = this.configuredBranch
+    if (configured === '') {
+      return (await this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id }))).default_branch
+    }
+    if (!(await this.head(configured))) {
+      throw new InputError('infra-branch', `branch '${configured}' does not exist in ${this.where}`,
+        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).')
+    }
+    return configured
+  }
+
+  async head(branch: string): Promise<BranchHead | undefined> {
+    let sha: string
+    try {
+      sha = (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha
+    } catch (error) {
+      if (httpFailure(error)?.status === 404) return undefined
+      throw apiError(error, `read branch ${branch} in ${this.where}`, READ)
+    }
+    const commit = await this.call(`read commit ${sha}`, READ, () => this.client.rest.git.getCommit({ ...this.id, commit_sha: sha }))
+    return { commit: sha, tree: commit.tree.sha, parents: commit.parents.map((p) => p.sha) }
+  }
+
+  private listing(tree: string): Promise<readonly TreeEntry[]> {
+    let listed = this.listings.get(tree)
+    if (!listed) {
+      listed = this.call(`list tree ${tree}`, READ, () => this.client.rest.git.getTree({ ...this.id, tree_sha: tree })).then((data) =>
+        data.tree.map((e) => ({ path: e.path ?? '', mode: e.mode ?? '', type: e.type ?? '', sha: e.sha ?? '', ...(e.size !== undefined ? { size: e.size } : {}) })),
+      )
+      this.listings.set(tree, listed)
+      listed.catch(() => this.listings.delete(tree))
+    }
+    return listed
+  }
+
+  /** The tree entry at `path` in `tree`, walking one directory listing per path component. */
+  private async entry(tree: string, path: string): Promise<TreeEntry | undefined> {
+    let current = tree
+    const parts = path.split('/')
+    for (const [i, part] of parts.entries()) {
+      const found = (await this.listing(current)).find((e) => e.path === part)
+      if (!found || i === parts.length - 1) return found
+      if (found.type !== 'tree') return undefined
+      current = found.sha
+    }
+    return undefined
+  }
+
+  private rootTree(commit: string): Promise<string> {
+    let tree = this.treeOf.get(commit)
+    if (!tree) {
+      tree = this.call(`read commit ${commit}`, READ, () => this.client.rest.git.getCommit({ ...this.id, commit_sha: commit })).then((c) => c.tree.sha)
+      this.treeOf.set(commit, tree)
+    }
+    return tree
+  }
+
+  files(commit: string): RepoFiles {
+    return {
+      read: async (path) => {
+        const safe = repoPath(path, (problem, fix) => new TargetError(path, undefined, problem, fix))
+        const found = await this.entry(await this.rootTree(commit), safe)
+        if (!found || found.type !== 'blob') return undefined
+        if (found.mode === '120000') throw new TargetError(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository; the action does not follow links.')
+        if ((found.size ?? 0) > MAX_YAML_BYTES) {
+          throw new TargetError(path, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.')
+        }
+        const blob = await this.call(`read ${path}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: found.sha }))
+        return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8')
+      },
+    }
+  }
+
+  async commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<BuiltCommit> {
+    const baseTree = await this.rootTree(parent)
+    const entries = await Promise.all(
+      files.map(async (file) => {
+        const blob = await this.call(`store ${file.path}`, WRITE, () =>
+          this.client.rest.git.createBlob({ ...this.id, content: Buffer.from(file.after, 'utf8').toString('base64'), encoding: 'base64' }),
+        )
+        const mode = (await this.entry(baseTree, file.path))?.mode === '100755' ? '100755' : '100644'
+        return { path: file.path, mode, type: 'blob', sha: blob.sha } as const
+      }),
+    )
+    const tree = await this.call('write the tree', WRITE, () => this.client.rest.git.createTree({ ...this.id, base_tree: baseTree, tree: entries }))
+    // No committer: GitHub commits (and signs) as the token's identity, so the commit shows as Verified.
+    const commit = await this.call('create the commit', WRITE, () =>
+      this.client.rest.git.createCommit({ ...this.id, message, tree: tree.sha, parents: [parent], author: { name: author.name, email: author.email } }),
+    )
+    return { commit: commit.sha, tree: tree.sha }
+  }
+
+  async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<'updated' | 'moved'> {
+    const what = `move ${branch} to ${commit.slice(0, 12)}`
+    try {
+      if (expected === undefined) {
+        await this.client.rest.git.createRef({ ...this.id, ref: `refs/heads/${branch}`, sha: commit })
+      } else {
+        // GitHub has no lease for a forced update: the caller re-reads the branch just before.
+        await this.client.rest.git.updateRef({ ...this.id, ref: `heads/${branch}`, sha: commit, force: mode === 'force' })
+      }
+      return 'updated'
+    } catch (error) {
+      const failure = httpFailure(error)
+      if (failure && (failure.status === 422 || failure.status === 409) && isBranchMoved(failure.message)) return 'moved'
+      throw apiError(error, `${what} in ${this.where}`, WRITE)
+    }
+  }
+}

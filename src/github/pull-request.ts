@@ -1,0 +1,196 @@
+/**
+ * `mode: pull-request`: the promotion is committed on the base branch's head and placed on the
+ * action's own branch for this image and target set (force-updated under a lease, never the base),
+ * then the pull request from that branch is opened, or the open one updated: title, body, labels,
+ * reviewers and auto-merge. A newer promotion of the same targets supersedes the branch's content;
+ * an older one leaves it alone, as the ordering guard does on the base branch.
+ */
+import * as core from '@actions/core'
+import type { RepoFiles } from '../edit/plan.js'
+import { compareStamps, readRecord, RECORD_DIR } from '../record/stamp.js'
+import type { Promotion, PromotionPlan, PublishResult, StaleFile } from '../publish/types.js'
+import { requireHead, type StorePublishOptions } from './api-publisher.js'
+import { repoId, type RepoId } from './api-store.js'
+import { apiError, httpFailure, type GitHubClient } from './client.js'
+import { planDiff } from './pr-content.js'
+import { defaultSleep, retryWhileMoving } from './race.js'
+import type { PullRequestSettings } from './settings.js'
+import type { InfraStore } from './store.js'
+
+export interface PullRequestSpec {
+  /** The branch the pull request is made from (the action's own). */
+  readonly branch: string
+  readonly settings: PullRequestSettings
+  /** The image's key in the promotion records, to compare builds with the branch's. */
+  readonly imageName: string
+  readonly allowDowngrade: boolean
+  title(plan: PromotionPlan): string
+  body(plan: PromotionPlan): string
+}
+
+export type PullRequestOperation = 'created' | 'updated' | 'unchanged'
+
+export interface PullRequestOutcome {
+  readonly number: number
+  readonly url: string
+  readonly operation: PullRequestOperation
+}
+
+export type PullRequestResult = PublishResult & { diff?: string; pullRequest?: PullRequestOutcome }
+
+type Landing = PublishResult & { diff?: string; branchHead?: string }
+
+export async function publishPullRequest(store: InfraStore, client: GitHubClient, slug: string, promotion: Promotion, spec: PullRequestSpec, options: StorePublishOptions = {}): Promise<PullRequestResult> {
+  const landed = await landOnBranch(store, promotion, spec, options)
+  const { branchHead, ...result } = landed
+  if (branchHead === undefined) return result
+  const pullRequest = await upsertPullRequest(new PullRequests(client, slug), promotion.branch, spec, landed.plan, landed.changed)
+  core.info(`Pull request #${pullRequest.number} ${pullRequest.operation}: ${pullRequest.url}`)
+  return { ...result, pullRequest }
+}
+
+/** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
+function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequestSpec, options: StorePublishOptions): Promise<Landing> {
+  return retryWhileMoving(spec.branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt): Promise<Landing | 'moved'> => {
+    const base = await requireHead(store, promotion.branch)
+    const plan = await promotion.plan(store.files(base.commit))
+    if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
+    const current = await store.head(spec.branch)
+    if (current && !spec.allowDowngrade) {
+      const newer = await newerOnBranch(store.files(current.commit), plan, spec.imageName)
+      if (newer.length > 0) return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer }, skippedReason: 'stale' }
+    }
+    if (promotion.dryRun) return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) }
+    const built = await store.commit(base.commit, plan.files, promotion.message(plan), promotion.author)
+    if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
+      return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit }
+    }
+    if ((await store.update(spec.branch, built.commit, current?.commit, 'force')) === 'moved') return 'moved'
+    core.info(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`)
+    return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit }
+  })
+}
+
+/** The files whose record on the branch holds a newer build of the image than this promotion. */
+async function newerOnBranch(files: RepoFiles, plan: PromotionPlan, image: string): Promise<StaleFile[]> {
+  const newer: StaleFile[] = []
+  for (const file of plan.files) {
+    if (!file.path.startsWith(`${RECORD_DIR}/`)) continue
+    const ours = readRecord(file.after)[image]
+    const theirs = readRecord(await files.read(file.path))[image]
+    if (ours && theirs && compareStamps(ours, theirs) === 'older') {
+      newer.push({ path: file.path.slice(RECORD_DIR.length + 1).replace(/\.json$/, ''), recordedRef: theirs.ref })
+    }
+  }
+  return newer
+}
+
+async function upsertPullRequest(pulls: PullRequests, base: string, spec: PullRequestSpec, plan: PromotionPlan, branchChanged: boolean): Promise<PullRequestOutcome> {
+  const title = spec.title(plan)
+  const body = spec.body(plan)
+  const { settings } = spec
+  const open = await pulls.findOpen(spec.branch, base)
+  const retitled = open !== undefined && (open.title !== title || (open.body ?? '') !== body)
+  const pr = !open
+    ? await pulls.create({ title, body, head: spec.branch, base, draft: settings.draft })
+    : retitled
+      ? await pulls.update(open.number, { title, body })
+      : open
+  let operation: PullRequestOperation = !open ? 'created' : branchChanged || retitled ? 'updated' : 'unchanged'
+  const labels = settings.labels.filter((label) => !pr.labels.some((l) => l.name === label))
+  const users = settings.reviewers.filter((r) => !r.includes('/') && !(pr.requested_reviewers ?? []).some((u) => u.login.toLowerCase() === r.toLowerCase()))
+  const teams = settings.reviewers
+    .filter((r) => r.includes('/'))
+    .map((r) => r.slice(r.indexOf('/') + 1))
+    .filter((team) => !(pr.requested_teams ?? []).some((t) => t.slug === team))
+  const autoMerge = settings.autoMerge && pr.auto_merge?.merge_method !== settings.autoMerge ? settings.autoMerge : undefined
+  if (labels.length > 0) await pulls.addLabels(pr.number, labels)
+  if (users.length > 0 || teams.length > 0) await pulls.requestReviewers(pr.number, users, teams)
+  if (autoMerge) await pulls.enableAutoMerge(pr.node_id, pr.number, autoMerge)
+  if (operation === 'unchanged' && (labels.length > 0 || users.length > 0 || teams.length > 0 || autoMerge)) operation = 'updated'
+  return { number: pr.number, url: pr.html_url, operation }
+}
+
+const PULLS = 'Pull requests: read and write' as const
+
+/** What the action reads of a pull request (both the list's and the full form have it). */
+interface PullRequestView {
+  readonly number: number
+  readonly node_id: string
+  readonly html_url: string
+  readonly title: string
+  readonly body: string | null
+  readonly labels: readonly { readonly name?: string }[]
+  readonly requested_reviewers?: readonly { readonly login: string }[] | null
+  readonly requested_teams?: readonly { readonly slug: string }[] | null
+  readonly auto_merge: { readonly merge_method: string } | null
+}
+
+/** The pull-request calls, each failing with the typed error that names the permission needed. */
+class PullRequests {
+  private readonly client: GitHubClient
+  private readonly id: RepoId
+  private readonly slug: string
+
+  constructor(client: GitHubClient, slug: string) {
+    this.client = client
+    this.id = repoId(slug)
+    this.slug = slug
+  }
+
+  private async call<T>(what: string, request: () => Promise<{ data: T }>): Promise<T> {
+    try {
+      return (await request()).data
+    } catch (error) {
+      throw apiError(error, `${what} in ${this.slug}`, PULLS)
+    }
+  }
+
+  async findOpen(branch: string, base: string): Promise<PullRequestView | undefined> {
+    const open = await this.call(`list the pull requests from ${branch}`, () =>
+      this.client.rest.pulls.list({ ...this.id, state: 'open', head: `${this.id.owner}:${branch}`, base, per_page: 10 }),
+    )
+    return open.find((pr) => pr.head.ref === branch && pr.base.ref === base)
+  }
+
+  async create(fields: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestView> {
+    try {
+      return (await this.client.rest.pulls.create({ ...this.id, ...fields })).data
+    } catch (error) {
+      // A concurrent run opened it first: update that one instead.
+      const failure = httpFailure(error)
+      const raced = failure?.status === 422 && /already exists/i.test(failure.message) ? await this.findOpen(fields.head, fields.base) : undefined
+      if (raced) return this.update(raced.number, { title: fields.title, body: fields.body })
+      throw apiError(error, `open a pull request from ${fields.head} into ${fields.base} in ${this.slug}`, PULLS)
+    }
+  }
+
+  update(number: number, fields: { title: string; body: string }): Promise<PullRequestView> {
+    return this.call(`update pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, ...fields }))
+  }
+
+  addLabels(number: number, labels: readonly string[]) {
+    return this.call(`label pull request #${number}`, () => this.client.rest.issues.addLabels({ ...this.id, issue_number: number, labels: [...labels] }))
+  }
+
+  requestReviewers(number: number, reviewers: readonly string[], teams: readonly string[]) {
+    return this.call(`request reviews on pull request #${number}`, () =>
+      this.client.rest.pulls.requestReviewers({ ...this.id, pull_number: number, reviewers: [...reviewers], team_reviewers: [...teams] }),
+    )
+  }
+
+  async enableAutoMerge(nodeId: string, number: number, method: 'merge' | 'squash' | 'rebase'): Promise<void> {
+    try {
+      await this.client.graphql(
+        `mutation EnableAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}) {
+            pullRequest { autoMergeRequest { mergeMethod } }
+          }
+        }`,
+        { pullRequestId: nodeId, mergeMethod: method.toUpperCase() },
+      )
+    } catch (error) {
+      throw apiError(error, `enable auto-merge (${method}) on pull request #${number} in ${this.slug}`, PULLS)
+    }
+  }
+}

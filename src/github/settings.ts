@@ -1,0 +1,59 @@
+/** Settings of pull-request mode and API commits: pure, from inputs. */
+import { InputError } from '../errors.js'
+import { booleanInput, choiceInput, listInput, type InputReader } from '../inputs.js'
+import { BRANCH_NAME } from '../publish/settings.js'
+
+export type PublishMode = 'push' | 'pull-request'
+export type CommitVia = 'git' | 'api'
+export type AutoMergeMethod = 'merge' | 'squash' | 'rebase'
+
+export interface PullRequestSettings {
+  /** Empty: `promote/<image path>/<hash of the target files>`. */
+  readonly branch: string
+  /** Empty: the commit message's subject. Same placeholders as commit-message. */
+  readonly title: string
+  readonly labels: readonly string[]
+  /** Users (`octocat`) and teams (`org/team`). */
+  readonly reviewers: readonly string[]
+  readonly draft: boolean
+  /** Undefined: auto-merge is left alone. */
+  readonly autoMerge?: AutoMergeMethod
+}
+
+export interface GitHubPublishSettings {
+  readonly mode: PublishMode
+  readonly commitVia: CommitVia
+  readonly pullRequest: PullRequestSettings
+}
+
+const REVIEWER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?$/
+
+export function parseGitHubPublishSettings(inputs: InputReader): GitHubPublishSettings {
+  const branch = inputs.get('pr-branch').replace(/^refs\/heads\//, '')
+  if (branch !== '' && !BRANCH_NAME.test(branch)) {
+    throw new InputError('pr-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as promote/my-app, or leave it empty for the default.')
+  }
+  const reviewers = entries(inputs, 'pr-reviewers').map((r) => r.replace(/^@/, ''))
+  const bad = reviewers.find((r) => !REVIEWER.test(r))
+  if (bad !== undefined) {
+    throw new InputError('pr-reviewers', `'${bad}' is neither a user name nor an org/team`, 'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.')
+  }
+  const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : choiceInput(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'] as const, 'merge')
+  return {
+    mode: choiceInput(inputs, 'mode', ['push', 'pull-request'] as const, 'push'),
+    commitVia: choiceInput(inputs, 'commit-via', ['git', 'api'] as const, 'git'),
+    pullRequest: {
+      branch,
+      title: inputs.get('pr-title'),
+      labels: entries(inputs, 'pr-labels'),
+      reviewers,
+      draft: booleanInput(inputs, 'pr-draft', false),
+      ...(autoMerge ? { autoMerge } : {}),
+    },
+  }
+}
+
+/** One entry a line or comma-separated. */
+function entries(inputs: InputReader, name: string): string[] {
+  return listInput(inputs, name).flatMap((line) => line.split(',')).map((entry) => entry.trim()).filter(Boolean)
+}
