@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runImageStage } from './build/stage.js'
-import { checkPlanRenders } from './edit/render.js'
+import { checkPlanRenders, type RenderReport } from './edit/render.js'
 import { ActionError, errorMessage, InputError, TargetError } from './errors.js'
 import { publishViaStore } from './github/api-publisher.js'
 import { ApiStore } from './github/api-store.js'
@@ -23,7 +23,8 @@ import { InfraRemote } from './publish/git-remote.js'
 import type { InfraRepo } from './publish/settings.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
 import { planPromotion } from './promotion.js'
-import { setOutputs } from './report/outputs.js'
+import { setOutputs, type PromotionOutputs } from './report/outputs.js'
+import { writeSummary } from './report/summary.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
 import { readSourceCommitTime } from './source.js'
 
@@ -62,6 +63,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     const apiStore = github && delivery.commitVia === 'api' ? new ApiStore(github.client, github.slug, infra.branch) : undefined
     // The render check runs on every attempt; say each warning once.
     const renderWarnings = new Set<string>()
+    let lastRender: RenderReport | undefined
     const branch = await core.group('Infra repository', async () => {
       if (apiStore) return apiStore.resolveBranch()
       await remote.init()
@@ -85,6 +87,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
           allowDowngrade: settings.publish.allowDowngrade,
           verify: async (tipFiles, plan) => {
             const report = await checkPlanRenders(tipFiles, plan.files, settings.edit.targets, desired, settings.edit.validate, settings.tempDir)
+            lastRender = report
             report.warnings.forEach((warning) => renderWarnings.add(warning))
             for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
           },
@@ -118,7 +121,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     for (const change of result.plan.changes) {
       core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
     }
-    setOutputs({
+    const outputs: PromotionOutputs = {
       imageRef,
       tag: image.tag,
       digest: image.digest ?? '',
@@ -128,6 +131,18 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       attempts: result.attempts,
       skippedReason: result.skippedReason ?? '',
       ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+    }
+    setOutputs(outputs)
+    await writeSummary({
+      ...outputs,
+      destination: `${infra.slug ?? infra.url}@${branch}`,
+      changes: result.plan.changes,
+      stale: result.plan.stale,
+      commit: outputs.commitSha ? { sha: outputs.commitSha, url: outputs.commitUrl } : undefined,
+      rendered: lastRender?.rendered,
+      renderWarnings: [...renderWarnings],
+      dryRun: settings.publish.dryRun,
+      diff: result.diff,
     })
   } finally {
     await rm(workDir, { recursive: true, force: true })
