@@ -4,7 +4,7 @@
  * Targets: < 150 ms to the first stage, bundle < 2 MB.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PROJECT_ROOT } from '../__tests__/support/action-runner.js'
@@ -52,10 +52,13 @@ try {
     action.push(await timeTo([bundle], '::group::Image', env))
   }
   const size = statSync(bundle).size
+  // Chunks split off by dynamic import (the GitHub API client) load only in the modes that use them.
+  const total = readdirSync(join(PROJECT_ROOT, 'dist')).filter((f) => f.endsWith('.js')).reduce((sum, f) => sum + statSync(join(PROJECT_ROOT, 'dist', f)).size, 0)
   const rows = [
     ['node -e "" (process start)', `${median(bare).toFixed(0)} ms`, ''],
     ['dist/index.js to its first stage', `${median(action).toFixed(0)} ms`, '< 150 ms'],
-    ['bundle size (dist/index.js)', `${(size / 1024 / 1024).toFixed(2)} MB`, '< 2 MB'],
+    ['dist/index.js, loaded at start', `${(size / 1024 / 1024).toFixed(2)} MB`, ''],
+    ['whole bundle (dist/*.js)', `${(total / 1024 / 1024).toFixed(2)} MB`, '< 2 MB'],
   ]
   console.log(`node ${process.version}, median of ${RUNS} runs\n`)
   console.log('| measure | value | target |\n|---|---|---|')

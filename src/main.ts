@@ -7,20 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runImageStage } from './build/stage.js'
 import { checkPlanRenders, type RenderReport } from './edit/render.js'
-import { ActionError, errorMessage, InputError, TargetError } from './errors.js'
-import { publishViaStore } from './github/api-publisher.js'
-import { ApiStore } from './github/api-store.js'
-import { createGitHubClient, type GitHubClient } from './github/client.js'
-import { GitStore } from './github/git-store.js'
-import { promoteBranch, pullRequestBody } from './github/pr-content.js'
-import { publishPullRequest, type PullRequestResult } from './github/pull-request.js'
+import { ActionError, errorMessage, TargetError } from './errors.js'
+import type { PullRequestResult } from './github/pull-request.js'
 import { desiredImage, desiredReference } from './image/desired.js'
 import { renderCommitMessage, type MessageFacts } from './publish/commit-message.js'
 import { GitCommandManager } from './publish/git-command.js'
 import { gitAuthEnv } from './publish/git-auth.js'
 import { publishViaGit } from './publish/git-publisher.js'
 import { InfraRemote } from './publish/git-remote.js'
-import type { InfraRepo } from './publish/settings.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
 import { planPromotion } from './promotion.js'
 import { setOutputs, type PromotionOutputs } from './report/outputs.js'
@@ -59,13 +53,16 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     const git = new GitCommandManager(workDir, gitAuthEnv(infra.url, infra.token))
     const remote = new InfraRemote(git, infra)
     const { delivery } = settings
-    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? gitHubFor(infra, env) : undefined
-    const apiStore = github && delivery.commitVia === 'api' ? new ApiStore(github.client, github.slug, infra.branch) : undefined
+    const github =
+      delivery.mode === 'pull-request' || delivery.commitVia === 'api'
+        ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env)
+        : undefined
     // The render check runs on every attempt; say each warning once.
     const renderWarnings = new Set<string>()
     let lastRender: RenderReport | undefined
     const branch = await core.group('Infra repository', async () => {
-      if (apiStore) return apiStore.resolveBranch()
+      const viaApi = github?.resolveBranch()
+      if (viaApi) return viaApi
       await remote.init()
       return remote.resolveBranch()
     })
@@ -98,20 +95,16 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       maxAttempts: settings.publish.maxAttempts,
       dryRun: settings.publish.dryRun,
     }
-    const publish = (): Promise<PullRequestResult> => {
-      if (github && delivery.mode === 'pull-request') {
-        const { pullRequest } = delivery
-        return publishPullRequest(apiStore ?? new GitStore(remote), github.client, github.slug, promotion, {
-          branch: pullRequest.branch || promoteBranch(settings.image.image.name, settings.edit.targets),
-          settings: pullRequest,
-          imageName: desired.name,
-          allowDowngrade: settings.publish.allowDowngrade,
-          title: (plan) => (pullRequest.title ? renderCommitMessage(pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0]!,
-          body: (plan) => pullRequestBody({ image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, baseBranch: branch, source }, plan),
-        })
-      }
-      return apiStore ? publishViaStore(apiStore, promotion) : publishViaGit(remote, promotion)
-    }
+    const publish = (): Promise<PullRequestResult> =>
+      github
+        ? github.publish(remote, promotion, {
+            imageName: desired.name,
+            targets: settings.edit.targets,
+            allowDowngrade: settings.publish.allowDowngrade,
+            title: (plan) => (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0]!,
+            body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
+          })
+        : publishViaGit(remote, promotion)
     const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, publish)
     renderWarnings.forEach((warning) => core.warning(warning))
     if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
@@ -147,15 +140,6 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
   } finally {
     await rm(workDir, { recursive: true, force: true })
   }
-}
-
-/** The API client for the infra repository, which must then be on the runner's GitHub host. */
-function gitHubFor(infra: InfraRepo, env: NodeJS.ProcessEnv): { client: GitHubClient; slug: string } {
-  if (!infra.slug) {
-    throw new InputError('infra-repo', `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`,
-      'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.')
-  }
-  return { client: createGitHubClient(infra.token, env), slug: infra.slug }
 }
 
 function reportFailure(error: unknown): void {

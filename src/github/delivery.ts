@@ -1,0 +1,57 @@
+/**
+ * Publishing through GitHub (mode: pull-request, commit-via: api), behind one entry point that
+ * main.ts loads only when one of them is asked for: Octokit is a large part of the bundle, and a plain
+ * git push should not pay for loading it.
+ */
+import { InputError } from '../errors.js'
+import type { Target } from '../edit/types.js'
+import type { InfraRemote } from '../publish/git-remote.js'
+import type { InfraRepo } from '../publish/settings.js'
+import type { Promotion, PromotionPlan } from '../publish/types.js'
+import { publishViaStore } from './api-publisher.js'
+import { ApiStore } from './api-store.js'
+import { createGitHubClient } from './client.js'
+import { GitStore } from './git-store.js'
+import { promoteBranch, pullRequestBody, type BodyFacts } from './pr-content.js'
+import { publishPullRequest, type PullRequestResult } from './pull-request.js'
+import type { GitHubPublishSettings } from './settings.js'
+
+export interface PullRequestFacts {
+  readonly imageName: string
+  readonly targets: readonly Target[]
+  readonly allowDowngrade: boolean
+  /** The pull request title for a plan. */
+  title(plan: PromotionPlan): string
+  readonly body: Omit<BodyFacts, 'baseBranch'>
+}
+
+export interface GitHubDelivery {
+  /** The branch to promote into, when the API (not git) reads the repository; undefined otherwise. */
+  resolveBranch(): Promise<string> | undefined
+  publish(remote: InfraRemote, promotion: Promotion, facts: PullRequestFacts): Promise<PullRequestResult>
+}
+
+export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings, env: NodeJS.ProcessEnv): GitHubDelivery {
+  if (!infra.slug) {
+    throw new InputError('infra-repo', `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`,
+      'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.')
+  }
+  const slug = infra.slug
+  const client = createGitHubClient(infra.token, env)
+  const apiStore = delivery.commitVia === 'api' ? new ApiStore(client, slug, infra.branch) : undefined
+  return {
+    resolveBranch: () => apiStore?.resolveBranch(),
+    publish(remote, promotion, facts) {
+      if (delivery.mode !== 'pull-request') return publishViaStore(apiStore ?? new GitStore(remote), promotion)
+      const { pullRequest } = delivery
+      return publishPullRequest(apiStore ?? new GitStore(remote), client, slug, promotion, {
+        branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
+        settings: pullRequest,
+        imageName: facts.imageName,
+        allowDowngrade: facts.allowDowngrade,
+        title: facts.title,
+        body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
+      })
+    },
+  }
+}
