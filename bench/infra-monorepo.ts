@@ -3,7 +3,12 @@
  * seed-000 layout (deploy/app-N/{base,overlays/dev,overlays/prod}) and `commits` later commits, each
  * bumping one app's prod tag, so the repo has both breadth and a long history.
  */
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 
 export function appImage(app: number): string {
   return `example/app-${app}`
@@ -39,6 +44,16 @@ images:
     newTag: ${tag} # set by the promotion pipeline
 `
 
+/** The files of one app, path → content, with both overlays at `tag`. */
+export function appFiles(app: number, tag = 'v0'): Record<string, string> {
+  return {
+    [`deploy/app-${app}/base/deployment.yaml`]: deployment(app),
+    [`deploy/app-${app}/base/kustomization.yaml`]: 'resources:\n  - deployment.yaml\n',
+    [`${overlayPath(app, 'dev')}/kustomization.yaml`]: overlay(app, 'dev', tag),
+    [`${overlayPath(app, 'prod')}/kustomization.yaml`]: overlay(app, 'prod', tag),
+  }
+}
+
 /** Streams the fast-import commands into a new branch `main` of the bare repository `gitDir`. */
 export async function generateMonorepo(gitDir: string, apps: number, commits: number): Promise<void> {
   const child = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: gitDir, stdio: ['pipe', 'inherit', 'inherit'] })
@@ -59,12 +74,7 @@ export async function generateMonorepo(gitDir: string, apps: number, commits: nu
   const file = (path: string, text: string) => `M 100644 inline ${path}\n${data(text)}`
   await write(`commit refs/heads/main\ncommitter bench <bench@example.invalid> 1700000000 +0000\n${data(`${apps} apps`)}`)
   for (let app = 0; app < apps; app++) {
-    await write(
-      file(`deploy/app-${app}/base/deployment.yaml`, deployment(app)) +
-        file(`deploy/app-${app}/base/kustomization.yaml`, 'resources:\n  - deployment.yaml\n') +
-        file(`${overlayPath(app, 'dev')}/kustomization.yaml`, overlay(app, 'dev', 'v0')) +
-        file(`${overlayPath(app, 'prod')}/kustomization.yaml`, overlay(app, 'prod', 'v0')),
-    )
+    await write(Object.entries(appFiles(app)).map(([path, text]) => file(path, text)).join(''))
   }
   for (let c = 1; c <= commits; c++) {
     const app = (c * 7919) % apps
@@ -77,4 +87,20 @@ export async function generateMonorepo(gitDir: string, apps: number, commits: nu
   child.stdin.end(chunk)
   const code = await exited
   if (code !== 0) throw new Error(`git fast-import exited with ${code}`)
+}
+
+/**
+ * A generated bare monorepo, built once per size under the temp dir and reused by later runs (the
+ * 30,000-app one takes minutes: every commit rewrites the large deploy/ tree).
+ */
+export async function cachedMonorepo(apps: number, commits: number, root = join(tmpdir(), 'gitops-promote-bench')): Promise<string> {
+  const dir = join(root, `apps-${apps}-commits-${commits}.git`)
+  if (existsSync(dir)) return dir
+  const building = `${dir}.${process.pid}.tmp`
+  await mkdir(root, { recursive: true })
+  await rm(building, { recursive: true, force: true })
+  await promisify(execFile)('git', ['init', '--quiet', '--bare', '--initial-branch=main', building])
+  await generateMonorepo(building, apps, commits)
+  await rename(building, dir)
+  return dir
 }

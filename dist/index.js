@@ -4,7 +4,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -12,7 +12,6 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -24,10 +23,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -276,7 +275,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -284,7 +283,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -312,29 +310,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -388,11 +386,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -403,57 +401,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -28370,3942 +28368,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2588);
-/** The action's entry point: the runner executes the bundle of this file. */
-
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 2588:
+/***/ 1078:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
-});
-
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    core_error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function core_error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function core_warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Typed errors. Every error the action raises on purpose says what went wrong *and* what the user
- * should do next; `main.ts` turns it into exactly one `core.setFailed` (plus an annotation when the
- * error points at a file in the infra repo).
- */
-class ActionError extends Error {
-    /** What the user should do about it, one sentence. */
-    fix;
-    constructor(message, fix) {
-        super(message);
-        this.name = new.target.name;
-        this.fix = fix;
-    }
-    /** The one line shown to the user. */
-    get report() {
-        return this.fix ? `${this.message} ${this.fix}` : this.message;
-    }
-}
-/** A workflow input is missing or malformed. */
-class InputError extends ActionError {
-    input;
-    constructor(input, problem, fix) {
-        super(`Input '${input}': ${problem}.`, fix);
-        this.input = input;
-    }
-}
-/** A target file in the infra repo cannot be edited as asked. Points at the place. */
-class TargetError extends ActionError {
-    file;
-    line;
-    constructor(file, line, problem, fix) {
-        super(`${file}${line ? `:${line}` : ''}: ${problem}.`, fix);
-        this.file = file;
-        this.line = line;
-    }
-}
-/** git, the infra remote or its credentials failed. */
-class GitError extends ActionError {
-}
-/** Building or pushing the image, or checking it in the registry, failed. */
-class ImageError extends ActionError {
-}
-/** The GitHub API refused or failed. */
-class ApiError extends (/* unused pure expression or super */ null && (ActionError)) {
-}
-function errorMessage(error) {
-    if (error instanceof ActionError)
-        return error.report;
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/image/reference.ts
-/**
- * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`. Pure.
- */
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:localhost|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]+)?$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const DOCKER_HUB = 'docker.io';
-/** Why `parseImageName` rejected a string, or undefined when it is valid. */
-function imageNameProblem(name) {
-    if (name === '')
-        return 'it is empty';
-    if (/[@]/.test(name))
-        return 'it carries a digest; give the repository only and put the digest in `digest`';
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasHost = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const rest = hasHost ? name.slice(slash + 1) : name;
-    if (hasHost && !HOST.test(first))
-        return `'${first}' is not a valid registry host`;
-    const lastColon = rest.lastIndexOf(':');
-    if (lastColon !== -1)
-        return 'it carries a tag; give the repository only and put the tag in `tag`';
-    const bad = rest.split('/').find((c) => !PATH_COMPONENT.test(c));
-    if (bad !== undefined)
-        return `path component '${bad}' must be lowercase letters, digits and separators (. _ __ -)`;
-    return undefined;
-}
-function parseImageName(name) {
-    const problem = imageNameProblem(name);
-    if (problem)
-        throw new Error(`'${name}' is not an image repository: ${problem}`);
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    if (slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-        const registry = first === 'index.docker.io' || first === 'registry-1.docker.io' ? DOCKER_HUB : first;
-        const path = name.slice(slash + 1);
-        return { name, registry, path: registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path };
-    }
-    return { name, registry: DOCKER_HUB, path: slash === -1 ? `library/${name}` : name };
-}
-/** The canonical form used to decide whether two spellings name the same repository. */
-function canonicalName(name) {
-    return `${name.registry}/${name.path}`;
-}
-/** True when `a` and `b` name the same repository (`nginx` = `docker.io/library/nginx`). */
-function sameRepository(a, b) {
-    if (a === b)
-        return true;
-    if (imageNameProblem(a) || imageNameProblem(b))
-        return false;
-    return canonicalName(parseImageName(a)) === canonicalName(parseImageName(b));
-}
-function isValidTag(tag) {
-    return TAG.test(tag);
-}
-function isValidDigest(digest) {
-    return DIGEST.test(digest);
-}
-/** Splits `name[:tag][@digest]` without validating the name (manifests may hold anything). */
-function splitReference(reference) {
-    const at = reference.indexOf('@');
-    const digest = at === -1 ? undefined : reference.slice(at + 1);
-    const nameAndTag = at === -1 ? reference : reference.slice(0, at);
-    const colon = nameAndTag.lastIndexOf(':');
-    // A colon before the last slash belongs to a registry port, not a tag.
-    if (colon === -1 || colon < nameAndTag.lastIndexOf('/')) {
-        return digest === undefined ? { name: nameAndTag } : { name: nameAndTag, digest };
-    }
-    const name = nameAndTag.slice(0, colon);
-    const tag = nameAndTag.slice(colon + 1);
-    return digest === undefined ? { name, tag } : { name, tag, digest };
-}
-function formatReference(ref) {
-    return `${ref.name}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/image/docker-config.ts
-/**
- * Credentials the runner already has for a registry, read from Docker's config file (where
- * `docker login` and docker/login-action put them), so the registry check works without new inputs.
- */
-
-
-
-
-function dockerConfigDir(env) {
-    return env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
-}
-/** The `auths` keys Docker uses for a registry host. */
-function authKeys(registry) {
-    if (registry === DOCKER_HUB)
-        return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
-    return [registry, `https://${registry}`, `http://${registry}`];
-}
-/** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
-function credentialsFromConfig(configJson, registry) {
-    let config;
-    try {
-        config = JSON.parse(configJson);
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of authKeys(registry)) {
-        const entry = config.auths?.[key];
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return undefined;
-}
-async function runnerCredentials(registry, env) {
-    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
-    return text ? credentialsFromConfig(text, registry) : undefined;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/image/registry.ts
-/**
- * Asks an image's registry, through the Distribution v2 HTTP API, whether `name:tag` exists and
- * what its manifest digest is. Handles the two auth schemes registries use: Bearer token auth
- * (Docker Hub, GHCR, ECR public, Harbor) and Basic auth (a plain htpasswd registry).
- */
-
-
-
-/** Every manifest type a tag may point at: a multi-platform index or a single-platform manifest. */
-const MANIFEST_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-/** The registry's API root. Loopback registries speak plain HTTP, as Docker itself allows. */
-function registryBaseUrl(registry) {
-    if (registry === DOCKER_HUB)
-        return 'https://registry-1.docker.io';
-    const host = registry.replace(/:\d+$/, '');
-    const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
-    return `${loopback ? 'http' : 'https'}://${registry}`;
-}
-/** Parses `Bearer realm="…",service="…",scope="…"` (RFC 7235 auth-params, quoted or token). */
-function parseChallenge(header) {
-    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
-    if (!match)
-        return undefined;
-    const params = {};
-    for (const m of (match[2] ?? '').matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/g)) {
-        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    return { scheme: (match[1] ?? '').toLowerCase(), params };
-}
-function basic(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
-}
-/**
- * The manifest digest of `image:reference`, or undefined when the registry says it does not exist.
- * Throws ImageError when the registry cannot be reached or refuses the credentials.
- */
-async function manifestDigest(image, reference, credentials, fetchImpl = fetch) {
-    const base = registryBaseUrl(image.registry);
-    const url = `${base}/v2/${image.path}/manifests/${reference}`;
-    const where = `${image.name}:${reference}`;
-    const request = async (method, authorization) => {
-        try {
-            return await fetchImpl(url, { method, headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) } });
-        }
-        catch (error) {
-            throw new ImageError(`Could not reach the registry ${base} to check ${where}: ${error.cause ?? error.message}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
-        }
-    };
-    let authorization;
-    let response = await request('HEAD');
-    if (response.status === 401) {
-        authorization = await authorize(response.headers.get('www-authenticate') ?? '', image, credentials, where, fetchImpl);
-        response = await request('HEAD', authorization);
-    }
-    if (response.status === 404)
-        return undefined;
-    if (response.status === 401 || response.status === 403) {
-        throw new ImageError(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`, credentials ? 'Check registry-username and registry-password (a token with read access to the repository).' : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).');
-    }
-    if (!response.ok)
-        throw new ImageError(`The registry ${image.registry} answered HTTP ${response.status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.');
-    const digest = response.headers.get('docker-content-digest');
-    if (digest)
-        return digest;
-    // Some registries leave the header off a HEAD: hash the manifest itself.
-    const body = await request('GET', authorization);
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(Buffer.from(await body.arrayBuffer())).digest('hex')}`;
-}
-async function authorize(header, image, credentials, where, fetchImpl) {
-    const challenge = parseChallenge(header);
-    const refused = new ImageError(`The registry ${image.registry} needs credentials to read ${where}.`, 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).');
-    if (challenge?.scheme === 'basic') {
-        if (!credentials)
-            throw refused;
-        return basic(credentials);
-    }
-    const realm = challenge?.params.realm;
-    if (challenge?.scheme !== 'bearer' || !realm)
-        throw refused;
-    const tokenUrl = new URL(realm);
-    if (challenge.params.service)
-        tokenUrl.searchParams.set('service', challenge.params.service);
-    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${image.path}:pull`);
-    const response = await fetchImpl(tokenUrl.toString(), { method: 'GET', headers: credentials ? { Authorization: basic(credentials) } : {} });
-    if (!response.ok) {
-        throw new ImageError(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentials ? 'Check registry-username and registry-password.' : 'Set registry-username and registry-password, or log in to the registry before this step.');
-    }
-    const body = (await response.json());
-    const token = body.token ?? body.access_token;
-    if (!token)
-        throw refused;
-    return `Bearer ${token}`;
-}
-
-;// CONCATENATED MODULE: ./src/build/docker-args.ts
-/** OCI annotations of where the image comes from; the user's labels win on the same key. */
-function ociLabels(source) {
-    return [
-        ...(source.url ? [`org.opencontainers.image.source=${source.url}`] : []),
-        ...(source.revision ? [`org.opencontainers.image.revision=${source.revision}`] : []),
-        `org.opencontainers.image.created=${source.created}`,
-    ];
-}
-/** Keeps the last value of each label key, in first-seen key order. */
-function mergeLabels(...groups) {
-    const byKey = new Map();
-    for (const label of groups.flat())
-        byKey.set(label.slice(0, label.indexOf('=')), label);
-    return [...byKey.values()];
-}
-function commonArgs(request) {
-    const { settings } = request;
-    return [
-        ...request.references.flatMap((ref) => ['--tag', ref]),
-        ...request.labels.flatMap((label) => ['--label', label]),
-        ...settings.buildArgs.flatMap((arg) => ['--build-arg', arg]),
-        ...(request.file ? ['--file', request.file] : []),
-        ...(settings.target ? ['--target', settings.target] : []),
-    ];
-}
-/** `docker buildx build`: pushes itself and reports the digest in the metadata file. */
-function buildxArgs(request, push, metadataFile) {
-    const { platforms } = request.settings;
-    return [
-        'buildx', 'build',
-        ...commonArgs(request),
-        ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
-        '--metadata-file', metadataFile,
-        // Without push, load into the local image store (single-platform only) so the image is usable.
-        ...(push ? ['--push'] : platforms.length > 1 ? [] : ['--load']),
-        request.context,
-    ];
-}
-/** Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. */
-function classicBuildArgs(request) {
-    const { platforms } = request.settings;
-    return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0]] : []), request.context];
-}
-/** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */
-function pushedDigest(output) {
-    return /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1];
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/process.ts
-/**
- * The one place that spawns a program: arguments as an array (never a shell), secrets only on
- * stdin or in the environment, output captured and optionally streamed line by line to the log.
- */
-
-function runProcess(command, args, options) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        const stream = (sink) => {
-            let pending = '';
-            return {
-                data(chunk) {
-                    sink.push(chunk);
-                    if (!options.onLine)
-                        return;
-                    const lines = (pending + chunk.toString('utf8')).split('\n');
-                    pending = lines.pop() ?? '';
-                    lines.forEach((line) => options.onLine?.(line));
-                },
-                end() {
-                    if (pending && options.onLine)
-                        options.onLine(pending);
-                },
-            };
-        };
-        const stdout = stream(out);
-        const stderr = stream(err);
-        child.stdout.on('data', stdout.data);
-        child.stderr.on('data', stderr.data);
-        child.on('error', reject);
-        child.on('close', (code) => {
-            stdout.end();
-            stderr.end();
-            resolve({ exitCode: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-        });
-        // A program that exits without reading stdin closes the pipe; that is not our error.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** The last meaningful lines of a program's output, for one-line error messages. */
-function lastLines(text, max, skip = () => false) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !skip(line))
-        .slice(-max)
-        .join(' | ');
-}
-
-;// CONCATENATED MODULE: ./src/build/docker.ts
-/**
- * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
- * DOCKER_CONFIG under the runner's temp directory (password on stdin) and removes it afterwards,
- * so nothing is left on a self-hosted runner; without, the runner's own login is used as is.
- */
-
-
-
-
-
-
-
-class DockerCli {
-    env;
-    tempConfig;
-    constructor(env, 
-    /** The temporary DOCKER_CONFIG to remove, when we made one. */
-    tempConfig) {
-        this.env = env;
-        this.tempConfig = tempConfig;
-    }
-    /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
-    static async open(login, env = process.env) {
-        if (!login)
-            return new DockerCli({ ...env }, undefined);
-        core_setSecret(login.credentials.password);
-        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(login.tempDir, 'docker-config-'));
-        // Keep the runner's other logins (a private base image) working inside the temporary config.
-        await (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_namespaceObject.join)(dir, 'config.json')).catch(() => undefined);
-        const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
-        try {
-            const server = login.registry === DOCKER_HUB ? [] : [login.registry];
-            const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password });
-            if (output.exitCode !== 0) {
-                throw new ImageError(`docker login to ${login.registry} failed: ${lastLines(output.stderr + output.stdout, 3)}`, 'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).');
-            }
-        }
-        catch (error) {
-            await cli.close();
-            throw error;
-        }
-        return cli;
-    }
-    /** Removes the temporary Docker config (and the credentials in it). */
-    async close() {
-        if (this.tempConfig)
-            await (0,promises_namespaceObject.rm)(this.tempConfig, { recursive: true, force: true });
-    }
-    async hasBuildx() {
-        return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
-    }
-    exec(args, options = {}) {
-        return runProcess('docker', args, {
-            env: this.env,
-            ...(options.input !== undefined ? { input: options.input } : {}),
-            ...(options.stream ? { onLine: (line) => info(line) } : {}),
-        }).catch((error) => {
-            if (error.code === 'ENOENT')
-                throw new ImageError('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.');
-            throw error;
-        });
-    }
-    /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
-    async run(args, what, fix) {
-        info(`docker ${args.join(' ')}`);
-        const output = await this.exec(args, { stream: true });
-        if (output.exitCode !== 0) {
-            throw new ImageError(`${what} failed (docker exited ${output.exitCode}): ${lastLines(output.stderr || output.stdout, 4, (l) => l.startsWith('DEPRECATED') || l.includes('legacy builder'))}`, fix);
-        }
-        return output.stdout + output.stderr;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/build/stage.ts
-/**
- * Stage 1: build the image once and push it (build: true), then — whatever built it — make sure
- * `image:tag` is really in the registry before anything is promoted, and learn its digest.
- */
-
-
-
-
-
-
-
-
-async function runImageStage(settings, context) {
-    const env = context.env ?? process.env;
-    const reference = `${settings.image.name}:${settings.tag}`;
-    let digest = settings.digest;
-    let built = false;
-    let pushed = false;
-    if (settings.build) {
-        const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env);
-        try {
-            const request = await buildRequest(settings, settings.build, context);
-            digest = await buildAndPush(docker, request, settings.push, context.tempDir);
-            built = true;
-            pushed = settings.push;
-        }
-        finally {
-            await docker.close();
-        }
-    }
-    if (!settings.verify) {
-        info(`verify-image is false: ${reference} was not checked in the registry.`);
-        return { tag: settings.tag, digest, built, pushed, verified: false };
-    }
-    const credentials = settings.login ?? (await runnerCredentials(settings.image.registry, env));
-    const registryDigest = await manifestDigest(settings.image, settings.tag, credentials);
-    if (registryDigest === undefined) {
-        throw new ImageError(`Image ${reference} not found in registry ${settings.image.registry}; nothing was promoted.`, settings.build && !settings.push
-            ? 'push is false: push the image first, or set push: true.'
-            : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.');
-    }
-    if (digest !== undefined && digest !== registryDigest) {
-        throw new ImageError(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`, settings.build ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).' : 'Check the digest input, or leave it empty to use the registry\'s.');
-    }
-    info(`${reference} is in the registry: ${registryDigest}`);
-    return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true };
-}
-async function buildRequest(settings, build, context) {
-    const inWorkspace = (path) => ((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(settings.workspace, path));
-    const contextDir = inWorkspace(build.context);
-    if (!(await (0,promises_namespaceObject.stat)(contextDir).then((s) => s.isDirectory(), () => false))) {
-        throw new InputError('context', `build context '${build.context}' is not a directory (looked at ${contextDir})`, 'Set context to the directory to build, relative to the repository root, and check out the repository before this step.');
-    }
-    const file = build.file ? inWorkspace(build.file) : '';
-    const dockerfile = file || (0,external_node_path_namespaceObject.join)(contextDir, 'Dockerfile');
-    if (!(await (0,promises_namespaceObject.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
-        throw new InputError(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, 'Set file to the Dockerfile\'s path, or context to the directory that holds it.');
-    }
-    const { source } = context;
-    const labels = mergeLabels(ociLabels({ url: source.repository ? `${source.serverUrl}/${source.repository}` : '', revision: source.sha, created: (context.now ?? new Date()).toISOString() }), build.labels);
-    return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file };
-}
-/** Builds once and pushes every reference; returns the pushed digest when there was a push. */
-async function buildAndPush(docker, request, push, tempDir) {
-    const buildFix = 'Fix the Dockerfile or build inputs; the lines above are Docker\'s own output.';
-    if (await docker.hasBuildx()) {
-        const metadataFile = (0,external_node_path_namespaceObject.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
-        await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix);
-        const metadata = JSON.parse(await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => '{}'));
-        const digest = metadata['containerimage.digest'];
-        return push && typeof digest === 'string' ? digest : undefined;
-    }
-    if (request.settings.platforms.length > 1) {
-        throw new InputError('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.');
-    }
-    await docker.run(classicBuildArgs(request), 'docker build', buildFix);
-    if (!push)
-        return undefined;
-    let digest;
-    for (const [i, reference] of request.references.entries()) {
-        const output = await docker.run(['push', reference], `docker push ${reference}`, 'Check that the runner is logged in to the registry with push rights (registry-username/registry-password or docker/login-action).');
-        if (i === 0)
-            digest = pushedDigest(output);
-    }
-    return digest;
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/edit/closure.ts
-/**
- * What an overlay needs on disk to render: the kustomization and, recursively, every file and
- * directory it refers to. The promotion never checks out the repository, so the render check copies
- * just this closure (with the edits applied) into a scratch directory.
- */
-
-
-
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-/** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
-const MAX_FILES = 2000;
-const isRemote = (ref) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@');
-/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
-function kustomizationReferences(text) {
-    let doc;
-    try {
-        doc = (0,dist/* parse */.qg)(text, { maxAliasCount: 100 });
-    }
-    catch {
-        return [];
-    }
-    if (!doc || typeof doc !== 'object')
-        return [];
-    const k = doc;
-    const refs = [];
-    const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
-    for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {
-        refs.push(...strings(k[field]));
-    }
-    for (const field of ['patches', 'patchesJson6902', 'replacements']) {
-        if (Array.isArray(k[field])) {
-            for (const entry of k[field]) {
-                const path = entry?.path;
-                if (typeof path === 'string')
-                    refs.push(path);
-            }
-        }
-    }
-    for (const field of ['configMapGenerator', 'secretGenerator']) {
-        if (Array.isArray(k[field])) {
-            for (const entry of k[field]) {
-                // `files` entries may be `key=path`.
-                refs.push(...strings(entry?.files).map((f) => f.slice(f.indexOf('=') + 1)), ...strings(entry?.envs));
-                if (typeof entry?.env === 'string')
-                    refs.push(entry.env);
-            }
-        }
-    }
-    const openapi = k.openapi?.path;
-    if (typeof openapi === 'string')
-        refs.push(openapi);
-    // Patches may also be inline YAML in the string fields above; only path-like entries are files.
-    return refs.filter((ref) => !isRemote(ref) && !ref.includes('\n'));
-}
-/**
- * Writes the closure of the overlay `dir` into `destination`, with `overrides` (path → text: the
- * edited files) taking the place of what `files` holds. Returns the repository paths written.
- */
-async function writeOverlayClosure(files, dir, destination, overrides) {
-    const read = async (path) => overrides.get(path) ?? (await files.read(path));
-    const written = new Set();
-    const visited = new Set();
-    const put = async (path, text) => {
-        if (written.size >= MAX_FILES)
-            throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`);
-        written.add(path);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.join)(destination, path)), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(destination, path), text);
-    };
-    const visitDirectory = async (directory) => {
-        if (visited.has(directory))
-            return true;
-        visited.add(directory);
-        for (const name of KUSTOMIZATION_FILES) {
-            const path = external_node_path_namespaceObject.posix.join(directory, name);
-            const text = await read(path);
-            if (text === undefined)
-                continue;
-            await put(path, text);
-            for (const ref of kustomizationReferences(text)) {
-                const target = external_node_path_namespaceObject.posix.normalize(external_node_path_namespaceObject.posix.join(directory, ref));
-                if (target.startsWith('../') || target === '..')
-                    continue; // outside the repository: kustomize reports it
-                const file = await read(target);
-                if (file !== undefined)
-                    await put(target, file);
-                else
-                    await visitDirectory(target);
-            }
-            return true;
-        }
-        return false;
-    };
-    await visitDirectory(dir);
-    return [...written];
-}
-
-;// CONCATENATED MODULE: ./src/edit/yaml-source.ts
-/**
- * Byte-preserving YAML edits. The document is parsed only to LOCATE scalars; the edit splices new
- * scalar text into the original string, so comments, order, quoting, indentation, line endings and
- * everything else the edit does not touch stay byte for byte. The document is never re-stringified.
- * Pure.
- */
-
-
-/** Files larger than this are not promotion targets (and would cost the parser too much). */
-const MAX_YAML_BYTES = 4 * 1024 * 1024;
-/** Deeper nesting than this is hostile or generated nonsense; the parser recurses per level. */
-const MAX_YAML_DEPTH = 200;
-/**
- * Aliases are never expanded here, but kustomize, Helm and Flux will expand them: a file whose
- * aliases multiply it beyond this factor (plus a little) is an alias bomb.
- */
-const MAX_ALIAS_EXPANSION = 10;
-const ALIAS_EXPANSION_ALLOWANCE = 10_000;
-/** A parsed YAML file: its text, documents, and helpers that point errors at the right line. */
-class yaml_source_YamlSource {
-    file;
-    text;
-    documents;
-    /** `\r\n` when the file uses it, so inserted lines match. */
-    newline;
-    constructor(file, text) {
-        this.file = file;
-        this.text = text;
-        this.newline = text.includes('\r\n') ? '\r\n' : '\n';
-        this.documents = parseYaml(file, text);
-    }
-    /** 1-based line of an offset. */
-    line(offset) {
-        return yaml_source_lineAt(this.text, offset);
-    }
-    error(offset, problem, fix) {
-        return new TargetError(this.file, offset === undefined ? undefined : this.line(offset), problem, fix);
-    }
-    /** 0-based column of an offset. */
-    column(offset) {
-        return offset - lineStart(this.text, offset);
-    }
-    /** The splice that makes `node` read as the string `value`; undefined when it already does. */
-    setScalar(node, value, what, at) {
-        if (!node || !(0,dist/* isScalar */.jn)(node) || !node.range) {
-            const offset = node?.range?.[0] ?? at;
-            if ((0,dist/* isAlias */.Vj)(node)) {
-                throw this.error(offset, `${what} is an alias (*${node.source}), not a value`, `Point the target at the anchored value itself.`);
-            }
-            throw this.error(offset, `${what} is ${describeNode(node)}, not a string value`, 'Point the target at the field that holds the value.');
-        }
-        if (typeof node.value === 'string' && node.value === value)
-            return undefined;
-        const [start, end] = node.range;
-        if (node.tag && node.tag !== 'tag:yaml.org,2002:str' && node.tag !== '!') {
-            throw this.error(start, `${what} carries the tag ${node.tag}, which would not read a string`, 'Remove the tag (or make it !!str) so the value can hold an image reference.');
-        }
-        const before = node.value === null || node.value === undefined ? '' : String(node.value);
-        if (start === end) {
-            // An empty value (`key:`): the new one needs a space after the colon.
-            return { start, end, text: ` ${formatPlainOrQuoted(value)}`, changes: [{ offset: 1, before, after: value }] };
-        }
-        return { start, end, text: formatLike(node, value, this, start), changes: [{ offset: 0, before, after: value }] };
-    }
-    /** Index just before the line break of the line holding `offset` (or the end of the text). */
-    endOfLine(offset) {
-        const newline = this.text.indexOf('\n', offset);
-        if (newline === -1)
-            return this.text.length;
-        return this.text[newline - 1] === '\r' ? newline - 1 : newline;
-    }
-    /** The last offset of real content in a node (its trailing line breaks and comments excluded). */
-    contentEnd(node) {
-        if ((0,dist/* isCollection */.P3)(node) && !node.flow && node.items.length > 0) {
-            const last = node.items[node.items.length - 1];
-            const lastNode = ((0,dist/* isMap */.jh)(node) ? last.value ?? last.key : last);
-            if (lastNode && lastNode.range)
-                return this.contentEnd(lastNode);
-        }
-        let end = node.range[1];
-        while (end > node.range[0] && /\s/.test(this.text[end - 1]))
-            end--;
-        return end;
-    }
-}
-function lineStart(text, offset) {
-    return text.lastIndexOf('\n', offset - 1) + 1;
-}
-function yaml_source_lineAt(text, offset) {
-    let line = 1;
-    for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1))
-        line++;
-    return line;
-}
-function describeNode(node) {
-    if (!node)
-        return 'missing';
-    if ((0,dist/* isMap */.jh)(node))
-        return 'a mapping';
-    if ((0,dist/* isSeq */.oP)(node))
-        return 'a list';
-    if ((0,dist/* isScalar */.jn)(node) && node.type?.startsWith('BLOCK'))
-        return 'a block scalar';
-    return 'not a scalar';
-}
-/** Parses every document, refusing files that are invalid, huge or hostile. */
-function parseYaml(file, text) {
-    if (text.length > MAX_YAML_BYTES) {
-        throw new TargetError(file, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
-    }
-    const tooDeep = flowDepthExceeded(text) ?? indentDepthExceeded(text);
-    if (tooDeep !== undefined) {
-        throw new TargetError(file, yaml_source_lineAt(text, tooDeep), `nests deeper than ${MAX_YAML_DEPTH} levels`, 'Flatten the file; the action does not edit YAML this deep.');
-    }
-    let documents;
-    try {
-        documents = (0,dist/* parseAllDocuments */.hR)(text, { prettyErrors: false, uniqueKeys: true });
-    }
-    catch (error) {
-        // The composer recurses; a RangeError here is nesting our pre-scan did not see.
-        throw new TargetError(file, undefined, `cannot be parsed (${error instanceof Error ? error.message : String(error)})`, 'Fix or simplify the YAML.');
-    }
-    if (!Array.isArray(documents))
-        documents = [documents];
-    for (const document of documents) {
-        const error = document.errors[0];
-        if (error) {
-            const line = yaml_source_lineAt(text, error.pos[0]);
-            throw new TargetError(file, line, `is not valid YAML (${error.message.split('\n')[0]})`, 'Fix the YAML there; the action never rewrites a file it cannot parse.');
-        }
-    }
-    for (const document of text.includes('*') ? documents : []) {
-        const expanded = expandedSize(document, document.contents, new Map(), 0);
-        const written = expandedSize(undefined, document.contents, new Map(), 0);
-        if (expanded > written * MAX_ALIAS_EXPANSION + ALIAS_EXPANSION_ALLOWANCE) {
-            throw new TargetError(file, yaml_source_lineAt(text, document.range[0]), `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`, 'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.');
-        }
-    }
-    return documents;
-}
-/** Nodes in `node` with aliases expanded (or, without `document`, counted once). Memoized per node. */
-function expandedSize(document, node, memo, depth) {
-    if (depth > MAX_YAML_DEPTH)
-        return 1;
-    const known = memo.get(node);
-    if (known !== undefined)
-        return known;
-    memo.set(node, 1); // a cycle counts once
-    let size = 1;
-    if ((0,dist/* isAlias */.Vj)(node)) {
-        if (document)
-            size = expandedSize(document, node.resolve(document), memo, depth + 1);
-    }
-    else if ((0,dist/* isMap */.jh)(node)) {
-        for (const pair of node.items)
-            size += expandedSize(document, pair.key, memo, depth + 1) + expandedSize(document, pair.value, memo, depth + 1);
-    }
-    else if ((0,dist/* isSeq */.oP)(node)) {
-        for (const item of node.items)
-            size += expandedSize(document, item, memo, depth + 1);
-    }
-    // Capped so that sums stay exact integers however hostile the input.
-    size = Math.min(size, Number.MAX_SAFE_INTEGER / 2);
-    memo.set(node, size);
-    return size;
-}
-/** Offset where flow brackets nest too deep (quotes and comments skipped), or undefined. */
-function flowDepthExceeded(text) {
-    let depth = 0;
-    let quote;
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i];
-        if (quote) {
-            if (c === '\\' && quote === '"')
-                i++;
-            else if (c === quote)
-                quote = undefined;
-            continue;
-        }
-        if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
-            const end = text.indexOf('\n', i);
-            if (end === -1)
-                break;
-            i = end;
-        }
-        else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]))) {
-            quote = c;
-        }
-        else if (c === '[' || c === '{') {
-            if (++depth > MAX_YAML_DEPTH)
-                return i;
-        }
-        else if (c === ']' || c === '}') {
-            depth = Math.max(0, depth - 1);
-        }
-    }
-    return undefined;
-}
-/** Offset of a line indented so far that block nesting could exceed the depth limit, or undefined. */
-function indentDepthExceeded(text) {
-    const match = new RegExp(`^[ -]{${MAX_YAML_DEPTH * 2},}\\S`, 'm').exec(text);
-    return match?.index;
-}
-/** True when a plain scalar of `value` is read back as that same string by YAML 1.1 and 1.2 readers. */
-function isPlainSafe(value) {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_./@:+-]*$/.test(value) || value.endsWith(':'))
-        return false;
-    // Anything a reader might take for a number, boolean, null or timestamp is quoted.
-    if (!Number.isNaN(Number(value)))
-        return false;
-    try {
-        return (0,dist/* parse */.qg)(value) === value && (0,dist/* parse */.qg)(value, { version: '1.1' }) === value;
-    }
-    catch {
-        return false;
-    }
-}
-/** A double-quoted scalar (JSON escapes are valid YAML double-quoted escapes). */
-function doubleQuoted(value) {
-    return JSON.stringify(value);
-}
-function singleQuoted(value) {
-    return `'${value.replace(/'/g, "''")}'`;
-}
-function formatPlainOrQuoted(value) {
-    return isPlainSafe(value) ? value : doubleQuoted(value);
-}
-function styleOf(node) {
-    if ((0,dist/* isScalar */.jn)(node)) {
-        if (node.type === 'QUOTE_DOUBLE')
-            return 'double';
-        if (node.type === 'QUOTE_SINGLE')
-            return 'single';
-    }
-    return 'plain';
-}
-/** `value` written in `style`; plain falls back to double quotes where a plain scalar would not read as the string. */
-function formatInStyle(value, style) {
-    if (style === 'double')
-        return doubleQuoted(value);
-    if (style === 'single' && !/[\x00-\x1f\x7f]/.test(value))
-        return singleQuoted(value);
-    return formatPlainOrQuoted(value);
-}
-function formatLike(node, value, source, at) {
-    if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
-        throw source.error(at, 'the value is a block scalar (| or >)', 'Write the value as a plain or quoted scalar on one line.');
-    }
-    return formatInStyle(value, styleOf(node));
-}
-/** Applies non-overlapping splices; returns the new text and each change's offset in it. */
-function yaml_source_applySplices(text, splices) {
-    const sorted = [...splices].sort((a, b) => a.start - b.start || a.end - b.end);
-    let out = '';
-    let cursor = 0;
-    const changes = [];
-    for (const splice of sorted) {
-        if (splice.start < cursor)
-            throw new Error(`overlapping edits at offset ${splice.start}`);
-        out += text.slice(cursor, splice.start);
-        for (const change of splice.changes)
-            changes.push({ offset: out.length + change.offset, before: change.before, after: change.after });
-        out += splice.text;
-        cursor = splice.end;
-    }
-    out += text.slice(cursor);
-    return { text: out, changes };
-}
-/**
- * Joins adjacent whole-line deletions into one; a run that reaches the end of a file without a final
- * newline also takes the line break before it, so the file still ends without one.
- */
-function joinLineDeletions(text, splices) {
-    const deletions = splices.filter((s) => s.text === '' && s.start < s.end).sort((a, b) => a.start - b.start);
-    const joined = [];
-    for (const deletion of deletions) {
-        const last = joined[joined.length - 1];
-        if (last && deletion.start <= last.end) {
-            joined[joined.length - 1] = { start: last.start, end: Math.max(last.end, deletion.end), text: '', changes: [...last.changes, ...deletion.changes] };
-        }
-        else {
-            joined.push(deletion);
-        }
-    }
-    const tail = joined[joined.length - 1];
-    if (tail && tail.end === text.length && !text.endsWith('\n') && text[tail.start - 1] === '\n') {
-        const start = tail.start - (text[tail.start - 2] === '\r' ? 2 : 1);
-        joined[joined.length - 1] = { ...tail, start };
-    }
-    return [...splices.filter((s) => !deletions.includes(s)), ...joined];
-}
-/** Where an offset of the old text lands after the splices; undefined when a splice replaced it. */
-function mapOffset(offset, splices) {
-    let shifted = offset;
-    for (const splice of splices) {
-        if (offset >= splice.end && !(splice.start === splice.end && offset === splice.start)) {
-            shifted += splice.text.length - (splice.end - splice.start);
-        }
-        else if (offset >= splice.start && offset < splice.end) {
-            return undefined;
-        }
-    }
-    return shifted;
-}
-/** The scalar string value of `node`, or undefined when it is not a string scalar. */
-function stringValue(node) {
-    return (0,dist/* isScalar */.jn)(node) && typeof node.value === 'string' ? node.value : undefined;
-}
-/** The pair of `map` whose key is the string `key`. */
-function pairOf(map, key) {
-    return map.items.find((pair) => stringValue(pair.key) === key);
-}
-
-;// CONCATENATED MODULE: ./src/edit/targets.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K7: () => (/* binding */ formatKeyPath),
+/* harmony export */   Sx: () => (/* binding */ parseTargets),
+/* harmony export */   ff: () => (/* binding */ describeTarget),
+/* harmony export */   qN: () => (/* binding */ repoPath),
+/* harmony export */   zE: () => (/* binding */ overlayTargets)
+/* harmony export */ });
+/* unused harmony export parseKeyPath */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /**
  * The `targets` input: one target a line, `<kind> <path> [argument] [option=value]`. Pure.
  *
@@ -32331,7 +28407,7 @@ function parseTargets(text, input) {
         const line = raw.trim();
         if (line === '' || line.startsWith('#'))
             return;
-        const fail = (problem, fix = GRAMMAR) => new InputError(input, `line ${index + 1} (${line}): ${problem}`, fix);
+        const fail = (problem, fix = GRAMMAR) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `line ${index + 1} (${line}): ${problem}`, fix);
         targets.push(parseTargetLine(tokenize(line, fail), fail));
     });
     return targets;
@@ -32339,7 +28415,7 @@ function parseTargets(text, input) {
 /** Targets from the `overlay-path` input: each line an overlay directory or kustomization file. */
 function overlayTargets(paths, imageName) {
     return paths.map((path) => {
-        const safe = repoPath(path, (problem, fix) => new InputError('overlay-path', `'${path}' ${problem}`, fix));
+        const safe = repoPath(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('overlay-path', `'${path}' ${problem}`, fix));
         return imageName ? { kind: 'kustomize', path: safe, imageName } : { kind: 'kustomize', path: safe };
     });
 }
@@ -32488,7 +28564,7 @@ function repoPath(path, fail) {
         throw fail('holds a NUL character', fix);
     if (path.split('/').includes('..'))
         throw fail('leads out of the repository (`..`)', fix);
-    const normal = external_node_path_namespaceObject.posix.normalize(path).replace(/\/+$/, '');
+    const normal = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.normalize(path).replace(/\/+$/, '');
     if (normal === '.' || normal === '')
         return '.';
     if (normal.split('/')[0] === '.git')
@@ -32514,6 +28590,1038 @@ function formatKeyPath(keyPath) {
         .join('');
 }
 
+
+/***/ }),
+
+/***/ 6823:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   OZ: () => (/* binding */ formatInStyle),
+/* harmony export */   PT: () => (/* binding */ lineStart),
+/* harmony export */   Pq: () => (/* binding */ MAX_YAML_DEPTH),
+/* harmony export */   Ut: () => (/* binding */ applySplices),
+/* harmony export */   Vj: () => (/* binding */ styleOf),
+/* harmony export */   cF: () => (/* binding */ pairOf),
+/* harmony export */   jl: () => (/* binding */ MAX_YAML_BYTES),
+/* harmony export */   ki: () => (/* binding */ mapOffset),
+/* harmony export */   mh: () => (/* binding */ lineAt),
+/* harmony export */   r$: () => (/* binding */ stringValue),
+/* harmony export */   rC: () => (/* binding */ YamlSource),
+/* harmony export */   ss: () => (/* binding */ joinLineDeletions)
+/* harmony export */ });
+/* unused harmony exports isPlainSafe, doubleQuoted, singleQuoted, formatPlainOrQuoted */
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/**
+ * Byte-preserving YAML edits. The document is parsed only to LOCATE scalars; the edit splices new
+ * scalar text into the original string, so comments, order, quoting, indentation, line endings and
+ * everything else the edit does not touch stay byte for byte. The document is never re-stringified.
+ * Pure.
+ */
+
+
+/** Files larger than this are not promotion targets (and would cost the parser too much). */
+const MAX_YAML_BYTES = 4 * 1024 * 1024;
+/** Deeper nesting than this is hostile or generated nonsense; the parser recurses per level. */
+const MAX_YAML_DEPTH = 200;
+/**
+ * Aliases are never expanded here, but kustomize, Helm and Flux will expand them: a file whose
+ * aliases multiply it beyond this factor (plus a little) is an alias bomb.
+ */
+const MAX_ALIAS_EXPANSION = 10;
+const ALIAS_EXPANSION_ALLOWANCE = 10_000;
+/** A parsed YAML file: its text, documents, and helpers that point errors at the right line. */
+class YamlSource {
+    file;
+    text;
+    documents;
+    /** `\r\n` when the file uses it, so inserted lines match. */
+    newline;
+    constructor(file, text) {
+        this.file = file;
+        this.text = text;
+        this.newline = text.includes('\r\n') ? '\r\n' : '\n';
+        this.documents = parseYaml(file, text);
+    }
+    /** 1-based line of an offset. */
+    line(offset) {
+        return lineAt(this.text, offset);
+    }
+    error(offset, problem, fix) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(this.file, offset === undefined ? undefined : this.line(offset), problem, fix);
+    }
+    /** 0-based column of an offset. */
+    column(offset) {
+        return offset - lineStart(this.text, offset);
+    }
+    /** The splice that makes `node` read as the string `value`; undefined when it already does. */
+    setScalar(node, value, what, at) {
+        if (!node || !(0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(node) || !node.range) {
+            const offset = node?.range?.[0] ?? at;
+            if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj)(node)) {
+                throw this.error(offset, `${what} is an alias (*${node.source}), not a value`, `Point the target at the anchored value itself.`);
+            }
+            throw this.error(offset, `${what} is ${describeNode(node)}, not a string value`, 'Point the target at the field that holds the value.');
+        }
+        if (typeof node.value === 'string' && node.value === value)
+            return undefined;
+        const [start, end] = node.range;
+        if (node.tag && node.tag !== 'tag:yaml.org,2002:str' && node.tag !== '!') {
+            throw this.error(start, `${what} carries the tag ${node.tag}, which would not read a string`, 'Remove the tag (or make it !!str) so the value can hold an image reference.');
+        }
+        const before = node.value === null || node.value === undefined ? '' : String(node.value);
+        if (start === end) {
+            // An empty value (`key:`): the new one needs a space after the colon.
+            return { start, end, text: ` ${formatPlainOrQuoted(value)}`, changes: [{ offset: 1, before, after: value }] };
+        }
+        return { start, end, text: formatLike(node, value, this, start), changes: [{ offset: 0, before, after: value }] };
+    }
+    /** Index just before the line break of the line holding `offset` (or the end of the text). */
+    endOfLine(offset) {
+        const newline = this.text.indexOf('\n', offset);
+        if (newline === -1)
+            return this.text.length;
+        return this.text[newline - 1] === '\r' ? newline - 1 : newline;
+    }
+    /** The last offset of real content in a node (its trailing line breaks and comments excluded). */
+    contentEnd(node) {
+        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isCollection */ .P3)(node) && !node.flow && node.items.length > 0) {
+            const last = node.items[node.items.length - 1];
+            const lastNode = ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node) ? last.value ?? last.key : last);
+            if (lastNode && lastNode.range)
+                return this.contentEnd(lastNode);
+        }
+        let end = node.range[1];
+        while (end > node.range[0] && /\s/.test(this.text[end - 1]))
+            end--;
+        return end;
+    }
+}
+function lineStart(text, offset) {
+    return text.lastIndexOf('\n', offset - 1) + 1;
+}
+function lineAt(text, offset) {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1))
+        line++;
+    return line;
+}
+function describeNode(node) {
+    if (!node)
+        return 'missing';
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node))
+        return 'a mapping';
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node))
+        return 'a list';
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(node) && node.type?.startsWith('BLOCK'))
+        return 'a block scalar';
+    return 'not a scalar';
+}
+/** Parses every document, refusing files that are invalid, huge or hostile. */
+function parseYaml(file, text) {
+    if (text.length > MAX_YAML_BYTES) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
+    }
+    const tooDeep = flowDepthExceeded(text) ?? indentDepthExceeded(text);
+    if (tooDeep !== undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, lineAt(text, tooDeep), `nests deeper than ${MAX_YAML_DEPTH} levels`, 'Flatten the file; the action does not edit YAML this deep.');
+    }
+    let documents;
+    try {
+        documents = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseAllDocuments */ .hR)(text, { prettyErrors: false, uniqueKeys: true });
+    }
+    catch (error) {
+        // The composer recurses; a RangeError here is nesting our pre-scan did not see.
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, undefined, `cannot be parsed (${error instanceof Error ? error.message : String(error)})`, 'Fix or simplify the YAML.');
+    }
+    if (!Array.isArray(documents))
+        documents = [documents];
+    for (const document of documents) {
+        const error = document.errors[0];
+        if (error) {
+            const line = lineAt(text, error.pos[0]);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, line, `is not valid YAML (${error.message.split('\n')[0]})`, 'Fix the YAML there; the action never rewrites a file it cannot parse.');
+        }
+    }
+    for (const document of text.includes('*') ? documents : []) {
+        const expanded = expandedSize(document, document.contents, new Map(), 0);
+        const written = expandedSize(undefined, document.contents, new Map(), 0);
+        if (expanded > written * MAX_ALIAS_EXPANSION + ALIAS_EXPANSION_ALLOWANCE) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, lineAt(text, document.range[0]), `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`, 'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.');
+        }
+    }
+    return documents;
+}
+/** Nodes in `node` with aliases expanded (or, without `document`, counted once). Memoized per node. */
+function expandedSize(document, node, memo, depth) {
+    if (depth > MAX_YAML_DEPTH)
+        return 1;
+    const known = memo.get(node);
+    if (known !== undefined)
+        return known;
+    memo.set(node, 1); // a cycle counts once
+    let size = 1;
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj)(node)) {
+        if (document)
+            size = expandedSize(document, node.resolve(document), memo, depth + 1);
+    }
+    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
+        for (const pair of node.items)
+            size += expandedSize(document, pair.key, memo, depth + 1) + expandedSize(document, pair.value, memo, depth + 1);
+    }
+    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node)) {
+        for (const item of node.items)
+            size += expandedSize(document, item, memo, depth + 1);
+    }
+    // Capped so that sums stay exact integers however hostile the input.
+    size = Math.min(size, Number.MAX_SAFE_INTEGER / 2);
+    memo.set(node, size);
+    return size;
+}
+/** Offset where flow brackets nest too deep (quotes and comments skipped), or undefined. */
+function flowDepthExceeded(text) {
+    let depth = 0;
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote) {
+            if (c === '\\' && quote === '"')
+                i++;
+            else if (c === quote)
+                quote = undefined;
+            continue;
+        }
+        if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+            const end = text.indexOf('\n', i);
+            if (end === -1)
+                break;
+            i = end;
+        }
+        else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]))) {
+            quote = c;
+        }
+        else if (c === '[' || c === '{') {
+            if (++depth > MAX_YAML_DEPTH)
+                return i;
+        }
+        else if (c === ']' || c === '}') {
+            depth = Math.max(0, depth - 1);
+        }
+    }
+    return undefined;
+}
+/** Offset of a line indented so far that block nesting could exceed the depth limit, or undefined. */
+function indentDepthExceeded(text) {
+    const match = new RegExp(`^[ -]{${MAX_YAML_DEPTH * 2},}\\S`, 'm').exec(text);
+    return match?.index;
+}
+/** True when a plain scalar of `value` is read back as that same string by YAML 1.1 and 1.2 readers. */
+function isPlainSafe(value) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_./@:+-]*$/.test(value) || value.endsWith(':'))
+        return false;
+    // Anything a reader might take for a number, boolean, null or timestamp is quoted.
+    if (!Number.isNaN(Number(value)))
+        return false;
+    try {
+        return (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(value) === value && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(value, { version: '1.1' }) === value;
+    }
+    catch {
+        return false;
+    }
+}
+/** A double-quoted scalar (JSON escapes are valid YAML double-quoted escapes). */
+function doubleQuoted(value) {
+    return JSON.stringify(value);
+}
+function singleQuoted(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+function formatPlainOrQuoted(value) {
+    return isPlainSafe(value) ? value : doubleQuoted(value);
+}
+function styleOf(node) {
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(node)) {
+        if (node.type === 'QUOTE_DOUBLE')
+            return 'double';
+        if (node.type === 'QUOTE_SINGLE')
+            return 'single';
+    }
+    return 'plain';
+}
+/** `value` written in `style`; plain falls back to double quotes where a plain scalar would not read as the string. */
+function formatInStyle(value, style) {
+    if (style === 'double')
+        return doubleQuoted(value);
+    if (style === 'single' && !/[\x00-\x1f\x7f]/.test(value))
+        return singleQuoted(value);
+    return formatPlainOrQuoted(value);
+}
+function formatLike(node, value, source, at) {
+    if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+        throw source.error(at, 'the value is a block scalar (| or >)', 'Write the value as a plain or quoted scalar on one line.');
+    }
+    return formatInStyle(value, styleOf(node));
+}
+/** Applies non-overlapping splices; returns the new text and each change's offset in it. */
+function applySplices(text, splices) {
+    const sorted = [...splices].sort((a, b) => a.start - b.start || a.end - b.end);
+    let out = '';
+    let cursor = 0;
+    const changes = [];
+    for (const splice of sorted) {
+        if (splice.start < cursor)
+            throw new Error(`overlapping edits at offset ${splice.start}`);
+        out += text.slice(cursor, splice.start);
+        for (const change of splice.changes)
+            changes.push({ offset: out.length + change.offset, before: change.before, after: change.after });
+        out += splice.text;
+        cursor = splice.end;
+    }
+    out += text.slice(cursor);
+    return { text: out, changes };
+}
+/**
+ * Joins adjacent whole-line deletions into one; a run that reaches the end of a file without a final
+ * newline also takes the line break before it, so the file still ends without one.
+ */
+function joinLineDeletions(text, splices) {
+    const deletions = splices.filter((s) => s.text === '' && s.start < s.end).sort((a, b) => a.start - b.start);
+    const joined = [];
+    for (const deletion of deletions) {
+        const last = joined[joined.length - 1];
+        if (last && deletion.start <= last.end) {
+            joined[joined.length - 1] = { start: last.start, end: Math.max(last.end, deletion.end), text: '', changes: [...last.changes, ...deletion.changes] };
+        }
+        else {
+            joined.push(deletion);
+        }
+    }
+    const tail = joined[joined.length - 1];
+    if (tail && tail.end === text.length && !text.endsWith('\n') && text[tail.start - 1] === '\n') {
+        const start = tail.start - (text[tail.start - 2] === '\r' ? 2 : 1);
+        joined[joined.length - 1] = { ...tail, start };
+    }
+    return [...splices.filter((s) => !deletions.includes(s)), ...joined];
+}
+/** Where an offset of the old text lands after the splices; undefined when a splice replaced it. */
+function mapOffset(offset, splices) {
+    let shifted = offset;
+    for (const splice of splices) {
+        if (offset >= splice.end && !(splice.start === splice.end && offset === splice.start)) {
+            shifted += splice.text.length - (splice.end - splice.start);
+        }
+        else if (offset >= splice.start && offset < splice.end) {
+            return undefined;
+        }
+    }
+    return shifted;
+}
+/** The scalar string value of `node`, or undefined when it is not a string scalar. */
+function stringValue(node) {
+    return (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(node) && typeof node.value === 'string' ? node.value : undefined;
+}
+/** The pair of `map` whose key is the string `key`. */
+function pairOf(map, key) {
+    return map.items.find((pair) => stringValue(pair.key) === key);
+}
+
+
+/***/ }),
+
+/***/ 3916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C8: () => (/* binding */ ImageError),
+/* harmony export */   I0: () => (/* binding */ TargetError),
+/* harmony export */   XS: () => (/* binding */ GitError),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   hD: () => (/* binding */ ApiError),
+/* harmony export */   lZ: () => (/* binding */ ActionError)
+/* harmony export */ });
+/**
+ * Typed errors. Every error the action raises on purpose says what went wrong *and* what the user
+ * should do next; `main.ts` turns it into exactly one `core.setFailed` (plus an annotation when the
+ * error points at a file in the infra repo).
+ */
+class ActionError extends Error {
+    /** What the user should do about it, one sentence. */
+    fix;
+    constructor(message, fix) {
+        super(message);
+        this.name = new.target.name;
+        this.fix = fix;
+    }
+    /** The one line shown to the user. */
+    get report() {
+        return this.fix ? `${this.message} ${this.fix}` : this.message;
+    }
+}
+/** A workflow input is missing or malformed. */
+class InputError extends ActionError {
+    input;
+    constructor(input, problem, fix) {
+        super(`Input '${input}': ${problem}.`, fix);
+        this.input = input;
+    }
+}
+/** A target file in the infra repo cannot be edited as asked. Points at the place. */
+class TargetError extends ActionError {
+    file;
+    line;
+    constructor(file, line, problem, fix) {
+        super(`${file}${line ? `:${line}` : ''}: ${problem}.`, fix);
+        this.file = file;
+        this.line = line;
+    }
+}
+/** git, the infra remote or its credentials failed. */
+class GitError extends ActionError {
+}
+/** Building or pushing the image, or checking it in the registry, failed. */
+class ImageError extends ActionError {
+}
+/** The GitHub API refused or failed. */
+class ApiError extends ActionError {
+}
+function errorMessage(error) {
+    if (error instanceof ActionError)
+        return error.report;
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+
+
+/***/ }),
+
+/***/ 3564:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FH: () => (/* binding */ formatReference),
+/* harmony export */   RB: () => (/* binding */ sameRepository),
+/* harmony export */   Xb: () => (/* binding */ DOCKER_HUB),
+/* harmony export */   fH: () => (/* binding */ isValidDigest),
+/* harmony export */   iS: () => (/* binding */ imageNameProblem),
+/* harmony export */   "if": () => (/* binding */ parseImageName),
+/* harmony export */   mQ: () => (/* binding */ splitReference),
+/* harmony export */   r_: () => (/* binding */ isValidTag)
+/* harmony export */ });
+/* unused harmony export canonicalName */
+/**
+ * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`. Pure.
+ */
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:localhost|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]+)?$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const DOCKER_HUB = 'docker.io';
+/** Why `parseImageName` rejected a string, or undefined when it is valid. */
+function imageNameProblem(name) {
+    if (name === '')
+        return 'it is empty';
+    if (/[@]/.test(name))
+        return 'it carries a digest; give the repository only and put the digest in `digest`';
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasHost = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    const rest = hasHost ? name.slice(slash + 1) : name;
+    if (hasHost && !HOST.test(first))
+        return `'${first}' is not a valid registry host`;
+    const lastColon = rest.lastIndexOf(':');
+    if (lastColon !== -1)
+        return 'it carries a tag; give the repository only and put the tag in `tag`';
+    const bad = rest.split('/').find((c) => !PATH_COMPONENT.test(c));
+    if (bad !== undefined)
+        return `path component '${bad}' must be lowercase letters, digits and separators (. _ __ -)`;
+    return undefined;
+}
+function parseImageName(name) {
+    const problem = imageNameProblem(name);
+    if (problem)
+        throw new Error(`'${name}' is not an image repository: ${problem}`);
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    if (slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+        const registry = first === 'index.docker.io' || first === 'registry-1.docker.io' ? DOCKER_HUB : first;
+        const path = name.slice(slash + 1);
+        return { name, registry, path: registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path };
+    }
+    return { name, registry: DOCKER_HUB, path: slash === -1 ? `library/${name}` : name };
+}
+/** The canonical form used to decide whether two spellings name the same repository. */
+function canonicalName(name) {
+    return `${name.registry}/${name.path}`;
+}
+/** True when `a` and `b` name the same repository (`nginx` = `docker.io/library/nginx`). */
+function sameRepository(a, b) {
+    if (a === b)
+        return true;
+    if (imageNameProblem(a) || imageNameProblem(b))
+        return false;
+    return canonicalName(parseImageName(a)) === canonicalName(parseImageName(b));
+}
+function isValidTag(tag) {
+    return TAG.test(tag);
+}
+function isValidDigest(digest) {
+    return DIGEST.test(digest);
+}
+/** Splits `name[:tag][@digest]` without validating the name (manifests may hold anything). */
+function splitReference(reference) {
+    const at = reference.indexOf('@');
+    const digest = at === -1 ? undefined : reference.slice(at + 1);
+    const nameAndTag = at === -1 ? reference : reference.slice(0, at);
+    const colon = nameAndTag.lastIndexOf(':');
+    // A colon before the last slash belongs to a registry port, not a tag.
+    if (colon === -1 || colon < nameAndTag.lastIndexOf('/')) {
+        return digest === undefined ? { name: nameAndTag } : { name: nameAndTag, digest };
+    }
+    const name = nameAndTag.slice(0, colon);
+    const tag = nameAndTag.slice(colon + 1);
+    return digest === undefined ? { name, tag } : { name, tag, digest };
+}
+function formatReference(ref) {
+    return `${ref.name}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
+
+/***/ }),
+
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7439);
+/** The action's entry point: the runner executes the bundle of this file. */
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 7439:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  e: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./src/image/reference.ts
+var image_reference = __nccwpck_require__(3564);
+;// CONCATENATED MODULE: ./src/image/docker-config.ts
+/**
+ * Credentials the runner already has for a registry, read from Docker's config file (where
+ * `docker login` and docker/login-action put them), so the registry check works without new inputs.
+ */
+
+
+
+
+function dockerConfigDir(env) {
+    return env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
+}
+/** The `auths` keys Docker uses for a registry host. */
+function authKeys(registry) {
+    if (registry === image_reference/* DOCKER_HUB */.Xb)
+        return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+    return [registry, `https://${registry}`, `http://${registry}`];
+}
+/** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
+function credentialsFromConfig(configJson, registry) {
+    let config;
+    try {
+        config = JSON.parse(configJson);
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of authKeys(registry)) {
+        const entry = config.auths?.[key];
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return undefined;
+}
+async function runnerCredentials(registry, env) {
+    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
+    return text ? credentialsFromConfig(text, registry) : undefined;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/image/registry.ts
+/**
+ * Asks an image's registry, through the Distribution v2 HTTP API, whether `name:tag` exists and
+ * what its manifest digest is. Handles the two auth schemes registries use: Bearer token auth
+ * (Docker Hub, GHCR, ECR public, Harbor) and Basic auth (a plain htpasswd registry).
+ */
+
+
+
+/** Every manifest type a tag may point at: a multi-platform index or a single-platform manifest. */
+const MANIFEST_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+/** The registry's API root. Loopback registries speak plain HTTP, as Docker itself allows. */
+function registryBaseUrl(registry) {
+    if (registry === image_reference/* DOCKER_HUB */.Xb)
+        return 'https://registry-1.docker.io';
+    const host = registry.replace(/:\d+$/, '');
+    const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+    return `${loopback ? 'http' : 'https'}://${registry}`;
+}
+/** Parses `Bearer realm="…",service="…",scope="…"` (RFC 7235 auth-params, quoted or token). */
+function parseChallenge(header) {
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    for (const m of (match[2] ?? '').matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/g)) {
+        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: (match[1] ?? '').toLowerCase(), params };
+}
+function basic(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+}
+/** What to do when the registry refuses: fix the given credentials, or give some. */
+function credentialsFix(credentials) {
+    return credentials
+        ? 'Check registry-username and registry-password (a token with read access to the repository).'
+        : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).';
+}
+/**
+ * The manifest digest of `image:reference`, or undefined when the registry says it does not exist.
+ * Throws ImageError when the registry cannot be reached or refuses the credentials.
+ */
+async function manifestDigest(image, reference, credentials, fetchImpl = fetch) {
+    const base = registryBaseUrl(image.registry);
+    const url = `${base}/v2/${image.path}/manifests/${reference}`;
+    const where = `${image.name}:${reference}`;
+    const request = async (method, authorization) => {
+        try {
+            return await fetchImpl(url, { method, headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) } });
+        }
+        catch (error) {
+            throw new errors/* ImageError */.C8(`Could not reach the registry ${base} to check ${where}: ${error.cause ?? error.message}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
+        }
+    };
+    let authorization;
+    let response = await request('HEAD');
+    if (response.status === 401) {
+        authorization = await authorize(response.headers.get('www-authenticate') ?? '', image, credentials, where, fetchImpl);
+        response = await request('HEAD', authorization);
+    }
+    if (response.status === 404)
+        return undefined;
+    if (response.status === 401 || response.status === 403) {
+        throw new errors/* ImageError */.C8(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(credentials));
+    }
+    if (!response.ok)
+        throw new errors/* ImageError */.C8(`The registry ${image.registry} answered HTTP ${response.status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.');
+    const digest = response.headers.get('docker-content-digest');
+    if (digest)
+        return digest;
+    // Some registries leave the header off a HEAD: hash the manifest itself.
+    const body = await request('GET', authorization);
+    if (!body.ok)
+        throw new errors/* ImageError */.C8(`The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`, 'Retry; if it persists, set verify-image: false and give the digest input.');
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(Buffer.from(await body.arrayBuffer())).digest('hex')}`;
+}
+async function authorize(header, image, credentials, where, fetchImpl) {
+    const challenge = parseChallenge(header);
+    const refused = new errors/* ImageError */.C8(`The registry ${image.registry} needs credentials to read ${where}.`, credentialsFix(undefined));
+    if (challenge?.scheme === 'basic') {
+        if (!credentials)
+            throw refused;
+        return basic(credentials);
+    }
+    const realm = challenge?.params.realm;
+    if (challenge?.scheme !== 'bearer' || !realm)
+        throw refused;
+    const tokenUrl = new URL(realm);
+    if (challenge.params.service)
+        tokenUrl.searchParams.set('service', challenge.params.service);
+    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${image.path}:pull`);
+    const response = await fetchImpl(tokenUrl.toString(), { method: 'GET', headers: credentials ? { Authorization: basic(credentials) } : {} });
+    if (!response.ok) {
+        throw new errors/* ImageError */.C8(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentialsFix(credentials));
+    }
+    const body = (await response.json());
+    const token = body.token ?? body.access_token;
+    if (!token)
+        throw refused;
+    return `Bearer ${token}`;
+}
+
+// EXTERNAL MODULE: ./src/process.ts
+var src_process = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: ./src/build/docker-args.ts
+/**
+ * The docker command lines of the image stage, built from settings. Pure, so both build paths
+ * (buildx and the classic builder) are checked without a daemon.
+ */
+
+/** OCI annotations of where the image comes from; the user's labels win on the same key. */
+function ociLabels(source) {
+    return [
+        ...(source.url ? [`org.opencontainers.image.source=${source.url}`] : []),
+        ...(source.revision ? [`org.opencontainers.image.revision=${source.revision}`] : []),
+        `org.opencontainers.image.created=${source.created}`,
+    ];
+}
+/** Keeps the last value of each label key, in first-seen key order. */
+function mergeLabels(...groups) {
+    const byKey = new Map();
+    for (const label of groups.flat())
+        byKey.set(label.slice(0, label.indexOf('=')), label);
+    return [...byKey.values()];
+}
+function commonArgs(request) {
+    const { settings } = request;
+    return [
+        ...request.references.flatMap((ref) => ['--tag', ref]),
+        ...request.labels.flatMap((label) => ['--label', label]),
+        ...settings.buildArgs.flatMap((arg) => ['--build-arg', arg]),
+        ...(request.file ? ['--file', request.file] : []),
+        ...(settings.target ? ['--target', settings.target] : []),
+    ];
+}
+/** `docker buildx build`: pushes itself and reports the digest in the metadata file. */
+function buildxArgs(request, push, metadataFile) {
+    const { platforms } = request.settings;
+    return [
+        'buildx', 'build',
+        ...commonArgs(request),
+        ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
+        '--metadata-file', metadataFile,
+        // Without push, load into the local image store (single-platform only) so the image is usable.
+        ...(push ? ['--push'] : platforms.length > 1 ? [] : ['--load']),
+        request.context,
+    ];
+}
+/** Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. */
+function classicBuildArgs(request) {
+    const { platforms } = request.settings;
+    return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0]] : []), request.context];
+}
+/** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */
+function pushedDigest(output) {
+    return /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1];
+}
+/**
+ * Docker's own last error lines from a failed command, without the legacy builder's deprecation
+ * notice (a `DEPRECATED:` line and its indented continuation) that the classic CLI prints first.
+ */
+function dockerErrorLines(output, max = 4) {
+    return (0,src_process/* lastLines */.w)(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
+}
+
+;// CONCATENATED MODULE: ./src/build/docker.ts
+/**
+ * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
+ * DOCKER_CONFIG under the runner's temp directory (password on stdin) and removes it afterwards,
+ * so nothing is left on a self-hosted runner; without, the runner's own login is used as is.
+ */
+
+
+
+
+
+
+
+
+class DockerCli {
+    env;
+    tempConfig;
+    constructor(env, 
+    /** The temporary DOCKER_CONFIG to remove, when we made one. */
+    tempConfig) {
+        this.env = env;
+        this.tempConfig = tempConfig;
+    }
+    /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
+    static async open(login, env = process.env) {
+        if (!login)
+            return new DockerCli({ ...env }, undefined);
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(login.tempDir, 'docker-config-'));
+        // Keep the runner's other logins (a private base image) working inside the temporary config.
+        await (0,promises_namespaceObject.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
+        const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
+        try {
+            const server = login.registry === image_reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
+            const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password });
+            if (output.exitCode !== 0) {
+                throw new errors/* ImageError */.C8(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`, 'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).');
+            }
+        }
+        catch (error) {
+            await cli.close();
+            throw error;
+        }
+        return cli;
+    }
+    /** Removes the temporary Docker config (and the credentials in it). */
+    async close() {
+        if (this.tempConfig)
+            await (0,promises_namespaceObject.rm)(this.tempConfig, { recursive: true, force: true });
+    }
+    async hasBuildx() {
+        return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
+    }
+    exec(args, options = {}) {
+        return (0,src_process/* runProcess */.R)('docker', args, {
+            env: this.env,
+            ...(options.input !== undefined ? { input: options.input } : {}),
+            ...(options.stream ? { onLine: (line) => core/* info */.pq(line) } : {}),
+        }).catch((error) => {
+            if (error.code === 'ENOENT')
+                throw new errors/* ImageError */.C8('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.');
+            throw error;
+        });
+    }
+    /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
+    async run(args, what, fix) {
+        core/* info */.pq(`docker ${args.join(' ')}`);
+        const output = await this.exec(args, { stream: true });
+        if (output.exitCode !== 0) {
+            throw new errors/* ImageError */.C8(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix);
+        }
+        return output.stdout + output.stderr;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/build/stage.ts
+/**
+ * Stage 1: build the image once and push it (build: true), then — whatever built it — make sure
+ * `image:tag` is really in the registry before anything is promoted, and learn its digest.
+ */
+
+
+
+
+
+
+
+
+async function runImageStage(settings, context) {
+    const env = context.env ?? process.env;
+    const reference = `${settings.image.name}:${settings.tag}`;
+    let digest = settings.digest;
+    let built = false;
+    let pushed = false;
+    // Masked whether it goes to docker login or only to the registry check.
+    if (settings.login)
+        core/* setSecret */.Pq(settings.login.password);
+    if (settings.build) {
+        const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env);
+        try {
+            const request = await buildRequest(settings, settings.build, context);
+            digest = await buildAndPush(docker, request, settings.push, context.tempDir);
+            built = true;
+            pushed = settings.push;
+        }
+        finally {
+            await docker.close();
+        }
+    }
+    if (!settings.verify) {
+        core/* info */.pq(`verify-image is false: ${reference} was not checked in the registry.`);
+        return { tag: settings.tag, digest, built, pushed, verified: false };
+    }
+    const credentials = settings.login ?? (await runnerCredentials(settings.image.registry, env));
+    const registryDigest = await manifestDigest(settings.image, settings.tag, credentials);
+    if (registryDigest === undefined) {
+        throw new errors/* ImageError */.C8(`Image ${reference} not found in registry ${settings.image.registry}; nothing was promoted.`, settings.build && !settings.push
+            ? 'push is false: push the image first, or set push: true.'
+            : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.');
+    }
+    if (digest !== undefined && digest !== registryDigest) {
+        throw new errors/* ImageError */.C8(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`, settings.build ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).' : 'Check the digest input, or leave it empty to use the registry\'s.');
+    }
+    core/* info */.pq(`${reference} is in the registry: ${registryDigest}`);
+    return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true };
+}
+async function buildRequest(settings, build, context) {
+    const inWorkspace = (path) => ((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(settings.workspace, path));
+    const contextDir = inWorkspace(build.context);
+    if (!(await (0,promises_namespaceObject.stat)(contextDir).then((s) => s.isDirectory(), () => false))) {
+        throw new errors/* InputError */.dz('context', `build context '${build.context}' is not a directory (looked at ${contextDir})`, 'Set context to the directory to build, relative to the repository root, and check out the repository before this step.');
+    }
+    const file = build.file ? inWorkspace(build.file) : '';
+    const dockerfile = file || (0,external_node_path_.join)(contextDir, 'Dockerfile');
+    if (!(await (0,promises_namespaceObject.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
+        throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, 'Set file to the Dockerfile\'s path, or context to the directory that holds it.');
+    }
+    const { source } = context;
+    const labels = mergeLabels(ociLabels({ url: source.repository ? `${source.serverUrl}/${source.repository}` : '', revision: source.sha, created: (context.now ?? new Date()).toISOString() }), build.labels);
+    return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file };
+}
+/** Builds once and pushes every reference; returns the pushed digest when there was a push. */
+async function buildAndPush(docker, request, push, tempDir) {
+    const buildFix = 'Fix the Dockerfile or build inputs; the lines above are Docker\'s own output.';
+    if (await docker.hasBuildx()) {
+        const metadataFile = (0,external_node_path_.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
+        try {
+            await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix);
+            const metadata = JSON.parse(await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => '{}'));
+            const digest = metadata['containerimage.digest'];
+            return push && typeof digest === 'string' ? digest : undefined;
+        }
+        finally {
+            await (0,promises_namespaceObject.rm)(metadataFile, { force: true });
+        }
+    }
+    if (request.settings.platforms.length > 1) {
+        throw new errors/* InputError */.dz('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.');
+    }
+    await docker.run(classicBuildArgs(request), 'docker build', buildFix);
+    if (!push)
+        return undefined;
+    let digest;
+    for (const [i, reference] of request.references.entries()) {
+        const output = await docker.run(['push', reference], `docker push ${reference}`, 'Check that the runner is logged in to the registry with push rights (registry-username/registry-password or docker/login-action).');
+        if (i === 0)
+            digest = pushedDigest(output);
+    }
+    return digest;
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/edit/closure.ts
+/**
+ * What an overlay needs on disk to render: the kustomization and, recursively, every file and
+ * directory it refers to. The promotion never checks out the repository, so the render check copies
+ * just this closure (with the edits applied) into a scratch directory.
+ */
+
+
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
+const MAX_FILES = 2000;
+const isRemote = (ref) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@');
+/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
+function kustomizationReferences(text) {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text, { maxAliasCount: 100 });
+    }
+    catch {
+        return [];
+    }
+    if (!doc || typeof doc !== 'object')
+        return [];
+    const k = doc;
+    const refs = [];
+    const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+    for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {
+        refs.push(...strings(k[field]));
+    }
+    for (const field of ['patches', 'patchesJson6902', 'replacements']) {
+        if (Array.isArray(k[field])) {
+            for (const entry of k[field]) {
+                const path = entry?.path;
+                if (typeof path === 'string')
+                    refs.push(path);
+            }
+        }
+    }
+    for (const field of ['configMapGenerator', 'secretGenerator']) {
+        if (Array.isArray(k[field])) {
+            for (const entry of k[field]) {
+                // `files` entries may be `key=path`.
+                refs.push(...strings(entry?.files).map((f) => f.slice(f.indexOf('=') + 1)), ...strings(entry?.envs));
+                if (typeof entry?.env === 'string')
+                    refs.push(entry.env);
+            }
+        }
+    }
+    const openapi = k.openapi?.path;
+    if (typeof openapi === 'string')
+        refs.push(openapi);
+    // Patches may also be inline YAML in the string fields above; only path-like entries are files.
+    return refs.filter((ref) => !isRemote(ref) && !ref.includes('\n'));
+}
+/**
+ * Writes the closure of the overlay `dir` into `destination`, with `overrides` (path → text: the
+ * edited files) taking the place of what `files` holds. Returns the repository paths written.
+ */
+async function writeOverlayClosure(files, dir, destination, overrides) {
+    const read = async (path) => overrides.get(path) ?? (await files.read(path));
+    const written = new Set();
+    const visited = new Set();
+    const put = async (path, text) => {
+        if (written.size >= MAX_FILES)
+            throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`);
+        written.add(path);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)((0,external_node_path_.join)(destination, path)), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(destination, path), text);
+    };
+    const visitDirectory = async (directory) => {
+        if (visited.has(directory))
+            return true;
+        visited.add(directory);
+        for (const name of KUSTOMIZATION_FILES) {
+            const path = external_node_path_.posix.join(directory, name);
+            const text = await read(path);
+            if (text === undefined)
+                continue;
+            await put(path, text);
+            for (const ref of kustomizationReferences(text)) {
+                const target = external_node_path_.posix.normalize(external_node_path_.posix.join(directory, ref));
+                if (target.startsWith('../') || target === '..')
+                    continue; // outside the repository: kustomize reports it
+                const file = await read(target);
+                if (file !== undefined)
+                    await put(target, file);
+                else
+                    await visitDirectory(target);
+            }
+            return true;
+        }
+        return false;
+    };
+    await visitDirectory(dir);
+    return [...written];
+}
+
+// EXTERNAL MODULE: ./src/edit/yaml-source.ts
+var yaml_source = __nccwpck_require__(6823);
+// EXTERNAL MODULE: ./src/edit/targets.ts
+var edit_targets = __nccwpck_require__(1078);
 ;// CONCATENATED MODULE: ./src/edit/files.ts
 /**
  * Read access to the infra repository's files, whatever holds them (a work tree here; a commit or
@@ -32528,11 +29636,11 @@ function formatKeyPath(keyPath) {
 function workTreeFiles(root) {
     return {
         async read(path) {
-            const safe = repoPath(path, (problem, fix) => new TargetError(path, undefined, problem, fix));
+            const safe = (0,edit_targets/* repoPath */.qN)(path, (problem, fix) => new errors/* TargetError */.I0(path, undefined, problem, fix));
             let current = root;
             const parts = safe.split('/');
             for (const [i, part] of parts.entries()) {
-                current = (0,external_node_path_namespaceObject.join)(current, part);
+                current = (0,external_node_path_.join)(current, part);
                 const stat = await (0,promises_namespaceObject.lstat)(current).catch((error) => {
                     if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
                         return undefined;
@@ -32541,13 +29649,13 @@ function workTreeFiles(root) {
                 if (!stat)
                     return undefined;
                 if (stat.isSymbolicLink()) {
-                    throw new TargetError(path, undefined, `${i === parts.length - 1 ? 'is' : `goes through ${parts.slice(0, i + 1).join('/')}, which is`} a symbolic link`, 'Point the target at the real file inside the repository; the action does not follow links.');
+                    throw new errors/* TargetError */.I0(path, undefined, `${i === parts.length - 1 ? 'is' : `goes through ${parts.slice(0, i + 1).join('/')}, which is`} a symbolic link`, 'Point the target at the real file inside the repository; the action does not follow links.');
                 }
                 if (i === parts.length - 1) {
                     if (!stat.isFile())
                         return undefined;
-                    if (stat.size > MAX_YAML_BYTES) {
-                        throw new TargetError(path, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
+                    if (stat.size > yaml_source/* MAX_YAML_BYTES */.jl) {
+                        throw new errors/* TargetError */.I0(path, undefined, `is larger than ${yaml_source/* MAX_YAML_BYTES */.jl / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
                     }
                 }
             }
@@ -32590,7 +29698,7 @@ function resolveEntryName(source, imageName, desired) {
 }
 function kustomizationSplices(source, imageName, desired) {
     const root = rootMap(source);
-    const imagesPair = root && pairOf(root, 'images');
+    const imagesPair = root && (0,yaml_source/* pairOf */.cF)(root, 'images');
     const images = imagesPair?.value;
     if (images && !(0,dist/* isSeq */.oP)(images) && !((0,dist/* isScalar */.jn)(images) && images.value === null)) {
         throw source.error(images.range?.[0], '`images` is not a list', 'Make `images:` a list of entries (name, newName, newTag, digest).');
@@ -32618,13 +29726,13 @@ function rootMap(source) {
 }
 function imagesSequence(source) {
     const root = rootMap(source);
-    const images = root && pairOf(root, 'images')?.value;
+    const images = root && (0,yaml_source/* pairOf */.cF)(root, 'images')?.value;
     return images && (0,dist/* isSeq */.oP)(images) ? images : undefined;
 }
 function entryValues(entry) {
     const values = {};
     for (const field of FIELDS) {
-        const value = stringValue(pairOf(entry, field)?.value);
+        const value = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(entry, field)?.value);
         if (value !== undefined)
             values[field] = value;
     }
@@ -32638,10 +29746,10 @@ function findEntry(images, imageName, image) {
         return byName(imageName);
     return byName(image) ?? entries.find((e) => sameName(entryValues(e).newName, image));
 }
-const sameName = (a, b) => a !== undefined && sameRepository(a, b);
+const sameName = (a, b) => a !== undefined && (0,image_reference/* sameRepository */.RB)(a, b);
 /** What an entry named `name` must hold for the desired image; an existing newName that already names it stays. */
 function wantedValues(name, desired, currentNewName) {
-    const newName = currentNewName !== undefined && sameRepository(currentNewName, desired.name) ? currentNewName : sameRepository(name, desired.name) ? undefined : desired.name;
+    const newName = currentNewName !== undefined && (0,image_reference/* sameRepository */.RB)(currentNewName, desired.name) ? currentNewName : (0,image_reference/* sameRepository */.RB)(name, desired.name) ? undefined : desired.name;
     return {
         name,
         ...(newName !== undefined ? { newName } : {}),
@@ -32652,12 +29760,12 @@ function wantedValues(name, desired, currentNewName) {
 function updateEntry(source, entry, desired) {
     const current = entryValues(entry);
     const wanted = wantedValues(current.name ?? desired.name, desired, current.newName);
-    const style = styleOf(pairOf(entry, 'name')?.value);
-    const keyStyle = styleOf(entry.items[0]?.key);
+    const style = (0,yaml_source/* styleOf */.Vj)((0,yaml_source/* pairOf */.cF)(entry, 'name')?.value);
+    const keyStyle = (0,yaml_source/* styleOf */.Vj)(entry.items[0]?.key);
     const splices = [];
     const additions = new Map();
     for (const field of FIELDS.slice(1)) {
-        const pair = pairOf(entry, field);
+        const pair = (0,yaml_source/* pairOf */.cF)(entry, field);
         const value = wanted[field];
         if (pair && value !== undefined) {
             const splice = source.setScalar(pair.value, value, `images entry field ${field}`, pair.key.range?.[0]);
@@ -32681,18 +29789,18 @@ function updateEntry(source, entry, desired) {
         for (const field of fields) {
             const value = wanted[field];
             const lead = entry.flow ? ', ' : `${source.newline}${' '.repeat(column)}`;
-            const key = `${formatInStyle(field, keyStyle)}: `;
+            const key = `${(0,yaml_source/* formatInStyle */.OZ)(field, keyStyle)}: `;
             changes.push({ offset: text.length + lead.length + key.length, before: '', after: value });
-            text += lead + key + formatInStyle(value, style);
+            text += lead + key + (0,yaml_source/* formatInStyle */.OZ)(value, style);
         }
         splices.push({ start: position, end: position, text, changes });
     }
-    return joinLineDeletions(source.text, splices);
+    return (0,yaml_source/* joinLineDeletions */.ss)(source.text, splices);
 }
 /** The pair a new field goes after: the nearest preceding field the entry keeps, else its last pair. */
 function anchorFor(entry, field, wanted) {
     for (let i = FIELDS.indexOf(field) - 1; i >= 0; i--) {
-        const pair = pairOf(entry, FIELDS[i]);
+        const pair = (0,yaml_source/* pairOf */.cF)(entry, FIELDS[i]);
         if (pair && wanted[FIELDS[i]] !== undefined)
             return pair;
     }
@@ -32704,7 +29812,7 @@ function removePair(source, entry, pair) {
     const valueEnd = pair.value ? source.contentEnd(pair.value) : pair.key.range[1];
     const index = entry.items.indexOf(pair);
     const next = entry.items[index + 1];
-    const change = { offset: 0, before: stringValue(pair.value) ?? '', after: '' };
+    const change = { offset: 0, before: (0,yaml_source/* stringValue */.r$)(pair.value) ?? '', after: '' };
     if (entry.flow) {
         if (index > 0) {
             const previous = entry.items[index - 1];
@@ -32713,7 +29821,7 @@ function removePair(source, entry, pair) {
         }
         return { start: keyStart, end: next.key.range[0], text: '', changes: [change] };
     }
-    const start = lineStart(text, keyStart);
+    const start = (0,yaml_source/* lineStart */.PT)(text, keyStart);
     if (/^\s*$/.test(text.slice(start, keyStart))) {
         // The pair owns whole lines: remove them with their line break (see joinLineDeletions at the end of a file).
         const end = source.endOfLine(valueEnd);
@@ -32727,12 +29835,12 @@ function removePair(source, entry, pair) {
 /** Keys of the new entry in the surrounding style. */
 function entryStyle(images) {
     const first = images?.items.find(dist/* isMap */.jh);
-    return { value: first ? styleOf(pairOf(first, 'name')?.value) : 'plain', key: first ? styleOf(first.items[0]?.key) : 'plain' };
+    return { value: first ? (0,yaml_source/* styleOf */.Vj)((0,yaml_source/* pairOf */.cF)(first, 'name')?.value) : 'plain', key: first ? (0,yaml_source/* styleOf */.Vj)(first.items[0]?.key) : 'plain' };
 }
 function entryFields(values, keyStyle, valueStyle) {
     return FIELDS.filter((f) => values[f] !== undefined).map((f) => ({
-        key: formatInStyle(f, keyStyle),
-        value: formatInStyle(values[f], valueStyle),
+        key: (0,yaml_source/* formatInStyle */.OZ)(f, keyStyle),
+        value: (0,yaml_source/* formatInStyle */.OZ)(values[f], valueStyle),
         after: values[f],
     }));
 }
@@ -32782,7 +29890,7 @@ function addImages(source, root, imagesPair, values) {
     const { text, newline } = source;
     const keyColumn = root && !root.flow && root.items.length > 0 ? source.column(root.items[0].key.range[0]) : 0;
     const dashColumn = keyColumn + sequenceIndent(source, root);
-    const keyStyle = root && root.items.length > 0 ? styleOf(root.items[0].key) : 'plain';
+    const keyStyle = root && root.items.length > 0 ? (0,yaml_source/* styleOf */.Vj)(root.items[0].key) : 'plain';
     if (imagesPair) {
         // `images:` with no value, or an explicit null.
         const value = imagesPair.value;
@@ -32794,7 +29902,7 @@ function addImages(source, root, imagesPair, values) {
         const entry = blockEntry(values, dashColumn, dashColumn + 2, newline, keyStyle, 'plain', 0);
         return { start: at, end: at, text: entry.text, changes: entry.changes };
     }
-    const imagesKey = formatInStyle('images', keyStyle);
+    const imagesKey = (0,yaml_source/* formatInStyle */.OZ)('images', keyStyle);
     if (root?.flow) {
         const last = root.items[root.items.length - 1];
         const lead = last ? ', ' : '';
@@ -32877,15 +29985,15 @@ function quoteList(items, max = 8) {
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 /** The `image` scalars of every container list under `node`, in document order. */
 function containerImageNodes(node, depth = 0) {
-    if (depth > MAX_YAML_DEPTH)
+    if (depth > yaml_source/* MAX_YAML_DEPTH */.Pq)
         return [];
     const found = [];
     if ((0,dist/* isMap */.jh)(node)) {
         for (const pair of node.items) {
-            const key = stringValue(pair.key);
+            const key = (0,yaml_source/* stringValue */.r$)(pair.key);
             if (key !== undefined && CONTAINER_LISTS.has(key) && (0,dist/* isSeq */.oP)(pair.value)) {
                 for (const container of pair.value.items) {
-                    const image = (0,dist/* isMap */.jh)(container) ? pairOf(container, 'image')?.value : undefined;
+                    const image = (0,dist/* isMap */.jh)(container) ? (0,yaml_source/* pairOf */.cF)(container, 'image')?.value : undefined;
                     if ((0,dist/* isScalar */.jn)(image))
                         found.push(image);
                 }
@@ -32901,7 +30009,7 @@ function containerImageNodes(node, depth = 0) {
 }
 /** Whether a container image string names the repository `image`. */
 function namesImage(reference, image) {
-    return sameRepository(splitReference(reference).name, image);
+    return (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(reference).name, image);
 }
 function manifestSplices(source, desired) {
     const images = source.documents.flatMap((document) => containerImageNodes(document.contents));
@@ -32911,9 +30019,9 @@ function manifestSplices(source, desired) {
         if (used.length === 0) {
             throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.');
         }
-        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${quoteList(used)}${didYouMean(desired.name, used.map((u) => splitReference(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
+        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${quoteList(used)}${didYouMean(desired.name, used.map((u) => (0,image_reference/* splitReference */.mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
     }
-    const reference = formatReference(desired);
+    const reference = (0,image_reference/* formatReference */.FH)(desired);
     return matching.flatMap((node) => source.setScalar(node, reference, 'the container image') ?? []);
 }
 
@@ -32972,7 +30080,7 @@ function markerValue(source, marker, desired) {
     const at = marker.node.range?.[0];
     switch (marker.field) {
         case 'reference':
-            return formatReference(desired);
+            return (0,image_reference/* formatReference */.FH)(desired);
         case 'name':
             return desired.name;
         case 'tag':
@@ -32989,11 +30097,11 @@ function markerValue(source, marker, desired) {
 function flux_namesImage(marker, image) {
     const value = (0,dist/* isScalar */.jn)(marker.node) && typeof marker.node.value === 'string' ? marker.node.value : undefined;
     if (marker.field === 'reference')
-        return value !== undefined && sameRepository(splitReference(value).name, image);
+        return value !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(value).name, image);
     if (marker.field === 'name')
-        return value !== undefined && sameRepository(value, image);
-    const repository = marker.parent && (stringValue(pairOf(marker.parent, 'repository')?.value) ?? stringValue(pairOf(marker.parent, 'image')?.value));
-    return repository !== undefined && sameRepository(splitReference(repository).name, image);
+        return value !== undefined && (0,image_reference/* sameRepository */.RB)(value, image);
+    const repository = marker.parent && ((0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'repository')?.value) ?? (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'image')?.value));
+    return repository !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(repository).name, image);
 }
 
 ;// CONCATENATED MODULE: ./src/edit/keypath.ts
@@ -33008,12 +30116,12 @@ function flux_namesImage(marker, image) {
 
 /** What the value at the key path becomes. */
 function keyPathValue(source, target, desired, offset) {
-    const where = formatKeyPath(target.keyPath);
+    const where = (0,edit_targets/* formatKeyPath */.K7)(target.keyPath);
     switch (target.part) {
         case 'name':
             return desired.name;
         case 'reference':
-            return formatReference(desired);
+            return (0,image_reference/* formatReference */.FH)(desired);
         case 'tag':
             if (desired.tag === undefined)
                 throw source.error(offset, `${where} holds a tag, and pin: digest promotes no tag`, 'Point the target at the digest field (as=digest), use as=reference, or set pin: tag-and-digest.');
@@ -33031,7 +30139,7 @@ function keyPathSplices(source, target, desired) {
         const misses = found.filter((f) => !f.found);
         throw missingKey(source, target, misses.reduce((best, f) => (f.depth > best.depth ? f : best), misses[0]));
     }
-    return hits.flatMap(({ node, offset }) => source.setScalar(node, keyPathValue(source, target, desired, offset), formatKeyPath(target.keyPath), offset) ?? []);
+    return hits.flatMap(({ node, offset }) => source.setScalar(node, keyPathValue(source, target, desired, offset), (0,edit_targets/* formatKeyPath */.K7)(target.keyPath), offset) ?? []);
 }
 /**
  * After every edit: a tag or digest beside a `repository` that names another image promotes
@@ -33045,14 +30153,14 @@ function checkKeyPathTarget(source, target, desired) {
         const parent = located.found ? located.node : undefined;
         if (!(0,dist/* isMap */.jh)(parent))
             continue;
-        const repository = stringValue(pairOf(parent, 'repository')?.value);
+        const repository = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'repository')?.value);
         if (repository === undefined)
             continue;
-        const registry = stringValue(pairOf(parent, 'registry')?.value);
-        if (sameRepository(repository, desired.name) || (registry !== undefined && sameRepository(`${registry}/${repository}`, desired.name)))
+        const registry = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'registry')?.value);
+        if ((0,image_reference/* sameRepository */.RB)(repository, desired.name) || (registry !== undefined && (0,image_reference/* sameRepository */.RB)(`${registry}/${repository}`, desired.name)))
             continue;
-        const path = formatKeyPath([...target.keyPath.slice(0, -1), 'repository']);
-        throw source.error(pairOf(parent, 'repository').value.range?.[0], `${formatKeyPath(target.keyPath)} sits beside ${path}: '${repository}', which is not ${desired.name}`, `Add a target \`yaml ${source.file} ${path}\` to promote the repository as well, or check the image input.`);
+        const path = (0,edit_targets/* formatKeyPath */.K7)([...target.keyPath.slice(0, -1), 'repository']);
+        throw source.error((0,yaml_source/* pairOf */.cF)(parent, 'repository').value.range?.[0], `${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath)} sits beside ${path}: '${repository}', which is not ${desired.name}`, `Add a target \`yaml ${source.file} ${path}\` to promote the repository as well, or check the image input.`);
     }
 }
 function locate(root, keyPath) {
@@ -33061,10 +30169,10 @@ function locate(root, keyPath) {
         const parent = node;
         if ((0,dist/* isAlias */.Vj)(node))
             return { found: false, parentOffset: node.range?.[0], depth, parent };
-        const next = typeof key === 'number' ? ((0,dist/* isSeq */.oP)(node) ? node.items[key] : undefined) : (0,dist/* isMap */.jh)(node) ? pairOf(node, key)?.value : undefined;
+        const next = typeof key === 'number' ? ((0,dist/* isSeq */.oP)(node) ? node.items[key] : undefined) : (0,dist/* isMap */.jh)(node) ? (0,yaml_source/* pairOf */.cF)(node, key)?.value : undefined;
         if (next === undefined || next === null) {
             // `key:` with no value is a present key with an empty value: edit it in place.
-            const pair = typeof key === 'string' && (0,dist/* isMap */.jh)(node) ? pairOf(node, key) : undefined;
+            const pair = typeof key === 'string' && (0,dist/* isMap */.jh)(node) ? (0,yaml_source/* pairOf */.cF)(node, key) : undefined;
             if (pair && depth === keyPath.length - 1)
                 return { found: true, node: undefined, offset: pair.key.range?.[1] ?? 0 };
             return { found: false, parentOffset: parent?.range?.[0], depth, parent };
@@ -33074,7 +30182,7 @@ function locate(root, keyPath) {
     return node ? { found: true, node, offset: node.range?.[0] ?? 0 } : { found: false, parentOffset: undefined, depth: 0, parent: undefined };
 }
 function missingKey(source, target, missing) {
-    const found = formatKeyPath(target.keyPath.slice(0, missing.depth));
+    const found = (0,edit_targets/* formatKeyPath */.K7)(target.keyPath.slice(0, missing.depth));
     const key = target.keyPath[missing.depth];
     const where = missing.depth === 0 ? 'the top level' : found;
     const fix = 'Check the key path against the file (keys are case-sensitive; list indexes are written [0]).';
@@ -33083,13 +30191,13 @@ function missingKey(source, target, missing) {
         return source.error(missing.parentOffset, `${found} is an alias (*${parent.source}); the action does not edit through aliases`, 'Point the key path at the anchored value itself.');
     if (typeof key === 'number') {
         const size = (0,dist/* isSeq */.oP)(parent) ? `a list of ${parent.items.length}` : 'not a list';
-        return source.error(missing.parentOffset, `has no ${formatKeyPath(target.keyPath.slice(0, missing.depth + 1))}: ${where} is ${size}`, fix);
+        return source.error(missing.parentOffset, `has no ${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath.slice(0, missing.depth + 1))}: ${where} is ${size}`, fix);
     }
     if ((0,dist/* isMap */.jh)(parent)) {
-        const keys = parent.items.map((p) => String(stringValue(p.key) ?? '')).filter((k) => k !== '');
-        return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} has ${keys.length ? `keys ${quoteList(keys)}` : 'no keys'}${didYouMean(key, keys)}`, fix);
+        const keys = parent.items.map((p) => String((0,yaml_source/* stringValue */.r$)(p.key) ?? '')).filter((k) => k !== '');
+        return source.error(missing.parentOffset, `has no key ${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath)}: ${where} has ${keys.length ? `keys ${quoteList(keys)}` : 'no keys'}${didYouMean(key, keys)}`, fix);
     }
-    return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} is not a mapping`, fix);
+    return source.error(missing.parentOffset, `has no key ${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath)}: ${where} is not a mapping`, fix);
 }
 
 ;// CONCATENATED MODULE: ./src/edit/plan.ts
@@ -33120,12 +30228,12 @@ async function planEdits(files, targets, desired) {
             entry = { before: text, text, changes: [] };
             working.set(file, entry);
         }
-        applyEdit(entry, targetSplices(new yaml_source_YamlSource(file, entry.text), target, desired));
+        applyEdit(entry, targetSplices(new yaml_source/* YamlSource */.rC(file, entry.text), target, desired));
         resolved.push({ target, file });
     }
     for (const { target, file } of resolved) {
         if (target.kind === 'yaml')
-            checkKeyPathTarget(new yaml_source_YamlSource(file, working.get(file).text), target, desired);
+            checkKeyPathTarget(new yaml_source/* YamlSource */.rC(file, working.get(file).text), target, desired);
     }
     const changed = [...working].filter(([, entry]) => entry.text !== entry.before);
     return {
@@ -33133,7 +30241,7 @@ async function planEdits(files, targets, desired) {
         changes: changed.flatMap(([path, entry]) => entry.changes
             .filter((c) => c.before !== c.after)
             .sort((a, b) => a.offset - b.offset)
-            .map((c) => ({ file: path, line: yaml_source_lineAt(entry.text, c.offset), before: c.before, after: c.after }))),
+            .map((c) => ({ file: path, line: (0,yaml_source/* lineAt */.mh)(entry.text, c.offset), before: c.before, after: c.after }))),
     };
 }
 /** The edit of one target, as splices of the file's current text. */
@@ -33155,10 +30263,10 @@ function applyEdit(entry, splices) {
         return;
     const sorted = [...splices].sort((a, b) => a.start - b.start);
     const earlier = entry.changes.flatMap((change) => {
-        const offset = mapOffset(change.offset, sorted);
+        const offset = (0,yaml_source/* mapOffset */.ki)(change.offset, sorted);
         return offset === undefined ? [] : [{ ...change, offset }];
     });
-    const result = yaml_source_applySplices(entry.text, sorted);
+    const result = (0,yaml_source/* applySplices */.Ut)(entry.text, sorted);
     entry.text = result.text;
     entry.changes = [...earlier, ...result.changes];
 }
@@ -33167,20 +30275,20 @@ async function targetFile(files, target) {
     if (target.kind !== 'kustomize')
         return target.file;
     const path = target.path;
-    if (KUSTOMIZATION_FILES.includes(external_node_path_namespaceObject.posix.basename(path)))
+    if (KUSTOMIZATION_FILES.includes(external_node_path_.posix.basename(path)))
         return path;
     for (const name of KUSTOMIZATION_FILES) {
-        const file = path === '.' ? name : external_node_path_namespaceObject.posix.join(path, name);
+        const file = path === '.' ? name : external_node_path_.posix.join(path, name);
         if ((await files.read(file)) !== undefined)
             return file;
     }
     if ((await files.read(path)) !== undefined) {
-        throw new TargetError(path, undefined, `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`, 'Give the overlay directory, or a `yaml` target with a key path for other files.');
+        throw new errors/* TargetError */.I0(path, undefined, `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`, 'Give the overlay directory, or a `yaml` target with a key path for other files.');
     }
-    throw new TargetError(path, undefined, `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`, 'Check the overlay path (relative to the infra repository root) and the branch it is on.');
+    throw new errors/* TargetError */.I0(path, undefined, `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`, 'Check the overlay path (relative to the infra repository root) and the branch it is on.');
 }
 function missingFile(target, file) {
-    return new TargetError(file, undefined, `does not exist in the infra repository (target: ${describeTarget(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
+    return new errors/* TargetError */.I0(file, undefined, `does not exist in the infra repository (target: ${(0,edit_targets/* describeTarget */.ff)(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
 }
 
 ;// CONCATENATED MODULE: ./src/edit/render.ts
@@ -33225,21 +30333,21 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
     if (!renderer) {
         const problem = 'neither kubectl nor kustomize is on PATH, so the edited overlays cannot be rendered to check them';
         if (mode === 'true')
-            throw new InputError('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.');
+            throw new errors/* InputError */.dz('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.');
         return { warnings: [`Not checked: ${problem}. Install kubectl or kustomize to check them, or set validate: false to silence this.`], rendered: [] };
     }
     const files = workTreeFiles(root);
     const rendered = [];
     for (const target of overlays) {
         const file = await targetFile(files, target);
-        const dir = external_node_path_namespaceObject.posix.dirname(file);
-        const output = await render(renderer, (0,external_node_path_namespaceObject.join)(root, dir));
+        const dir = external_node_path_.posix.dirname(file);
+        const output = await render(renderer, (0,external_node_path_.join)(root, dir));
         if (output.error !== undefined) {
-            throw new TargetError(file, undefined, `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(output.error, root)})`, 'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.');
+            throw new errors/* TargetError */.I0(file, undefined, `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(output.error, root)})`, 'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.');
         }
         const kustomization = await files.read(file);
         const images = renderedImages(output.stdout);
-        checkUsesImage(new yaml_source_YamlSource(file, kustomization ?? ''), target.imageName, desired, images);
+        checkUsesImage(new yaml_source/* YamlSource */.rC(file, kustomization ?? ''), target.imageName, desired, images);
         rendered.push({ target: dir, images });
     }
     return { warnings: [], rendered };
@@ -33252,11 +30360,11 @@ async function checkPlanRenders(files, edited, targets, desired, mode, tempDir) 
     const overlays = targets.filter((t) => t.kind === 'kustomize');
     if (mode === 'false' || overlays.length === 0)
         return { warnings: [], rendered: [] };
-    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(tempDir, 'render-check-'));
+    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(tempDir, 'render-check-'));
     try {
         const overrides = new Map(edited.map((f) => [f.path, f.after]));
         for (const target of overlays) {
-            await writeOverlayClosure(files, external_node_path_namespaceObject.posix.dirname(await targetFile(files, target)), scratch, overrides);
+            await writeOverlayClosure(files, external_node_path_.posix.dirname(await targetFile(files, target)), scratch, overrides);
         }
         return await checkRendered(scratch, overlays, desired, mode);
     }
@@ -33274,19 +30382,19 @@ function checkUsesImage(kustomization, imageName, desired, images) {
     const existing = entries.length ? ` (its images entries: ${quoteList(entries.map((e) => e.name ?? '?'))})` : '';
     const fix = `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use${existing}.`;
     if (images.length === 0) {
-        throw new TargetError(kustomization.file, entry?.line, `the rendered overlay has no containers, so nothing would run ${desired.name}`, 'Point the target at the overlay that renders the workload.');
+        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay has no containers, so nothing would run ${desired.name}`, 'Point the target at the overlay that renders the workload.');
     }
-    const names = images.map((image) => splitReference(image).name);
-    const matched = images.filter((image) => sameRepository(splitReference(image).name, entryName));
+    const names = images.map((image) => (0,image_reference/* splitReference */.mQ)(image).name);
+    const matched = images.filter((image) => (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(image).name, entryName));
     if (matched.length > 0) {
         // The entry names a container, yet something else (a patch, a component) set another image.
-        throw new TargetError(kustomization.file, entry?.line, `the rendered overlay still runs ${quoteList(matched)}, not the promoted ${formatReference(desired)}`, 'Look for a patch, component or second images entry that overrides the image, and remove it.');
+        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay still runs ${quoteList(matched)}, not the promoted ${(0,image_reference/* formatReference */.FH)(desired)}`, 'Look for a patch, component or second images entry that overrides the image, and remove it.');
     }
-    throw new TargetError(kustomization.file, entry?.line, `no container matches the images entry named '${entryName}': the rendered overlay uses ${quoteList(images)}${didYouMean(entryName, names)}`, fix);
+    throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `no container matches the images entry named '${entryName}': the rendered overlay uses ${quoteList(images)}${didYouMean(entryName, names)}`, fix);
 }
 function usesDesired(image, desired) {
-    const ref = splitReference(image);
-    return sameRepository(ref.name, desired.name) && (desired.tag === undefined || ref.tag === desired.tag) && (desired.digest === undefined || ref.digest === desired.digest);
+    const ref = (0,image_reference/* splitReference */.mQ)(image);
+    return (0,image_reference/* sameRepository */.RB)(ref.name, desired.name) && (desired.tag === undefined || ref.tag === desired.tag) && (desired.digest === undefined || ref.digest === desired.digest);
 }
 /** Pure: every container image in rendered multi-document YAML. */
 function renderedImages(yaml) {
@@ -33308,8 +30416,8 @@ function cleanRenderError(stderr, root) {
 /** The first renderer found on `path`. */
 async function findRenderer(path) {
     for (const renderer of RENDERERS) {
-        for (const dir of path.split(external_node_path_namespaceObject.delimiter).filter(Boolean)) {
-            const ok = await (0,promises_namespaceObject.access)((0,external_node_path_namespaceObject.join)(dir, renderer.command), external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
+        for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
+            const ok = await (0,promises_namespaceObject.access)((0,external_node_path_.join)(dir, renderer.command), external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
             if (ok)
                 return renderer;
         }
@@ -33319,7 +30427,7 @@ async function findRenderer(path) {
 /** Runs the renderer on one directory; never throws for a failed render. */
 function render(renderer, dir) {
     return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
+        (0,external_node_child_process_.execFile)(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
             if (!error)
                 resolve({ stdout });
             else
@@ -33335,12 +30443,12 @@ function desiredImage(name, tag, digest, pin) {
     if (pin === 'tag')
         return { name, tag };
     if (digest === undefined) {
-        throw new InputError('pin', `'${pin}' needs the image digest, and none is known`, 'Give the digest input, or let the action find it (build: true, or verify-image: true against a reachable registry), or use pin: tag.');
+        throw new errors/* InputError */.dz('pin', `'${pin}' needs the image digest, and none is known`, 'Give the digest input, or let the action find it (build: true, or verify-image: true against a reachable registry), or use pin: tag.');
     }
     return pin === 'digest' ? { name, digest } : { name, tag, digest };
 }
 function desiredReference(desired) {
-    return formatReference(desired);
+    return (0,image_reference/* formatReference */.FH)(desired);
 }
 
 ;// CONCATENATED MODULE: ./src/publish/commit-message.ts
@@ -33384,7 +30492,859 @@ function renderCommitMessage(template, facts) {
         .trim();
 }
 
-;// CONCATENATED MODULE: ./src/publish/git-command.ts
+// EXTERNAL MODULE: ./src/publish/git-command.ts
+var git_command = __nccwpck_require__(4851);
+;// CONCATENATED MODULE: ./src/publish/git-auth.ts
+/**
+ * Hands the infra token to git without it ever appearing in argv, logs or a config file: git reads
+ * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` from the environment of each call, so
+ * nothing is written to `.git/config` and there is nothing to remove afterwards.
+ */
+
+/** Basic credentials as GitHub accepts an installation or personal token. */
+function basicAuthHeader(token) {
+    return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
+}
+/**
+ * Environment entries that configure git for `remoteUrl`: the auth header scoped to the remote's
+ * origin, and no credential helper (a runner's stored credentials must not be used instead).
+ * Entries already in `baseEnv` (`GIT_CONFIG_COUNT`) are kept: ours are appended after them.
+ */
+function gitAuthEnv(remoteUrl, token, baseEnv = process.env) {
+    const entries = [['credential.helper', '']];
+    if (token !== '') {
+        const header = basicAuthHeader(token);
+        core/* setSecret */.Pq(token);
+        core/* setSecret */.Pq(header.slice('AUTHORIZATION: basic '.length));
+        entries.push([`http.${new URL(remoteUrl).origin}/.extraheader`, header]);
+    }
+    const start = Number.parseInt(baseEnv.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+    const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
+    entries.forEach(([key, value], i) => {
+        env[`GIT_CONFIG_KEY_${start + i}`] = key;
+        env[`GIT_CONFIG_VALUE_${start + i}`] = value;
+    });
+    return env;
+}
+
+// EXTERNAL MODULE: ./src/publish/git-commit.ts
+var git_commit = __nccwpck_require__(6549);
+// EXTERNAL MODULE: ./src/publish/git-remote.ts
+var git_remote = __nccwpck_require__(1298);
+// EXTERNAL MODULE: ./src/publish/retry.ts
+var retry = __nccwpck_require__(833);
+;// CONCATENATED MODULE: ./src/publish/git-publisher.ts
+/**
+ * Lands a promotion by git push, under contention: build the commit on the fetched tip, push without
+ * force, and when the branch moved, fetch the new tip and re-apply the edit to its files. The edit is a
+ * function of the files, so a retry never needs a textual rebase and never reverts a neighbour.
+ */
+
+
+
+
+
+
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function publishViaGit(remote, promotion, options = {}) {
+    const sleep = options.sleep ?? defaultSleep;
+    for (let attempt = 1;; attempt++) {
+        const tip = await remote.fetchTip(promotion.branch);
+        const plan = await promotion.plan(remote.files(tip));
+        if (plan.files.length === 0) {
+            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+        }
+        const commit = await remote.commit(tip, plan.files, promotion.message(plan), promotion.author);
+        if (promotion.dryRun) {
+            return { changed: true, commitSha: commit, attempts: attempt, plan, diff: await (0,git_commit/* commitDiff */.f)(remote.git, commit) };
+        }
+        const pushed = await remote.push(commit, promotion.branch);
+        if (pushed.exitCode === 0) {
+            core/* info */.pq(`Pushed ${commit.slice(0, 12)} onto ${promotion.branch} (attempt ${attempt}).`);
+            return { changed: true, commitSha: commit, attempts: attempt, plan };
+        }
+        const output = `${pushed.stdout}\n${pushed.stderr}`;
+        if (!(0,retry/* isBranchMoved */.Kc)(output)) {
+            if (/hook declined|protected branch|GH00\d|declined/i.test(output)) {
+                throw new errors/* GitError */.XS(`the infra repository declined the push to ${promotion.branch}: ${(0,git_command/* gitErrorLines */.o)({ ...pushed, stderr: output })}.`, 'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.');
+            }
+            throw (0,git_remote/* remoteError */.b)(remote.infra, `push to ${promotion.branch} of`, pushed);
+        }
+        if (attempt >= promotion.maxAttempts) {
+            throw new errors/* GitError */.XS(`the push to ${promotion.branch} was rejected ${attempt} times because the branch kept moving (${(0,git_command/* gitErrorLines */.o)({ ...pushed, stderr: output }, 2)}).`, 'Nothing was pushed. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.');
+        }
+        const delay = (0,retry/* backoffDelay */.EY)(attempt, Math.random());
+        core/* info */.pq(`${promotion.branch} moved while pushing (attempt ${attempt} of ${promotion.maxAttempts}); re-applying on the new tip in ${delay} ms.`);
+        await sleep(delay);
+    }
+}
+
+// EXTERNAL MODULE: ./src/record/stamp.ts
+var stamp = __nccwpck_require__(6806);
+;// CONCATENATED MODULE: ./src/promotion.ts
+
+
+async function planPromotion(files, spec) {
+    const edits = await planEdits(files, spec.targets, spec.desired);
+    const kept = [];
+    const records = [];
+    const stale = [];
+    for (const file of edits.files) {
+        const path = (0,stamp/* recordPath */.lX)(file.path);
+        const text = await files.read(path);
+        const recorded = (0,stamp/* readRecord */.aE)(text)[spec.desired.name];
+        if (recorded && !spec.allowDowngrade && (0,stamp/* compareStamps */.ye)(spec.stamp, recorded) === 'older') {
+            stale.push({ path: file.path, recordedRef: recorded.ref });
+            continue;
+        }
+        kept.push(file);
+        records.push({ path, before: text ?? '', after: (0,stamp/* writeRecord */.rh)(text, spec.desired.name, spec.stamp) });
+    }
+    const keptPaths = new Set(kept.map((f) => f.path));
+    const plan = {
+        files: kept.length > 0 ? [...kept, ...records] : [],
+        changes: edits.changes.filter((c) => keptPaths.has(c.file)),
+        stale,
+    };
+    if (spec.verify && kept.length > 0)
+        await spec.verify(files, plan);
+    return plan;
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+/** The action's outputs: a public contract, set in one place. */
+
+function setOutputs(outputs) {
+    core/* setOutput */.uH('image-ref', outputs.imageRef);
+    core/* setOutput */.uH('tag', outputs.tag);
+    core/* setOutput */.uH('digest', outputs.digest);
+    core/* setOutput */.uH('changed', String(outputs.changed));
+    core/* setOutput */.uH('commit-sha', outputs.commitSha);
+    core/* setOutput */.uH('commit-url', outputs.commitUrl);
+    core/* setOutput */.uH('attempts', String(outputs.attempts));
+    core/* setOutput */.uH('skipped-reason', outputs.skippedReason);
+    core/* setOutput */.uH('pull-request-number', outputs.pullRequest ? String(outputs.pullRequest.number) : '');
+    core/* setOutput */.uH('pull-request-url', outputs.pullRequest?.url ?? '');
+    core/* setOutput */.uH('pull-request-operation', outputs.pullRequest?.operation ?? '');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/**
+ * The job summary: one table of what was promoted where, with links, for the people reading the
+ * workflow run. Rendering is pure (tested); `writeSummary` appends it to GITHUB_STEP_SUMMARY.
+ */
+
+const code = (text) => (text === '' ? '' : `<code>${escapeHtml(text)}</code>`);
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function summary_link(text, url) {
+    return url ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : code(text);
+}
+function renderSummary(s) {
+    const lines = [];
+    const verb = s.dryRun ? 'Dry run: would promote' : s.skippedReason ? 'Nothing to promote for' : 'Promoted';
+    lines.push(`## ${verb} ${code(s.imageRef)} into ${code(s.destination)}`, '');
+    const facts = [
+        ['Image', code(s.imageRef)],
+        ['Tag', code(s.tag)],
+        ['Digest', s.digest ? code(s.digest) : 'not known'],
+    ];
+    if (s.commit)
+        facts.push([s.dryRun ? 'Local commit (not pushed)' : 'Commit', summary_link(s.commit.sha.slice(0, 12), s.commit.url)]);
+    if (s.pullRequest)
+        facts.push([`Pull request (${s.pullRequest.operation})`, summary_link(`#${s.pullRequest.number}`, s.pullRequest.url)]);
+    if (s.skippedReason)
+        facts.push(['Skipped', s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)']);
+    facts.push(['Attempts', String(s.attempts)]);
+    lines.push('<table>', ...facts.map(([k, v]) => `<tr><th align="left">${k}</th><td>${v}</td></tr>`), '</table>', '');
+    if (s.changes.length > 0) {
+        lines.push('<table>', '<tr><th>Target</th><th>Before</th><th>After</th></tr>');
+        for (const c of s.changes)
+            lines.push(`<tr><td>${code(`${c.file}:${c.line}`)}</td><td>${c.before ? code(c.before) : '<em>(added)</em>'}</td><td>${code(c.after)}</td></tr>`);
+        lines.push('</table>', '');
+    }
+    for (const stale of s.stale)
+        lines.push(`- Left alone: ${code(stale.path)} already holds the newer build ${code(stale.recordedRef)} (set \`allow-downgrade: true\` to roll back on purpose).`);
+    if (s.stale.length > 0)
+        lines.push('');
+    if (s.rendered && s.rendered.length > 0) {
+        lines.push('**Render check** (`kustomize build` of each edited overlay):', '');
+        for (const r of s.rendered)
+            lines.push(`- ${code(r.target)} renders; containers run ${r.images.map(code).join(', ')}`);
+        lines.push('');
+    }
+    for (const warning of s.renderWarnings)
+        lines.push(`> [!WARNING]\n> ${escapeHtml(warning)}`, '');
+    if (s.diff)
+        lines.push('<details><summary>The commit this run would push</summary>', '', '```diff', s.diff.trimEnd(), '```', '', '</details>', '');
+    return lines.join('\n');
+}
+async function writeSummary(summary) {
+    // Outside a runner (no GITHUB_STEP_SUMMARY) there is nowhere to write: skip quietly.
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await core/* summary */.z.addRaw(renderSummary(summary), true).write();
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Raw workflow inputs behind one small interface, so each stage's settings parser is a pure
+ * function that tests can feed from a plain object. `settings.ts` binds it to `core.getInput`.
+ */
+
+function required(inputs, name, fix) {
+    const value = inputs.get(name);
+    if (value === '')
+        throw new errors/* InputError */.dz(name, 'is required but empty', fix);
+    return value;
+}
+function booleanInput(inputs, name, fallback) {
+    const value = inputs.get(name).toLowerCase();
+    if (value === '')
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new errors/* InputError */.dz(name, `'${inputs.get(name)}' is not a boolean`, 'Use true or false.');
+}
+/** One entry a line; blank lines and `#` comment lines are ignored. Commas do not split. */
+function listInput(inputs, name) {
+    return inputs
+        .get(name)
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+}
+function choiceInput(inputs, name, choices, fallback) {
+    const value = inputs.get(name);
+    if (value === '')
+        return fallback;
+    if (choices.includes(value))
+        return value;
+    throw new errors/* InputError */.dz(name, `'${value}' is not one of ${choices.join(', ')}`, `Set ${name} to one of: ${choices.join(', ')}.`);
+}
+function integerInput(inputs, name, fallback, min, max) {
+    const value = inputs.get(name);
+    if (value === '')
+        return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        throw new errors/* InputError */.dz(name, `'${value}' is not a whole number from ${min} to ${max}`, `Set ${name} to a whole number from ${min} to ${max}.`);
+    }
+    return n;
+}
+/** An InputReader over a plain record (tests, scripts). */
+function recordInputs(values) {
+    return { get: (name) => (values[name] ?? '').trim() };
+}
+
+;// CONCATENATED MODULE: ./src/build/settings.ts
+/**
+ * The image stage's inputs as one typed object: what to build, how to tag it, where to push it, and
+ * whether to check the registry before promoting. Pure: reads an InputReader and the environment.
+ */
+
+
+
+function parseImageSettings(inputs, env) {
+    const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
+    const problem = (0,image_reference/* imageNameProblem */.iS)(imageInput);
+    if (problem)
+        throw new errors/* InputError */.dz('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.');
+    const image = (0,image_reference/* parseImageName */["if"])(imageInput);
+    const tag = inputs.get('tag') || env.GITHUB_SHA || '';
+    if (tag === '')
+        throw new errors/* InputError */.dz('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.');
+    if (!(0,image_reference/* isValidTag */.r_)(tag)) {
+        throw new errors/* InputError */.dz('tag', `'${tag}' is not a valid Docker tag`, 'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).');
+    }
+    const digest = inputs.get('digest') || undefined;
+    if (digest !== undefined && !(0,image_reference/* isValidDigest */.fH)(digest)) {
+        throw new errors/* InputError */.dz('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.');
+    }
+    const build = booleanInput(inputs, 'build', true);
+    const username = inputs.get('registry-username');
+    const password = inputs.get('registry-password');
+    if ((username === '') !== (password === '')) {
+        const missing = username === '' ? 'registry-username' : 'registry-password';
+        throw new errors/* InputError */.dz(missing, 'is empty while the other registry credential is set', 'Set both registry-username and registry-password, or neither to use the runner\'s existing docker login.');
+    }
+    return {
+        image,
+        tag,
+        digest,
+        build: build ? parseBuildSettings(inputs, image.name, tag) : undefined,
+        push: booleanInput(inputs, 'push', true),
+        verify: booleanInput(inputs, 'verify-image', true),
+        login: username ? { username, password } : undefined,
+        workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    };
+}
+function parseBuildSettings(inputs, image, tag) {
+    const extraTags = listInput(inputs, 'extra-tags');
+    const badTag = extraTags.find((t) => !(0,image_reference/* isValidTag */.r_)(t));
+    if (badTag !== undefined)
+        throw new errors/* InputError */.dz('extra-tags', `'${badTag}' is not a valid Docker tag`, 'List tag names only (e.g. latest), one a line.');
+    // docker/metadata-action's `tags` output: full references, any repository.
+    const metadataTags = listInput(inputs, 'tags');
+    const badRef = metadataTags.find((ref) => !isFullReference(ref));
+    if (badRef !== undefined)
+        throw new errors/* InputError */.dz('tags', `'${badRef}' is not an image reference with a tag`, 'List full references (repository:tag), one a line, as docker/metadata-action prints them.');
+    const promoted = `${image}:${tag}`;
+    const extraReferences = [...extraTags.map((t) => `${image}:${t}`), ...metadataTags].filter((ref, i, all) => ref !== promoted && all.indexOf(ref) === i);
+    const pairs = (name) => {
+        const values = listInput(inputs, name);
+        const bad = values.find((v) => !/^[^=\s][^=]*=/.test(v));
+        if (bad !== undefined)
+            throw new errors/* InputError */.dz(name, `'${bad}' is not KEY=VALUE`, `Write ${name} one KEY=VALUE a line.`);
+        return values;
+    };
+    return {
+        context: inputs.get('context') || '.',
+        file: inputs.get('file'),
+        buildArgs: pairs('build-args'),
+        target: inputs.get('target'),
+        labels: pairs('labels'),
+        platforms: inputs.get('platforms').split(/[,\n]/).map((p) => p.trim()).filter(Boolean),
+        extraReferences,
+    };
+}
+function isFullReference(ref) {
+    const colon = ref.lastIndexOf(':');
+    if (colon <= 0 || ref.slice(colon).includes('/'))
+        return false;
+    return (0,image_reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,image_reference/* isValidTag */.r_)(ref.slice(colon + 1));
+}
+
+;// CONCATENATED MODULE: ./src/edit/settings.ts
+/** The edit stage's inputs: where the image lives in the infra repository, and the render check. Pure. */
+
+
+
+
+function parseEditSettings(inputs) {
+    const imageName = inputs.get('kustomize-image-name') || undefined;
+    if (imageName !== undefined && (0,image_reference/* imageNameProblem */.iS)(imageName)) {
+        throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,image_reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
+    }
+    // kustomize-image-name is the default entry name for every kustomize target that names none.
+    const targets = [...(0,edit_targets/* overlayTargets */.zE)(listInput(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
+    if (targets.length === 0) {
+        throw new errors/* InputError */.dz('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image", 'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).');
+    }
+    return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'], 'auto') };
+}
+
+;// CONCATENATED MODULE: ./src/publish/settings.ts
+/** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
+
+
+const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** A valid branch name (git check-ref-format, without the refs/heads/ prefix). */
+const BRANCH_NAME = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/;
+function parseInfraRepo(inputs, env) {
+    const raw = required(inputs, 'infra-repo', 'Set infra-repo to the GitOps repository, as owner/name or a full https:// git URL.');
+    const token = inputs.get('infra-token');
+    const branch = inputs.get('infra-branch').replace(/^refs\/heads\//, '');
+    if (branch !== '' && !BRANCH_NAME.test(branch)) {
+        throw new errors/* InputError */.dz('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.');
+    }
+    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    if (SLUG.test(raw)) {
+        const slug = raw.replace(/\.git$/, '');
+        return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch };
+    }
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new errors/* InputError */.dz('infra-repo', `'${raw}' is neither owner/name nor a URL`, 'Use owner/name (e.g. my-org/infra) or a full https:// git URL.');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors/* InputError */.dz('infra-repo', `the ${url.protocol} scheme is not supported`, 'Use an https:// (or http://) git URL; SSH remotes are not supported.');
+    }
+    if (url.username !== '' || url.password !== '') {
+        throw new errors/* InputError */.dz('infra-repo', 'the URL carries credentials', 'Remove them from the URL and pass the token in infra-token (from a secret).');
+    }
+    const path = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+    const onServer = url.origin === new URL(serverUrl).origin && SLUG.test(path);
+    return {
+        url: url.toString(),
+        ...(onServer ? { slug: path, webUrl: `${serverUrl}/${path}` } : {}),
+        token,
+        branch,
+    };
+}
+function parsePublishSettings(inputs, env) {
+    return {
+        infra: parseInfraRepo(inputs, env),
+        commitMessage: inputs.get('commit-message'),
+        author: {
+            name: inputs.get('git-user-name') || 'github-actions[bot]',
+            email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
+        },
+        dryRun: booleanInput(inputs, 'dry-run', false),
+        maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
+        allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/github/settings.ts
+/** Settings of pull-request mode and API commits: pure, from inputs. */
+
+
+
+const REVIEWER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?$/;
+function parseGitHubPublishSettings(inputs) {
+    const branch = inputs.get('pr-branch').replace(/^refs\/heads\//, '');
+    if (branch !== '' && !BRANCH_NAME.test(branch)) {
+        throw new errors/* InputError */.dz('pr-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as promote/my-app, or leave it empty for the default.');
+    }
+    const reviewers = entries(inputs, 'pr-reviewers').map((r) => r.replace(/^@/, ''));
+    const bad = reviewers.find((r) => !REVIEWER.test(r));
+    if (bad !== undefined) {
+        throw new errors/* InputError */.dz('pr-reviewers', `'${bad}' is neither a user name nor an org/team`, 'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.');
+    }
+    const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : choiceInput(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'], 'merge');
+    return {
+        mode: choiceInput(inputs, 'mode', ['push', 'pull-request'], 'push'),
+        commitVia: choiceInput(inputs, 'commit-via', ['git', 'api'], 'git'),
+        pullRequest: {
+            branch,
+            title: inputs.get('pr-title'),
+            labels: entries(inputs, 'pr-labels'),
+            reviewers,
+            draft: booleanInput(inputs, 'pr-draft', false),
+            ...(autoMerge ? { autoMerge } : {}),
+        },
+    };
+}
+/** One entry a line or comma-separated. */
+function entries(inputs, name) {
+    return listInput(inputs, name).flatMap((line) => line.split(',')).map((entry) => entry.trim()).filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./src/source.ts
+/** Where the promotion comes from: the app repository's commit and workflow run. */
+
+
+function readSourceContext(env) {
+    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const runId = env.GITHUB_RUN_ID ?? '';
+    return {
+        repository,
+        sha,
+        serverUrl,
+        runId,
+        runNumber: Number.parseInt(env.GITHUB_RUN_NUMBER ?? '0', 10) || 0,
+        runAttempt: Number.parseInt(env.GITHUB_RUN_ATTEMPT ?? '1', 10) || 1,
+        actor: env.GITHUB_ACTOR ?? '',
+        workflow: (env.GITHUB_WORKFLOW_REF ?? '').replace(/@.*$/, ''),
+        runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
+        commitUrl: repository && sha ? `${serverUrl}/${repository}/commit/${sha}` : '',
+    };
+}
+/**
+ * Committer time of the source commit, to order builds: from the push event's payload, else from
+ * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
+ */
+async function readSourceCommitTime(env) {
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            const event = JSON.parse(await (0,promises_namespaceObject.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
+            if (event.head_commit?.id === env.GITHUB_SHA && event.head_commit?.timestamp)
+                return event.head_commit.timestamp;
+        }
+        catch {
+            // No readable payload: fall through to the workspace.
+        }
+    }
+    if (!env.GITHUB_WORKSPACE || !env.GITHUB_SHA)
+        return undefined;
+    const out = await execFileText('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA]);
+    return out?.trim() || undefined;
+}
+function execFileText(file, args) {
+    return new Promise((resolve) => {
+        (0,external_node_child_process_.execFile)(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+/**
+ * The only reader of `core.getInput`: every input is parsed once, here, into one typed Settings
+ * object, by the stages' own pure parsers.
+ */
+
+
+
+
+
+
+
+
+function parseSettings(inputs, env) {
+    return {
+        image: parseImageSettings(inputs, env),
+        pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'], 'tag'),
+        edit: parseEditSettings(inputs),
+        publish: parsePublishSettings(inputs, env),
+        delivery: parseGitHubPublishSettings(inputs),
+        source: readSourceContext(env),
+        tempDir: env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
+    };
+}
+/** The runner's inputs, with a debug line per value read (tokens are masked by the runner). */
+function runnerInputs() {
+    return {
+        get(name) {
+            const value = core/* getInput */.V4(name);
+            core/* debug */.Yz(`input ${name}=${/token|password/.test(name) && value ? '***' : JSON.stringify(value)}`);
+            return value;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * run(): settings → image stage → edit + publish → outputs. Any error ends in exactly one failure
+ * report that says what to do next (with a file annotation when it points into the infra repo).
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function run(env = process.env) {
+    try {
+        await promote(parseSettings(runnerInputs(), env), env);
+    }
+    catch (error) {
+        reportFailure(error);
+    }
+}
+async function promote(settings, env) {
+    const image = await core/* group */.Os('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }));
+    const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin);
+    const imageRef = desiredReference(desired);
+    const { infra } = settings.publish;
+    const { source } = settings;
+    const stamp = {
+        ref: imageRef,
+        repository: source.repository,
+        commit: source.sha,
+        ...(await readSourceCommitTime(env).then((t) => (t ? { commitTime: t } : {}))),
+        ...(source.workflow ? { workflow: source.workflow } : {}),
+        runNumber: source.runNumber,
+        runAttempt: source.runAttempt,
+    };
+    const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(settings.tempDir, 'gitops-promote-'));
+    try {
+        const git = new git_command/* GitCommandManager */.b(workDir, gitAuthEnv(infra.url, infra.token));
+        const remote = new git_remote/* InfraRemote */.f(git, infra);
+        const { delivery } = settings;
+        const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api'
+            ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(373)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2373))).connectGitHub(infra, delivery, env)
+            : undefined;
+        // The render check runs on every attempt; say each warning once.
+        const renderWarnings = new Set();
+        let lastRender;
+        const branch = await core/* group */.Os('Infra repository', async () => {
+            const viaApi = github?.resolveBranch();
+            if (viaApi)
+                return viaApi;
+            await remote.init();
+            return remote.resolveBranch();
+        });
+        const facts = (plan) => ({
+            image: settings.image.image.name,
+            tag: image.tag,
+            digest: image.digest ?? '',
+            imageRef,
+            targets: plan.changes.map((c) => c.file).filter((file, i, all) => all.indexOf(file) === i),
+            branch,
+            source: settings.source,
+        });
+        const promotion = {
+            plan: (files) => planPromotion(files, {
+                targets: settings.edit.targets,
+                desired,
+                stamp,
+                allowDowngrade: settings.publish.allowDowngrade,
+                verify: async (tipFiles, plan) => {
+                    const report = await checkPlanRenders(tipFiles, plan.files, settings.edit.targets, desired, settings.edit.validate, settings.tempDir);
+                    lastRender = report;
+                    report.warnings.forEach((warning) => renderWarnings.add(warning));
+                    for (const { target, images } of report.rendered)
+                        core/* info */.pq(`${target} renders; its containers run ${images.join(', ')}`);
+                },
+            }),
+            message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
+            author: settings.publish.author,
+            branch,
+            maxAttempts: settings.publish.maxAttempts,
+            dryRun: settings.publish.dryRun,
+        };
+        const publish = () => github
+            ? github.publish(remote, promotion, {
+                imageName: desired.name,
+                targets: settings.edit.targets,
+                allowDowngrade: settings.publish.allowDowngrade,
+                title: (plan) => (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
+                body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
+            })
+            : publishViaGit(remote, promotion);
+        const result = await core/* group */.Os(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, publish);
+        renderWarnings.forEach((warning) => core/* warning */.$e(warning));
+        if (result.diff !== undefined)
+            core/* info */.pq(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`);
+        for (const stale of result.plan.stale) {
+            core/* notice */.lm(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`);
+        }
+        for (const change of result.plan.changes) {
+            core/* info */.pq(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`);
+        }
+        const outputs = {
+            imageRef,
+            tag: image.tag,
+            digest: image.digest ?? '',
+            changed: result.changed,
+            commitSha: result.commitSha ?? '',
+            commitUrl: result.commitSha && infra.webUrl && !settings.publish.dryRun ? `${infra.webUrl}/commit/${result.commitSha}` : '',
+            attempts: result.attempts,
+            skippedReason: result.skippedReason ?? '',
+            ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+        };
+        setOutputs(outputs);
+        await writeSummary({
+            ...outputs,
+            destination: `${infra.slug ?? infra.url}@${branch}`,
+            changes: result.plan.changes,
+            stale: result.plan.stale,
+            commit: outputs.commitSha ? { sha: outputs.commitSha, url: outputs.commitUrl } : undefined,
+            rendered: lastRender?.rendered,
+            renderWarnings: [...renderWarnings],
+            dryRun: settings.publish.dryRun,
+            diff: result.diff,
+        });
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
+    }
+}
+function reportFailure(error) {
+    process.exitCode = core/* ExitCode */.yU.Failure;
+    if (error instanceof errors/* TargetError */.I0) {
+        core/* error */.z3(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) });
+    }
+    else {
+        core/* error */.z3((0,errors/* errorMessage */.gJ)(error), { title: 'Promotion failed' });
+    }
+    if (!(error instanceof errors/* ActionError */.lZ) && error instanceof Error && error.stack)
+        core/* debug */.Yz(error.stack);
+}
+
+
+/***/ }),
+
+/***/ 4006:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ runProcess),
+/* harmony export */   w: () => (/* binding */ lastLines)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * The one place that spawns a program: arguments as an array (never a shell), secrets only on
+ * stdin or in the environment, output captured and optionally streamed line by line to the log.
+ */
+
+function runProcess(command, args, options) {
+    return new Promise((resolve, reject) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        const stream = (sink) => {
+            let pending = '';
+            return {
+                data(chunk) {
+                    sink.push(chunk);
+                    if (!options.onLine)
+                        return;
+                    const lines = (pending + chunk.toString('utf8')).split('\n');
+                    pending = lines.pop() ?? '';
+                    lines.forEach((line) => options.onLine?.(line));
+                },
+                end() {
+                    if (pending && options.onLine)
+                        options.onLine(pending);
+                },
+            };
+        };
+        const stdout = stream(out);
+        const stderr = stream(err);
+        child.stdout.on('data', stdout.data);
+        child.stderr.on('data', stderr.data);
+        child.on('error', reject);
+        child.on('close', (code) => {
+            stdout.end();
+            stderr.end();
+            resolve({ exitCode: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+        });
+        // A program that exits without reading stdin closes the pipe; that is not our error.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** The last meaningful lines of a program's output, for one-line error messages. */
+function lastLines(text, max, skip = () => false) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !skip(line))
+        .slice(-max)
+        .join(' | ');
+}
+
+
+/***/ }),
+
+/***/ 8027:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   cj: () => (/* binding */ CommitObjects),
+/* harmony export */   k7: () => (/* binding */ localObjects)
+/* harmony export */ });
+/* unused harmony export parseTree */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _edit_targets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1078);
+/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4851);
+/**
+ * Files of a commit read straight from git objects, walking the trees along each path. Every tree and
+ * blob goes through `fetch` first: against a filtering server that fetches exactly that object, so a
+ * promotion reads a handful of objects whatever the size of the repository. Objects are cached by id,
+ * so after a lost race only what changed on the new tip is fetched again.
+ */
+
+
+
+const SYMLINK = '120000';
+const readFailure = (what) => (o) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not read ${what}: ${(0,_git_command_js__WEBPACK_IMPORTED_MODULE_2__/* .gitErrorLines */ .o)(o)}.`, 'Re-run the job; nothing was pushed.');
+/** Parses `git ls-tree -z` output. */
+function parseTree(listing) {
+    const entries = new Map();
+    for (const record of listing.split('\0')) {
+        const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
+        if (match)
+            entries.set(match[4], { mode: match[1], type: match[2], oid: match[3] });
+    }
+    return entries;
+}
+class CommitObjects {
+    git;
+    fetch;
+    trees = new Map();
+    blobs = new Map();
+    constructor(git, fetch) {
+        this.git = git;
+        this.fetch = fetch;
+    }
+    /** The root tree of `commit` (which must be present), read from the commit itself: peeling with `^{tree}` would make git fetch the whole tree. */
+    async rootTree(commit) {
+        const header = await this.git.run(['cat-file', 'commit', commit], readFailure(`commit ${commit}`));
+        const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1];
+        if (!tree)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not read commit ${commit}: it names no tree.`, 'Re-run the job; nothing was pushed.');
+        return tree;
+    }
+    tree(oid) {
+        return this.cached(this.trees, oid, async () => parseTree(await this.git.run(['ls-tree', '-z', oid], readFailure(`tree ${oid}`))));
+    }
+    blob(oid, path) {
+        return this.cached(this.blobs, oid, () => this.git.run(['cat-file', 'blob', oid], readFailure(path)));
+    }
+    cached(cache, oid, load) {
+        let value = cache.get(oid);
+        if (!value) {
+            value = this.fetch([oid]).then(load);
+            // A failed fetch is not remembered: the next attempt asks again.
+            value.catch(() => cache.delete(oid));
+            cache.set(oid, value);
+        }
+        return value;
+    }
+    /** The entry at `path` in the tree `root`; undefined when absent or when a directory on the way is not a tree (a symlink). */
+    async entry(root, path) {
+        let tree = root;
+        const parts = path.split('/');
+        for (const [i, part] of parts.entries()) {
+            const found = (await this.tree(tree)).get(part);
+            if (!found || i === parts.length - 1)
+                return found;
+            if (found.type !== 'tree')
+                return undefined;
+            tree = found.oid;
+        }
+        return undefined;
+    }
+    /**
+     * The files of `commit`. Only regular files are read: a symlink is refused, and a path through a
+     * symlinked directory does not exist, so nothing leads outside the repository.
+     */
+    files(commit) {
+        let root;
+        return {
+            read: async (path) => {
+                const safe = (0,_edit_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(path, undefined, problem, fix));
+                root ??= this.rootTree(commit);
+                const found = safe === '.' ? undefined : await this.entry(await root, safe);
+                if (!found || found.type !== 'blob')
+                    return undefined;
+                if (found.mode === SYMLINK) {
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository.');
+                }
+                return this.blob(found.oid, path);
+            },
+        };
+    }
+}
+/** Objects read from the local store only (git itself fetches a missing one from a promisor remote). */
+function localObjects(git) {
+    return new CommitObjects(git, async () => undefined);
+}
+
+
+/***/ }),
+
+/***/ 4851:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ GitCommandManager),
+/* harmony export */   o: () => (/* binding */ gitErrorLines)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4006);
 /**
  * Every git call goes through here: one place that sets the non-interactive environment, hides the
  * credentials from argv, and turns a failing call into a typed result.
@@ -33409,8 +31369,8 @@ class GitCommandManager {
     }
     /** Runs git and resolves whatever its exit code; the caller decides what a failure means. */
     exec(args, options = {}) {
-        core_debug(`git ${args.join(' ')}`);
-        return runProcess('git', args, {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`git ${args.join(' ')}`);
+        return (0,_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R)('git', args, {
             cwd: this.dir,
             env: options.env ? { ...this.env, ...options.env } : this.env,
             ...(options.input !== undefined ? { input: options.input } : {}),
@@ -33426,65 +31386,33 @@ class GitCommandManager {
 }
 /** The last meaningful lines of git's stderr, for error messages. */
 function gitErrorLines(output, max = 4) {
-    return lastLines(output.stderr, max, (line) => line.startsWith('hint:'));
+    return (0,_process_js__WEBPACK_IMPORTED_MODULE_1__/* .lastLines */ .w)(output.stderr, max, (line) => line.startsWith('hint:'));
 }
 
-;// CONCATENATED MODULE: ./src/publish/git-auth.ts
-/**
- * Hands the infra token to git without it ever appearing in argv, logs or a config file: git reads
- * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` from the environment of each call, so
- * nothing is written to `.git/config` and there is nothing to remove afterwards.
- */
 
-/** Basic credentials as GitHub accepts an installation or personal token. */
-function basicAuthHeader(token) {
-    return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
-}
-/**
- * Environment entries that configure git for `remoteUrl`: the auth header scoped to the remote's
- * origin, and no credential helper (a runner's stored credentials must not be used instead).
- * Entries already in `baseEnv` (`GIT_CONFIG_COUNT`) are kept: ours are appended after them.
- */
-function gitAuthEnv(remoteUrl, token, baseEnv = process.env) {
-    const entries = [['credential.helper', '']];
-    if (token !== '') {
-        const header = basicAuthHeader(token);
-        core_setSecret(token);
-        core_setSecret(header.slice('AUTHORIZATION: basic '.length));
-        entries.push([`http.${new URL(remoteUrl).origin}/.extraheader`, header]);
-    }
-    const start = Number.parseInt(baseEnv.GIT_CONFIG_COUNT ?? '0', 10) || 0;
-    const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
-    entries.forEach(([key, value], i) => {
-        env[`GIT_CONFIG_KEY_${start + i}`] = key;
-        env[`GIT_CONFIG_VALUE_${start + i}`] = value;
-    });
-    return env;
-}
+/***/ }),
 
-;// CONCATENATED MODULE: ./src/publish/git-commit.ts
+/***/ 6549:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   f: () => (/* binding */ commitDiff),
+/* harmony export */   k: () => (/* binding */ createCommit)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _commit_objects_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8027);
+/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4851);
 /**
  * Builds the promotion commit with plumbing, straight from the fetched tip: only the trees along the
  * changed paths are rewritten, so no checkout is needed and the cost does not grow with the repo.
  */
 
 
-const fail = (what) => (o) => new GitError(`git could not ${what}: ${gitErrorLines(o)}.`, 'Re-run the job; nothing was pushed.');
-async function readTree(git, tree) {
-    const entries = new Map();
-    if (tree === undefined)
-        return entries;
-    const out = await git.run(['ls-tree', '-z', tree], fail(`read tree ${tree}`));
-    for (const record of out.split('\0')) {
-        const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
-        if (match)
-            entries.set(match[4], { mode: match[1], type: match[2], oid: match[3] });
-    }
-    return entries;
-}
+
+const fail = (what) => (o) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not ${what}: ${(0,_git_command_js__WEBPACK_IMPORTED_MODULE_2__/* .gitErrorLines */ .o)(o)}.`, 'Re-run the job; nothing was pushed.');
 /** Returns the id of `tree` with `blobs` (path → blob id) written in, creating directories as needed. */
-async function rewriteTree(git, tree, blobs) {
-    const entries = await readTree(git, tree);
+async function rewriteTree(git, objects, tree, blobs) {
+    const entries = new Map(tree === undefined ? [] : await objects.tree(tree));
     const below = new Map();
     for (const [path, oid] of blobs) {
         const slash = path.indexOf('/');
@@ -33501,21 +31429,24 @@ async function rewriteTree(git, tree, blobs) {
     }
     for (const [dir, sub] of below) {
         const existing = entries.get(dir);
-        const oid = await rewriteTree(git, existing?.type === 'tree' ? existing.oid : undefined, sub);
+        const oid = await rewriteTree(git, objects, existing?.type === 'tree' ? existing.oid : undefined, sub);
         entries.set(dir, { mode: '040000', type: 'tree', oid });
     }
     const listing = [...entries].map(([name, e]) => `${e.mode} ${e.type} ${e.oid}\t${name}\0`).join('');
-    // --missing: sibling blobs of a blob-less clone are not local, and need not be.
+    // --missing: siblings in a partial clone are not local, and need not be.
     return (await git.run(['mktree', '-z', '--missing'], fail('write a tree'), { input: listing })).trim();
 }
-/** Creates (does not push) a commit on `parent` with the files' new contents. */
-async function createCommit(git, parent, files, message, author) {
+/**
+ * Creates (does not push) a commit on `parent` with the files' new contents. `objects` reads the
+ * trees along the changed paths (by default from the local object store); subtrees left alone are
+ * referenced by id and need not be present.
+ */
+async function createCommit(git, parent, files, message, author, objects = (0,_commit_objects_js__WEBPACK_IMPORTED_MODULE_1__/* .localObjects */ .k7)(git)) {
     const blobs = new Map();
     for (const file of files) {
         blobs.set(file.path, (await git.run(['hash-object', '-w', '--stdin'], fail(`store ${file.path}`), { input: file.after })).trim());
     }
-    const baseTree = (await git.run(['rev-parse', `${parent}^{tree}`], fail('read the tip'))).trim();
-    const tree = await rewriteTree(git, baseTree, blobs);
+    const tree = await rewriteTree(git, objects, await objects.rootTree(parent), blobs);
     const identity = {
         GIT_AUTHOR_NAME: author.name,
         GIT_AUTHOR_EMAIL: author.email,
@@ -33529,36 +31460,69 @@ function commitDiff(git, commit) {
     return git.run(['diff', '--no-color', '--no-ext-diff', `${commit}^`, commit], fail('diff the commit'));
 }
 
-;// CONCATENATED MODULE: ./src/publish/git-remote.ts
+
+/***/ }),
+
+/***/ 1298:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ remoteError),
+/* harmony export */   f: () => (/* binding */ InfraRemote)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _commit_objects_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8027);
+/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6549);
+/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4851);
 /**
  * The infra remote: resolving the branch, fetching only what an edit needs, reading files from git's
  * object store, and pushing. Errors are classified here into what the user should do next.
  */
 
 
-/** Fetch of one branch tip: no history (depth 1), no file contents until read (blob-less partial clone). */
-const FETCH_FLAGS = ['--depth=1', '--filter=blob:none', '--no-tags', '--no-write-fetch-head', '--quiet'];
+
+
+const QUIET_FETCH = ['--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--no-auto-maintenance', '--quiet'];
+/** The branch tip alone: no history (depth 1), no trees (tree:0 is the tree filter GitHub serves). */
+const TIP_FETCH = ['--depth=1', '--filter=tree:0', ...QUIET_FETCH];
+/** Fallback for a server that refuses tree filters: every tree of the tip, blobs when read. */
+const BLOBLESS_FETCH = ['--depth=1', '--filter=blob:none', ...QUIET_FETCH];
+/**
+ * Objects wanted by id, each without what it points to. No "have" lines: the tip we hold contains
+ * these objects, so a negotiating server would assume we have them and send nothing.
+ */
+const OBJECT_FETCH = ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--filter=tree:0', ...QUIET_FETCH];
 /** The typed error for a failed call against the remote. */
 function remoteError(infra, what, output) {
-    const detail = gitErrorLines(output);
+    const detail = (0,_git_command_js__WEBPACK_IMPORTED_MODULE_3__/* .gitErrorLines */ .o)(output);
     const where = infra.slug ?? infra.url;
     if (/Authentication failed|could not read Username|terminal prompts disabled|\b401\b|invalid credentials|Invalid username or password/i.test(output.stderr)) {
-        return new InputError('infra-token', `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-token', `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
     }
     if (/\b403\b|Permission to .* denied|not granted|denied to/i.test(output.stderr)) {
-        return new InputError('infra-token', `the token may not ${what} ${where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-token', `the token may not ${what} ${where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
     }
     if (/Repository not found|\b404\b|does not appear to be a git repository|not found/i.test(output.stderr)) {
-        return new InputError('infra-repo', `${where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-repo', `${where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
     }
-    return new GitError(`git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`, 'If this is a network or server problem, re-run the job; nothing was pushed.');
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`, 'If this is a network or server problem, re-run the job; nothing was pushed.');
 }
+/**
+ * The infra repository as this run sees it. Against a server that filters (GitHub, GitLab, Gitea, git
+ * itself) a fetch brings the tip commit alone, and `files` then fetches by id only the trees and blobs
+ * along the paths read, level by level, so the cost of a promotion does not grow with the number of
+ * apps or the length of history. git's own lazy fetch is never triggered: it would pull whole subtrees.
+ */
 class InfraRemote {
     git;
     infra;
+    /** False once the server turned out not to filter: the tip fetch then holds every tree. */
+    fetchesByPath = true;
+    objects;
     constructor(git, infra) {
         this.git = git;
         this.infra = infra;
+        this.objects = new _commit_objects_js__WEBPACK_IMPORTED_MODULE_1__/* .CommitObjects */ .cj(git, (oids) => this.fetchObjects(oids));
     }
     async init() {
         const fail = (o) => remoteError(this.infra, 'prepare a local repository for', o);
@@ -33573,54 +31537,63 @@ class InfraRemote {
         if (wanted === '') {
             const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
             if (!symref?.[1]) {
-                throw new InputError('infra-branch', `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-branch', `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
             }
             return symref[1];
         }
         if (!out.includes(`\trefs/heads/${wanted}`)) {
-            throw new InputError('infra-branch', `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-branch', `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
         }
         return wanted;
     }
     /** Fetches the branch tip and returns its commit id. */
     async fetchTip(branch) {
         const ref = `refs/remotes/origin/${branch}`;
-        await this.git.run(['fetch', ...FETCH_FLAGS, 'origin', `+refs/heads/${branch}:${ref}`], (o) => remoteError(this.infra, 'fetch', o));
-        return (await this.git.run(['rev-parse', '--verify', `${ref}^{commit}`], (o) => remoteError(this.infra, 'fetch', o))).trim();
+        const refspec = `+refs/heads/${branch}:${ref}`;
+        const fail = (o) => remoteError(this.infra, 'fetch', o);
+        const fetched = this.fetchesByPath ? await this.git.exec(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined;
+        if (fetched?.exitCode !== 0) {
+            if (fetched && !/filter/i.test(fetched.stderr))
+                throw fail(fetched);
+            this.fetchesByPath = false;
+            await this.git.run(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], fail);
+        }
+        else if (/filtering not recognized/i.test(fetched.stderr)) {
+            // The server ignored the filter and sent the whole tip: everything is local.
+            this.fetchesByPath = false;
+        }
+        return (await this.git.run(['rev-parse', '--verify', `${ref}^{commit}`], fail)).trim();
+    }
+    /** The files of a fetched commit; see the class comment for what is fetched. */
+    files(commit) {
+        return this.objects.files(commit);
+    }
+    /** Creates (does not push) a commit on the fetched `parent`, reading only the trees along the changed paths. */
+    commit(parent, files, message, author) {
+        return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_2__/* .createCommit */ .k)(this.git, parent, files, message, author, this.objects);
+    }
+    async fetchObjects(oids) {
+        if (!this.fetchesByPath)
+            return;
+        await this.git.run([...OBJECT_FETCH, 'origin', ...oids], (o) => remoteError(this.infra, 'fetch', o));
     }
     /** Pushes `commit` to the branch without force; the remote accepts it only if the branch is still at our parent. */
     push(commit, branch) {
         return this.git.exec(['push', '--porcelain', '--quiet', 'origin', `${commit}:refs/heads/${branch}`]);
     }
 }
-/**
- * Files of one commit, read from git's object store (blobs fetched lazily from the partial clone's
- * remote). Only regular files are read: a symlink is refused, and a path through a symlinked
- * directory does not exist in the tree, so nothing can lead outside the repository.
- */
-function commitFiles(git, commit) {
-    const entry = async (path) => {
-        const out = await git.run(['ls-tree', '-z', commit, '--', path], (o) => new GitError(`git could not list ${path}: ${gitErrorLines(o)}.`, 'Re-run the job.'));
-        const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(out.replace(/\0$/, ''));
-        return match && match[4] === path ? { mode: match[1], type: match[2], oid: match[3] } : undefined;
-    };
-    return {
-        async read(path) {
-            const found = await entry(path);
-            if (!found || found.type !== 'blob')
-                return undefined;
-            if (found.mode === '120000') {
-                throw new TargetError(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository.');
-            }
-            return git.run(['cat-file', 'blob', found.oid], (o) => new GitError(`git could not read ${path}: ${gitErrorLines(o)}.`, 'Re-run the job.'));
-        },
-        async modeOf(path) {
-            return (await entry(path))?.mode;
-        },
-    };
-}
 
-;// CONCATENATED MODULE: ./src/publish/retry.ts
+
+/***/ }),
+
+/***/ 833:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EY: () => (/* binding */ backoffDelay),
+/* harmony export */   Kc: () => (/* binding */ isBranchMoved)
+/* harmony export */ });
+/* unused harmony export DEFAULT_BACKOFF */
 /** The push-contention policy: which rejections mean "the branch moved", and how long to back off. Pure. */
 /** Every form hosts use to say the branch moved under us (git, GitHub, GitLab, Gitea, Bitbucket). */
 const BRANCH_MOVED = [
@@ -33647,53 +31620,19 @@ function backoffDelay(attempt, random, policy = DEFAULT_BACKOFF) {
     return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
-;// CONCATENATED MODULE: ./src/publish/git-publisher.ts
-/**
- * Lands a promotion by git push, under contention: build the commit on the fetched tip, push without
- * force, and when the branch moved, fetch the new tip and re-apply the edit to its files. The edit is a
- * function of the files, so a retry never needs a textual rebase and never reverts a neighbour.
- */
 
+/***/ }),
 
+/***/ 6806:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-
-
-const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function publishViaGit(remote, promotion, options = {}) {
-    const sleep = options.sleep ?? defaultSleep;
-    for (let attempt = 1;; attempt++) {
-        const tip = await remote.fetchTip(promotion.branch);
-        const plan = await promotion.plan(commitFiles(remote.git, tip));
-        if (plan.files.length === 0) {
-            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
-        }
-        const commit = await createCommit(remote.git, tip, plan.files, promotion.message(plan), promotion.author);
-        if (promotion.dryRun) {
-            return { changed: true, commitSha: commit, attempts: attempt, plan, diff: await commitDiff(remote.git, commit) };
-        }
-        const pushed = await remote.push(commit, promotion.branch);
-        if (pushed.exitCode === 0) {
-            info(`Pushed ${commit.slice(0, 12)} onto ${promotion.branch} (attempt ${attempt}).`);
-            return { changed: true, commitSha: commit, attempts: attempt, plan };
-        }
-        const output = `${pushed.stdout}\n${pushed.stderr}`;
-        if (!isBranchMoved(output)) {
-            if (/hook declined|protected branch|GH00\d|declined/i.test(output)) {
-                throw new GitError(`the infra repository declined the push to ${promotion.branch}: ${gitErrorLines({ ...pushed, stderr: output })}.`, 'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.');
-            }
-            throw remoteError(remote.infra, `push to ${promotion.branch} of`, pushed);
-        }
-        if (attempt >= promotion.maxAttempts) {
-            throw new GitError(`the push to ${promotion.branch} was rejected ${attempt} times because the branch kept moving (${gitErrorLines({ ...pushed, stderr: output }, 2)}).`, 'Nothing was pushed. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.');
-        }
-        const delay = backoffDelay(attempt, Math.random());
-        info(`${promotion.branch} moved while pushing (attempt ${attempt} of ${promotion.maxAttempts}); re-applying on the new tip in ${delay} ms.`);
-        await sleep(delay);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/record/stamp.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Oi: () => (/* binding */ RECORD_DIR),
+/* harmony export */   aE: () => (/* binding */ readRecord),
+/* harmony export */   lX: () => (/* binding */ recordPath),
+/* harmony export */   rh: () => (/* binding */ writeRecord),
+/* harmony export */   ye: () => (/* binding */ compareStamps)
+/* harmony export */ });
 /**
  * The monotonic promotion guard. Next to each promoted file the infra repo keeps a small record of
  * which build put each image there (`.gitops-promote/<file>.json`); a promotion whose build is older
@@ -33747,453 +31686,6 @@ function sortKeys(stamp) {
     return Object.fromEntries(Object.entries(stamp).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-;// CONCATENATED MODULE: ./src/promotion.ts
-
-
-async function planPromotion(files, spec) {
-    const edits = await planEdits(files, spec.targets, spec.desired);
-    const kept = [];
-    const records = [];
-    const stale = [];
-    for (const file of edits.files) {
-        const path = recordPath(file.path);
-        const text = await files.read(path);
-        const recorded = readRecord(text)[spec.desired.name];
-        if (recorded && !spec.allowDowngrade && compareStamps(spec.stamp, recorded) === 'older') {
-            stale.push({ path: file.path, recordedRef: recorded.ref });
-            continue;
-        }
-        kept.push(file);
-        records.push({ path, before: text ?? '', after: writeRecord(text, spec.desired.name, spec.stamp) });
-    }
-    const keptPaths = new Set(kept.map((f) => f.path));
-    const plan = {
-        files: kept.length > 0 ? [...kept, ...records] : [],
-        changes: edits.changes.filter((c) => keptPaths.has(c.file)),
-        stale,
-    };
-    if (spec.verify && kept.length > 0)
-        await spec.verify(files, plan);
-    return plan;
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-/** The action's outputs: a public contract, set in one place. */
-
-function setOutputs(outputs) {
-    setOutput('image-ref', outputs.imageRef);
-    setOutput('tag', outputs.tag);
-    setOutput('digest', outputs.digest);
-    setOutput('changed', String(outputs.changed));
-    setOutput('commit-sha', outputs.commitSha);
-    setOutput('commit-url', outputs.commitUrl);
-    setOutput('attempts', String(outputs.attempts));
-    setOutput('skipped-reason', outputs.skippedReason);
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Raw workflow inputs behind one small interface, so each stage's settings parser is a pure
- * function that tests can feed from a plain object. `settings.ts` binds it to `core.getInput`.
- */
-
-function required(inputs, name, fix) {
-    const value = inputs.get(name);
-    if (value === '')
-        throw new InputError(name, 'is required but empty', fix);
-    return value;
-}
-function booleanInput(inputs, name, fallback) {
-    const value = inputs.get(name).toLowerCase();
-    if (value === '')
-        return fallback;
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new InputError(name, `'${inputs.get(name)}' is not a boolean`, 'Use true or false.');
-}
-/** One entry a line; blank lines and `#` comment lines are ignored. Commas do not split. */
-function listInput(inputs, name) {
-    return inputs
-        .get(name)
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'));
-}
-function choiceInput(inputs, name, choices, fallback) {
-    const value = inputs.get(name);
-    if (value === '')
-        return fallback;
-    if (choices.includes(value))
-        return value;
-    throw new InputError(name, `'${value}' is not one of ${choices.join(', ')}`, `Set ${name} to one of: ${choices.join(', ')}.`);
-}
-function integerInput(inputs, name, fallback, min, max) {
-    const value = inputs.get(name);
-    if (value === '')
-        return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-        throw new InputError(name, `'${value}' is not a whole number from ${min} to ${max}`, `Set ${name} to a whole number from ${min} to ${max}.`);
-    }
-    return n;
-}
-/** An InputReader over a plain record (tests, scripts). */
-function recordInputs(values) {
-    return { get: (name) => (values[name] ?? '').trim() };
-}
-
-;// CONCATENATED MODULE: ./src/build/settings.ts
-/**
- * The image stage's inputs as one typed object: what to build, how to tag it, where to push it, and
- * whether to check the registry before promoting. Pure: reads an InputReader and the environment.
- */
-
-
-
-function parseImageSettings(inputs, env) {
-    const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
-    const problem = imageNameProblem(imageInput);
-    if (problem)
-        throw new InputError('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.');
-    const image = parseImageName(imageInput);
-    const tag = inputs.get('tag') || env.GITHUB_SHA || '';
-    if (tag === '')
-        throw new InputError('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.');
-    if (!isValidTag(tag)) {
-        throw new InputError('tag', `'${tag}' is not a valid Docker tag`, 'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).');
-    }
-    const digest = inputs.get('digest') || undefined;
-    if (digest !== undefined && !isValidDigest(digest)) {
-        throw new InputError('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.');
-    }
-    const build = booleanInput(inputs, 'build', true);
-    const username = inputs.get('registry-username');
-    const password = inputs.get('registry-password');
-    if ((username === '') !== (password === '')) {
-        const missing = username === '' ? 'registry-username' : 'registry-password';
-        throw new InputError(missing, 'is empty while the other registry credential is set', 'Set both registry-username and registry-password, or neither to use the runner\'s existing docker login.');
-    }
-    return {
-        image,
-        tag,
-        digest,
-        build: build ? parseBuildSettings(inputs, image.name, tag) : undefined,
-        push: booleanInput(inputs, 'push', true),
-        verify: booleanInput(inputs, 'verify-image', true),
-        login: username ? { username, password } : undefined,
-        workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    };
-}
-function parseBuildSettings(inputs, image, tag) {
-    const extraTags = listInput(inputs, 'extra-tags');
-    const badTag = extraTags.find((t) => !isValidTag(t));
-    if (badTag !== undefined)
-        throw new InputError('extra-tags', `'${badTag}' is not a valid Docker tag`, 'List tag names only (e.g. latest), one a line.');
-    // docker/metadata-action's `tags` output: full references, any repository.
-    const metadataTags = listInput(inputs, 'tags');
-    const badRef = metadataTags.find((ref) => !isFullReference(ref));
-    if (badRef !== undefined)
-        throw new InputError('tags', `'${badRef}' is not an image reference with a tag`, 'List full references (repository:tag), one a line, as docker/metadata-action prints them.');
-    const promoted = `${image}:${tag}`;
-    const extraReferences = [...extraTags.map((t) => `${image}:${t}`), ...metadataTags].filter((ref, i, all) => ref !== promoted && all.indexOf(ref) === i);
-    const pairs = (name) => {
-        const values = listInput(inputs, name);
-        const bad = values.find((v) => !/^[^=\s][^=]*=/.test(v));
-        if (bad !== undefined)
-            throw new InputError(name, `'${bad}' is not KEY=VALUE`, `Write ${name} one KEY=VALUE a line.`);
-        return values;
-    };
-    return {
-        context: inputs.get('context') || '.',
-        file: inputs.get('file'),
-        buildArgs: pairs('build-args'),
-        target: inputs.get('target'),
-        labels: pairs('labels'),
-        platforms: inputs.get('platforms').split(/[,\n]/).map((p) => p.trim()).filter(Boolean),
-        extraReferences,
-    };
-}
-function isFullReference(ref) {
-    const colon = ref.lastIndexOf(':');
-    if (colon <= 0 || ref.slice(colon).includes('/'))
-        return false;
-    return imageNameProblem(ref.slice(0, colon)) === undefined && isValidTag(ref.slice(colon + 1));
-}
-
-;// CONCATENATED MODULE: ./src/edit/settings.ts
-/** The edit stage's inputs: where the image lives in the infra repository, and the render check. Pure. */
-
-
-
-
-function parseEditSettings(inputs) {
-    const imageName = inputs.get('kustomize-image-name') || undefined;
-    if (imageName !== undefined && imageNameProblem(imageName)) {
-        throw new InputError('kustomize-image-name', `'${imageName}' is not an image name: ${imageNameProblem(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
-    }
-    // kustomize-image-name is the default entry name for every kustomize target that names none.
-    const targets = [...overlayTargets(listInput(inputs, 'overlay-path'), imageName), ...parseTargets(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
-    if (targets.length === 0) {
-        throw new InputError('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image", 'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).');
-    }
-    return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'], 'auto') };
-}
-
-;// CONCATENATED MODULE: ./src/publish/settings.ts
-/** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
-
-
-const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const BRANCH = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/;
-function parseInfraRepo(inputs, env) {
-    const raw = required(inputs, 'infra-repo', 'Set infra-repo to the GitOps repository, as owner/name or a full https:// git URL.');
-    const token = inputs.get('infra-token');
-    const branch = inputs.get('infra-branch').replace(/^refs\/heads\//, '');
-    if (branch !== '' && !BRANCH.test(branch)) {
-        throw new InputError('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.');
-    }
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    if (SLUG.test(raw)) {
-        const slug = raw.replace(/\.git$/, '');
-        return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch };
-    }
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        throw new InputError('infra-repo', `'${raw}' is neither owner/name nor a URL`, 'Use owner/name (e.g. my-org/infra) or a full https:// git URL.');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError('infra-repo', `the ${url.protocol} scheme is not supported`, 'Use an https:// (or http://) git URL; SSH remotes are not supported.');
-    }
-    if (url.username !== '' || url.password !== '') {
-        throw new InputError('infra-repo', 'the URL carries credentials', 'Remove them from the URL and pass the token in infra-token (from a secret).');
-    }
-    const path = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '');
-    const onServer = url.origin === new URL(serverUrl).origin && SLUG.test(path);
-    return {
-        url: url.toString(),
-        ...(onServer ? { slug: path, webUrl: `${serverUrl}/${path}` } : {}),
-        token,
-        branch,
-    };
-}
-function parsePublishSettings(inputs, env) {
-    return {
-        infra: parseInfraRepo(inputs, env),
-        commitMessage: inputs.get('commit-message'),
-        author: {
-            name: inputs.get('git-user-name') || 'github-actions[bot]',
-            email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
-        },
-        dryRun: booleanInput(inputs, 'dry-run', false),
-        maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
-        allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/source.ts
-/** Where the promotion comes from: the app repository's commit and workflow run. */
-
-
-function readSourceContext(env) {
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    const sha = env.GITHUB_SHA ?? '';
-    const runId = env.GITHUB_RUN_ID ?? '';
-    return {
-        repository,
-        sha,
-        serverUrl,
-        runId,
-        runNumber: Number.parseInt(env.GITHUB_RUN_NUMBER ?? '0', 10) || 0,
-        runAttempt: Number.parseInt(env.GITHUB_RUN_ATTEMPT ?? '1', 10) || 1,
-        actor: env.GITHUB_ACTOR ?? '',
-        workflow: (env.GITHUB_WORKFLOW_REF ?? '').replace(/@.*$/, ''),
-        runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
-        commitUrl: repository && sha ? `${serverUrl}/${repository}/commit/${sha}` : '',
-    };
-}
-/**
- * Committer time of the source commit, to order builds: from the push event's payload, else from
- * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
- */
-async function readSourceCommitTime(env) {
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            const event = JSON.parse(await (0,promises_namespaceObject.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
-            if (event.head_commit?.id === env.GITHUB_SHA && event.head_commit?.timestamp)
-                return event.head_commit.timestamp;
-        }
-        catch {
-            // No readable payload: fall through to the workspace.
-        }
-    }
-    if (!env.GITHUB_WORKSPACE || !env.GITHUB_SHA)
-        return undefined;
-    const out = await execFileText('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA]);
-    return out?.trim() || undefined;
-}
-function execFileText(file, args) {
-    return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/settings.ts
-/**
- * The only reader of `core.getInput`: every input is parsed once, here, into one typed Settings
- * object, by the stages' own pure parsers.
- */
-
-
-
-
-
-
-
-function parseSettings(inputs, env) {
-    return {
-        image: parseImageSettings(inputs, env),
-        pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'], 'tag'),
-        edit: parseEditSettings(inputs),
-        publish: parsePublishSettings(inputs, env),
-        source: readSourceContext(env),
-        tempDir: env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
-    };
-}
-/** The runner's inputs, with a debug line per value read (tokens are masked by the runner). */
-function runnerInputs() {
-    return {
-        get(name) {
-            const value = getInput(name);
-            core_debug(`input ${name}=${/token|password/.test(name) && value ? '***' : JSON.stringify(value)}`);
-            return value;
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-/**
- * run(): settings → image stage → edit + publish → outputs. Any error ends in exactly one failure
- * report that says what to do next (with a file annotation when it points into the infra repo).
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-async function run(env = process.env) {
-    try {
-        await promote(parseSettings(runnerInputs(), env), env);
-    }
-    catch (error) {
-        reportFailure(error);
-    }
-}
-async function promote(settings, env) {
-    const image = await group('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }));
-    const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin);
-    const imageRef = desiredReference(desired);
-    const { infra } = settings.publish;
-    const { source } = settings;
-    const stamp = {
-        ref: imageRef,
-        repository: source.repository,
-        commit: source.sha,
-        ...(await readSourceCommitTime(env).then((t) => (t ? { commitTime: t } : {}))),
-        ...(source.workflow ? { workflow: source.workflow } : {}),
-        runNumber: source.runNumber,
-        runAttempt: source.runAttempt,
-    };
-    const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(settings.tempDir, 'gitops-promote-'));
-    try {
-        const git = new GitCommandManager(workDir, gitAuthEnv(infra.url, infra.token));
-        const remote = new InfraRemote(git, infra);
-        // The render check runs on every attempt; say each warning once.
-        const renderWarnings = new Set();
-        const branch = await group('Infra repository', async () => {
-            await remote.init();
-            return remote.resolveBranch();
-        });
-        const promotion = {
-            plan: (files) => planPromotion(files, {
-                targets: settings.edit.targets,
-                desired,
-                stamp,
-                allowDowngrade: settings.publish.allowDowngrade,
-                verify: async (tipFiles, plan) => {
-                    const report = await checkPlanRenders(tipFiles, plan.files, settings.edit.targets, desired, settings.edit.validate, settings.tempDir);
-                    report.warnings.forEach((warning) => renderWarnings.add(warning));
-                    for (const { target, images } of report.rendered)
-                        info(`${target} renders; its containers run ${images.join(', ')}`);
-                },
-            }),
-            message: (plan) => renderCommitMessage(settings.publish.commitMessage, {
-                image: settings.image.image.name,
-                tag: image.tag,
-                digest: image.digest ?? '',
-                imageRef,
-                targets: plan.changes.map((c) => c.file).filter((file, i, all) => all.indexOf(file) === i),
-                branch,
-                source: settings.source,
-            }),
-            author: settings.publish.author,
-            branch,
-            maxAttempts: settings.publish.maxAttempts,
-            dryRun: settings.publish.dryRun,
-        };
-        const result = await group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, () => publishViaGit(remote, promotion));
-        renderWarnings.forEach((warning) => core_warning(warning));
-        if (result.diff !== undefined)
-            info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`);
-        for (const stale of result.plan.stale) {
-            notice(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`);
-        }
-        for (const change of result.plan.changes) {
-            info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`);
-        }
-        setOutputs({
-            imageRef,
-            tag: image.tag,
-            digest: image.digest ?? '',
-            changed: result.changed,
-            commitSha: result.commitSha ?? '',
-            commitUrl: result.commitSha && infra.webUrl && !settings.publish.dryRun ? `${infra.webUrl}/commit/${result.commitSha}` : '',
-            attempts: result.attempts,
-            skippedReason: result.skippedReason ?? '',
-        });
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
-    }
-}
-function reportFailure(error) {
-    process.exitCode = ExitCode.Failure;
-    if (error instanceof TargetError) {
-        core_error(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) });
-    }
-    else {
-        core_error(errorMessage(error), { title: 'Promotion failed' });
-    }
-    if (!(error instanceof ActionError) && error instanceof Error && error.stack)
-        core_debug(error.stack);
-}
-
 
 /***/ }),
 
@@ -34215,6 +31707,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -34257,6 +31756,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
@@ -34313,6 +31819,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -34376,6 +31889,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
@@ -42972,6 +40492,2975 @@ exports.visit = visit;
 exports.visitAsync = visitAsync;
 
 
+/***/ }),
+
+/***/ 6257:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  yU: () => (/* binding */ ExitCode),
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, isDebug, markdownSummary, platform, saveState, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
 /***/ })
 
 /******/ });
@@ -42996,7 +43485,7 @@ exports.visitAsync = visitAsync;
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -43005,6 +43494,9 @@ exports.visitAsync = visitAsync;
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -43079,6 +43571,18 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -43091,9 +43595,105 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

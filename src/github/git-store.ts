@@ -3,9 +3,8 @@
  * fetch and plumbing commit as the push path, and a leased push for the branch the action owns.
  */
 import type { FileChange, RepoFiles } from '../edit/plan.js'
-import { createCommit } from '../publish/git-commit.js'
 import { gitErrorLines, type GitOutput } from '../publish/git-command.js'
-import { commitFiles, InfraRemote, remoteError } from '../publish/git-remote.js'
+import { InfraRemote, remoteError } from '../publish/git-remote.js'
 import { isBranchMoved } from '../publish/retry.js'
 import type { CommitIdentity } from '../publish/types.js'
 import { GitError } from '../errors.js'
@@ -36,11 +35,11 @@ export class GitStore implements InfraStore {
   }
 
   files(commit: string): RepoFiles {
-    return commitFiles(this.remote.git, commit)
+    return this.remote.files(commit)
   }
 
   async commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<BuiltCommit> {
-    const commit = await createCommit(this.remote.git, parent, files, message, author)
+    const commit = await this.remote.commit(parent, files, message, author)
     const tree = (await this.remote.git.run(['rev-parse', `${commit}^{tree}`], (o) => remoteError(this.remote.infra, 'read', o))).trim()
     return { commit, tree }
   }

@@ -4,31 +4,15 @@
  */
 import { GitError } from '../errors.js'
 import type { FileChange } from '../edit/plan.js'
+import { CommitObjects, localObjects, type TreeEntry } from './commit-objects.js'
 import { GitCommandManager, gitErrorLines, type GitOutput } from './git-command.js'
 import type { CommitIdentity } from './types.js'
 
-interface TreeEntry {
-  mode: string
-  type: string
-  oid: string
-}
-
 const fail = (what: string) => (o: GitOutput) => new GitError(`git could not ${what}: ${gitErrorLines(o)}.`, 'Re-run the job; nothing was pushed.')
 
-async function readTree(git: GitCommandManager, tree: string | undefined): Promise<Map<string, TreeEntry>> {
-  const entries = new Map<string, TreeEntry>()
-  if (tree === undefined) return entries
-  const out = await git.run(['ls-tree', '-z', tree], fail(`read tree ${tree}`))
-  for (const record of out.split('\0')) {
-    const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record)
-    if (match) entries.set(match[4]!, { mode: match[1]!, type: match[2]!, oid: match[3]! })
-  }
-  return entries
-}
-
 /** Returns the id of `tree` with `blobs` (path → blob id) written in, creating directories as needed. */
-async function rewriteTree(git: GitCommandManager, tree: string | undefined, blobs: ReadonlyMap<string, string>): Promise<string> {
-  const entries = await readTree(git, tree)
+async function rewriteTree(git: GitCommandManager, objects: CommitObjects, tree: string | undefined, blobs: ReadonlyMap<string, string>): Promise<string> {
+  const entries = new Map<string, TreeEntry>(tree === undefined ? [] : await objects.tree(tree))
   const below = new Map<string, Map<string, string>>()
   for (const [path, oid] of blobs) {
     const slash = path.indexOf('/')
@@ -44,22 +28,25 @@ async function rewriteTree(git: GitCommandManager, tree: string | undefined, blo
   }
   for (const [dir, sub] of below) {
     const existing = entries.get(dir)
-    const oid = await rewriteTree(git, existing?.type === 'tree' ? existing.oid : undefined, sub)
+    const oid = await rewriteTree(git, objects, existing?.type === 'tree' ? existing.oid : undefined, sub)
     entries.set(dir, { mode: '040000', type: 'tree', oid })
   }
   const listing = [...entries].map(([name, e]) => `${e.mode} ${e.type} ${e.oid}\t${name}\0`).join('')
-  // --missing: sibling blobs of a blob-less clone are not local, and need not be.
+  // --missing: siblings in a partial clone are not local, and need not be.
   return (await git.run(['mktree', '-z', '--missing'], fail('write a tree'), { input: listing })).trim()
 }
 
-/** Creates (does not push) a commit on `parent` with the files' new contents. */
-export async function createCommit(git: GitCommandManager, parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<string> {
+/**
+ * Creates (does not push) a commit on `parent` with the files' new contents. `objects` reads the
+ * trees along the changed paths (by default from the local object store); subtrees left alone are
+ * referenced by id and need not be present.
+ */
+export async function createCommit(git: GitCommandManager, parent: string, files: readonly FileChange[], message: string, author: CommitIdentity, objects = localObjects(git)): Promise<string> {
   const blobs = new Map<string, string>()
   for (const file of files) {
     blobs.set(file.path, (await git.run(['hash-object', '-w', '--stdin'], fail(`store ${file.path}`), { input: file.after })).trim())
   }
-  const baseTree = (await git.run(['rev-parse', `${parent}^{tree}`], fail('read the tip'))).trim()
-  const tree = await rewriteTree(git, baseTree, blobs)
+  const tree = await rewriteTree(git, objects, await objects.rootTree(parent), blobs)
   const identity = {
     GIT_AUTHOR_NAME: author.name,
     GIT_AUTHOR_EMAIL: author.email,

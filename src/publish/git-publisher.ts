@@ -5,9 +5,9 @@
  */
 import * as core from '@actions/core'
 import { GitError } from '../errors.js'
-import { commitDiff, createCommit } from './git-commit.js'
+import { commitDiff } from './git-commit.js'
 import { gitErrorLines } from './git-command.js'
-import { commitFiles, InfraRemote, remoteError } from './git-remote.js'
+import { InfraRemote, remoteError } from './git-remote.js'
 import { backoffDelay, isBranchMoved } from './retry.js'
 import type { Promotion, PublishResult } from './types.js'
 
@@ -22,11 +22,11 @@ export async function publishViaGit(remote: InfraRemote, promotion: Promotion, o
   const sleep = options.sleep ?? defaultSleep
   for (let attempt = 1; ; attempt++) {
     const tip = await remote.fetchTip(promotion.branch)
-    const plan = await promotion.plan(commitFiles(remote.git, tip))
+    const plan = await promotion.plan(remote.files(tip))
     if (plan.files.length === 0) {
       return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
     }
-    const commit = await createCommit(remote.git, tip, plan.files, promotion.message(plan), promotion.author)
+    const commit = await remote.commit(tip, plan.files, promotion.message(plan), promotion.author)
     if (promotion.dryRun) {
       return { changed: true, commitSha: commit, attempts: attempt, plan, diff: await commitDiff(remote.git, commit) }
     }

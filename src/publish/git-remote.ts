@@ -2,13 +2,24 @@
  * The infra remote: resolving the branch, fetching only what an edit needs, reading files from git's
  * object store, and pushing. Errors are classified here into what the user should do next.
  */
-import { GitError, InputError, TargetError } from '../errors.js'
-import type { RepoFiles } from '../edit/plan.js'
+import { GitError, InputError } from '../errors.js'
+import type { FileChange, RepoFiles } from '../edit/plan.js'
+import { CommitObjects } from './commit-objects.js'
+import { createCommit } from './git-commit.js'
 import { GitCommandManager, gitErrorLines, type GitOutput } from './git-command.js'
 import type { InfraRepo } from './settings.js'
+import type { CommitIdentity } from './types.js'
 
-/** Fetch of one branch tip: no history (depth 1), no file contents until read (blob-less partial clone). */
-const FETCH_FLAGS = ['--depth=1', '--filter=blob:none', '--no-tags', '--no-write-fetch-head', '--quiet']
+const QUIET_FETCH = ['--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--no-auto-maintenance', '--quiet']
+/** The branch tip alone: no history (depth 1), no trees (tree:0 is the tree filter GitHub serves). */
+const TIP_FETCH = ['--depth=1', '--filter=tree:0', ...QUIET_FETCH]
+/** Fallback for a server that refuses tree filters: every tree of the tip, blobs when read. */
+const BLOBLESS_FETCH = ['--depth=1', '--filter=blob:none', ...QUIET_FETCH]
+/**
+ * Objects wanted by id, each without what it points to. No "have" lines: the tip we hold contains
+ * these objects, so a negotiating server would assume we have them and send nothing.
+ */
+const OBJECT_FETCH = ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--filter=tree:0', ...QUIET_FETCH]
 
 /** The typed error for a failed call against the remote. */
 export function remoteError(infra: InfraRepo, what: string, output: GitOutput): Error {
@@ -30,13 +41,23 @@ export function remoteError(infra: InfraRepo, what: string, output: GitOutput): 
     'If this is a network or server problem, re-run the job; nothing was pushed.')
 }
 
+/**
+ * The infra repository as this run sees it. Against a server that filters (GitHub, GitLab, Gitea, git
+ * itself) a fetch brings the tip commit alone, and `files` then fetches by id only the trees and blobs
+ * along the paths read, level by level, so the cost of a promotion does not grow with the number of
+ * apps or the length of history. git's own lazy fetch is never triggered: it would pull whole subtrees.
+ */
 export class InfraRemote {
   readonly git: GitCommandManager
   readonly infra: InfraRepo
+  /** False once the server turned out not to filter: the tip fetch then holds every tree. */
+  private fetchesByPath = true
+  private readonly objects: CommitObjects
 
   constructor(git: GitCommandManager, infra: InfraRepo) {
     this.git = git
     this.infra = infra
+    this.objects = new CommitObjects(git, (oids) => this.fetchObjects(oids))
   }
 
   async init(): Promise<void> {
@@ -68,38 +89,37 @@ export class InfraRemote {
   /** Fetches the branch tip and returns its commit id. */
   async fetchTip(branch: string): Promise<string> {
     const ref = `refs/remotes/origin/${branch}`
-    await this.git.run(['fetch', ...FETCH_FLAGS, 'origin', `+refs/heads/${branch}:${ref}`], (o) => remoteError(this.infra, 'fetch', o))
-    return (await this.git.run(['rev-parse', '--verify', `${ref}^{commit}`], (o) => remoteError(this.infra, 'fetch', o))).trim()
+    const refspec = `+refs/heads/${branch}:${ref}`
+    const fail = (o: GitOutput) => remoteError(this.infra, 'fetch', o)
+    const fetched = this.fetchesByPath ? await this.git.exec(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined
+    if (fetched?.exitCode !== 0) {
+      if (fetched && !/filter/i.test(fetched.stderr)) throw fail(fetched)
+      this.fetchesByPath = false
+      await this.git.run(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], fail)
+    } else if (/filtering not recognized/i.test(fetched.stderr)) {
+      // The server ignored the filter and sent the whole tip: everything is local.
+      this.fetchesByPath = false
+    }
+    return (await this.git.run(['rev-parse', '--verify', `${ref}^{commit}`], fail)).trim()
+  }
+
+  /** The files of a fetched commit; see the class comment for what is fetched. */
+  files(commit: string): RepoFiles {
+    return this.objects.files(commit)
+  }
+
+  /** Creates (does not push) a commit on the fetched `parent`, reading only the trees along the changed paths. */
+  commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<string> {
+    return createCommit(this.git, parent, files, message, author, this.objects)
+  }
+
+  private async fetchObjects(oids: readonly string[]): Promise<void> {
+    if (!this.fetchesByPath) return
+    await this.git.run([...OBJECT_FETCH, 'origin', ...oids], (o) => remoteError(this.infra, 'fetch', o))
   }
 
   /** Pushes `commit` to the branch without force; the remote accepts it only if the branch is still at our parent. */
   push(commit: string, branch: string): Promise<GitOutput> {
     return this.git.exec(['push', '--porcelain', '--quiet', 'origin', `${commit}:refs/heads/${branch}`])
-  }
-}
-
-/**
- * Files of one commit, read from git's object store (blobs fetched lazily from the partial clone's
- * remote). Only regular files are read: a symlink is refused, and a path through a symlinked
- * directory does not exist in the tree, so nothing can lead outside the repository.
- */
-export function commitFiles(git: GitCommandManager, commit: string): RepoFiles & { modeOf(path: string): Promise<string | undefined> } {
-  const entry = async (path: string) => {
-    const out = await git.run(['ls-tree', '-z', commit, '--', path], (o) => new GitError(`git could not list ${path}: ${gitErrorLines(o)}.`, 'Re-run the job.'))
-    const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(out.replace(/\0$/, ''))
-    return match && match[4] === path ? { mode: match[1]!, type: match[2]!, oid: match[3]! } : undefined
-  }
-  return {
-    async read(path) {
-      const found = await entry(path)
-      if (!found || found.type !== 'blob') return undefined
-      if (found.mode === '120000') {
-        throw new TargetError(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository.')
-      }
-      return git.run(['cat-file', 'blob', found.oid], (o) => new GitError(`git could not read ${path}: ${gitErrorLines(o)}.`, 'Re-run the job.'))
-    },
-    async modeOf(path) {
-      return (await entry(path))?.mode
-    },
   }
 }

@@ -1,0 +1,708 @@
+export const id = 373;
+export const ids = [373];
+export const modules = {
+
+/***/ 2373:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  connectGitHub: () => (/* binding */ connectGitHub)
+});
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __webpack_require__(6257);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./src/image/reference.ts
+var reference = __webpack_require__(3564);
+// EXTERNAL MODULE: ./src/record/stamp.ts
+var stamp = __webpack_require__(6806);
+;// CONCATENATED MODULE: ./src/github/pr-content.ts
+/**
+ * What a promotion pull request says and where it lives: the deterministic branch per target set,
+ * and the body — a readable promotion record with the image, its source, and each target's diff.
+ * Pure.
+ */
+
+
+
+/**
+ * `promote/<image path>/<hash>`: one branch (and so one open pull request) per image and set of
+ * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
+ */
+function promoteBranch(imageName, targets) {
+    const files = [...new Set(targets.map((t) => (t.kind === 'kustomize' ? t.path : t.file).replace(/\/+$/, '')))].sort();
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(files.join('\n')).digest('hex').slice(0, 10);
+    return `promote/${(0,reference/* parseImageName */["if"])(imageName).path}/${hash}`;
+}
+const CONTEXT = 3;
+/**
+ * A unified diff of one file. Promotion edits replace values in place or append lines, so lines
+ * are paired one to one between the common head and tail; a block whose line count changed is
+ * shown whole. Always a correct diff, if not always the shortest.
+ */
+function unifiedDiff(path, before, after) {
+    const a = splitLines(before);
+    const b = splitLines(after);
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head])
+        head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+        tail++;
+    if (head === a.length && head === b.length)
+        return '';
+    // Changed spans as [start in a, end in a, start in b, end in b).
+    const spans = [];
+    if (a.length - head - tail === b.length - head - tail) {
+        for (let i = head; i < a.length - tail; i++) {
+            if (a[i] === b[i])
+                continue;
+            const last = spans[spans.length - 1];
+            if (last && last[1] === i) {
+                last[1] = i + 1;
+                last[3] = i + 1;
+            }
+            else
+                spans.push([i, i + 1, i, i + 1]);
+        }
+    }
+    else {
+        spans.push([head, a.length - tail, head, b.length - tail]);
+    }
+    const hunks = [];
+    let group = [];
+    const flush = () => {
+        const first = group[0];
+        const last = group[group.length - 1];
+        const startA = Math.max(0, first[0] - CONTEXT);
+        const startB = startA + (first[2] - first[0]);
+        const endA = Math.min(a.length, last[1] + CONTEXT);
+        const endB = endA + (last[3] - last[1]);
+        const lines = [];
+        let i = startA;
+        for (const [sa, ea, sb, eb] of group) {
+            for (; i < sa; i++)
+                lines.push(` ${a[i]}`);
+            for (let k = sa; k < ea; k++)
+                lines.push(`-${a[k]}`);
+            for (let k = sb; k < eb; k++)
+                lines.push(`+${b[k]}`);
+            i = ea;
+        }
+        for (; i < endA; i++)
+            lines.push(` ${a[i]}`);
+        hunks.push(`@@ -${startA + 1},${endA - startA} +${startB + 1},${endB - startB} @@\n${lines.join('\n')}`);
+        group = [];
+    };
+    for (const span of spans) {
+        const previous = group[group.length - 1];
+        if (previous && span[0] - previous[1] > 2 * CONTEXT)
+            flush();
+        group.push(span);
+    }
+    flush();
+    return `--- a/${path}\n+++ b/${path}\n${hunks.join('\n')}`;
+}
+function splitLines(text) {
+    if (text === '')
+        return [];
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '')
+        lines.pop();
+    return lines;
+}
+/** The unified diff of every file of a plan. */
+function planDiff(files) {
+    return files.map((f) => unifiedDiff(f.path, f.before, f.after)).filter(Boolean).join('\n');
+}
+/** GitHub refuses bodies over 65,536 characters; diffs past this are cut. */
+const MAX_BODY = 60_000;
+function pullRequestBody(facts, plan) {
+    const { source } = facts;
+    const short = source.sha.slice(0, 7);
+    const link = (text, url) => (url ? `[${text}](${url})` : text);
+    const rows = [
+        ['Image', `\`${facts.image}\``],
+        ['Tag', `\`${facts.tag}\``],
+        ['Digest', facts.digest ? `\`${facts.digest}\`` : '_unknown_'],
+        ['Reference written', `\`${facts.imageRef}\``],
+        ['Source', source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_'],
+        ['Workflow run', source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_'],
+        ['Into', `\`${facts.baseBranch}\``],
+    ];
+    const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`);
+    const targets = plan.files.filter((f) => !f.path.startsWith(`${stamp/* RECORD_DIR */.Oi}/`));
+    const parts = [
+        `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
+        `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
+        `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
+        ...(plan.stale.length > 0 ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`] : []),
+    ];
+    let body = parts.join('\n\n');
+    const diffs = [];
+    for (const file of targets) {
+        const section = `#### \`${file.path}\`\n\n\`\`\`diff\n${unifiedDiff(file.path, file.before, file.after)}\n\`\`\``;
+        if (body.length + section.length > MAX_BODY) {
+            diffs.push(`_${targets.length - diffs.length} more diff(s) left out: see the Files changed tab._`);
+            break;
+        }
+        diffs.push(section);
+        body += section;
+    }
+    const records = plan.files.length - targets.length;
+    return [
+        ...parts,
+        `### Diff\n\n${diffs.join('\n\n')}`,
+        `<sub>Opened by gitops-promote. ${records} promotion record(s) under \`${stamp/* RECORD_DIR */.Oi}/\` are updated too; a newer promotion of the same targets updates this pull request.</sub>`,
+    ].join('\n\n');
+}
+
+// EXTERNAL MODULE: ./src/publish/retry.ts
+var retry = __webpack_require__(833);
+;// CONCATENATED MODULE: ./src/github/race.ts
+/** The contention loop shared by the API publishers: re-read and re-apply while the branch keeps moving. */
+
+
+
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` (numbered from 1) until it returns something other than 'moved', backing off with
+ * jitter in between, at most `maxAttempts` times.
+ */
+async function retryWhileMoving(branch, maxAttempts, sleep, attempt) {
+    for (let n = 1;; n++) {
+        const outcome = await attempt(n);
+        if (outcome !== 'moved')
+            return outcome;
+        if (n >= maxAttempts) {
+            throw new errors/* ApiError */.hD(`the update of ${branch} was refused ${n} times because the branch kept moving.`, 'Nothing was published. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.');
+        }
+        const delay = (0,retry/* backoffDelay */.EY)(n, Math.random());
+        core/* info */.pq(`${branch} moved while updating it (attempt ${n} of ${maxAttempts}); re-applying on the new head in ${delay} ms.`);
+        await sleep(delay);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/api-publisher.ts
+/**
+ * Lands a promotion straight on the infra branch through a store (`commit-via: api`): read the head,
+ * plan on its files, build the commit on it, and move the branch only by fast-forward — GitHub's
+ * compare-and-swap. A lost race re-reads and re-applies, exactly as the git push path does.
+ */
+
+
+
+
+/** The branch's head, which must exist. */
+async function requireHead(store, branch) {
+    const head = await store.head(branch);
+    if (!head)
+        throw new errors/* ApiError */.hD(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.');
+    return head;
+}
+function publishViaStore(store, promotion, options = {}) {
+    const { branch } = promotion;
+    return retryWhileMoving(branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt) => {
+        const head = await requireHead(store, branch);
+        const plan = await promotion.plan(store.files(head.commit));
+        if (plan.files.length === 0) {
+            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+        }
+        // A dry run writes nothing at all: no blob, tree or commit objects either.
+        if (promotion.dryRun)
+            return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) };
+        const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author);
+        if ((await store.update(branch, built.commit, head.commit, 'fast-forward')) === 'moved')
+            return 'moved';
+        core/* info */.pq(`Committed ${built.commit.slice(0, 12)} onto ${branch} through the API (attempt ${attempt}).`);
+        return { changed: true, commitSha: built.commit, attempts: attempt, plan };
+    });
+}
+
+// EXTERNAL MODULE: ./src/edit/targets.ts
+var targets = __webpack_require__(1078);
+// EXTERNAL MODULE: ./src/edit/yaml-source.ts
+var yaml_source = __webpack_require__(6823);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
+var github = __webpack_require__(2413);
+;// CONCATENATED MODULE: ./src/github/client.ts
+/**
+ * The GitHub API client: Octokit from @actions/github, aimed at the runner's API (GitHub Enterprise
+ * Server included), with transient failures and rate limits retried, and every failure turned into
+ * one typed error that names the permission the token lacks. The token is only ever in the
+ * Authorization header.
+ */
+
+
+/** The REST base URL: GITHUB_API_URL, else derived from GITHUB_SERVER_URL as Actions does. */
+function apiBaseUrl(env) {
+    if (env.GITHUB_API_URL)
+        return env.GITHUB_API_URL.replace(/\/+$/, '');
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    return server === 'https://github.com' ? 'https://api.github.com' : `${server}/api/v3`;
+}
+const TRANSIENT = new Set([500, 502, 503, 504]);
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+/** How long to wait before retrying a failed request; undefined when it is not worth retrying. */
+function retryDelay(status, headers, attempt, now) {
+    const retryAfter = Number(headers['retry-after']);
+    const rateLimited = (status === 403 || status === 429) && (Number.isFinite(retryAfter) || String(headers['x-ratelimit-remaining']) === '0');
+    if (rateLimited) {
+        const wait = Number.isFinite(retryAfter) ? retryAfter * 1000 : Number(headers['x-ratelimit-reset']) * 1000 - now;
+        return wait <= MAX_RATE_LIMIT_WAIT_MS ? Math.max(wait, 1000) : undefined;
+    }
+    return TRANSIENT.has(status) ? 1000 * 2 ** (attempt - 1) : undefined;
+}
+function createGitHubClient(token, env, options = {}) {
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const retries = options.retries ?? 3;
+    if (token === '') {
+        throw new errors/* InputError */.dz('infra-token', 'is required with mode: pull-request or commit-via: api', 'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.');
+    }
+    const client = (0,github/* getOctokit */.Q)(token, { baseUrl: apiBaseUrl(env) });
+    client.hook.wrap('request', async (request, requestOptions) => {
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await request(requestOptions);
+            }
+            catch (error) {
+                const failure = httpFailure(error);
+                const delay = failure && attempt <= retries ? retryDelay(failure.status, failure.headers, attempt, Date.now()) : undefined;
+                if (delay === undefined)
+                    throw error;
+                await sleep(delay);
+            }
+        }
+    });
+    return client;
+}
+/** The status, GitHub's message and headers of an Octokit RequestError; undefined for anything else. */
+function httpFailure(error) {
+    if (typeof error !== 'object' || error === null || typeof error.status !== 'number')
+        return undefined;
+    const { status, message, response } = error;
+    const data = response?.data;
+    return { status, message: typeof data?.message === 'string' ? data.message : message, headers: response?.headers ?? {} };
+}
+/**
+ * The typed error for a failed call: `what` says what was being done ("create the pull request in
+ * acme/infra"), `permission` what the token needs for it.
+ */
+function apiError(error, what, permission) {
+    const failure = httpFailure(error);
+    const graphqlErrors = error?.errors;
+    if (!failure && Array.isArray(graphqlErrors)) {
+        return new errors/* ApiError */.hD(`GitHub refused to ${what}: ${graphqlErrors.map((e) => e.message).join('; ')}.`, 'Check the repository settings the message names (auto-merge must be allowed in the infra repository for pr-auto-merge).');
+    }
+    if (!failure)
+        return new errors/* ApiError */.hD(`could not reach the GitHub API to ${what}: ${error instanceof Error ? error.message : String(error)}.`, 'Check GITHUB_API_URL and the network, then re-run the job.');
+    const detail = `HTTP ${failure.status}: ${failure.message}`;
+    switch (failure.status) {
+        case 401:
+            return new errors/* InputError */.dz('infra-token', `GitHub rejected the token while trying to ${what} (${detail})`, 'Set infra-token from a secret holding a valid, unexpired token (fine-grained PAT or GitHub App installation token).');
+        case 403:
+            return new errors/* InputError */.dz('infra-token', `the token may not ${what} (${detail})`, `Give infra-token ${permission} on the infra repository (fine-grained PAT or GitHub App permission).`);
+        case 404:
+            return new errors/* InputError */.dz('infra-repo', `GitHub found nothing while trying to ${what} (${detail})`, `Check the owner/name spelling, and that infra-token can see the repository with ${permission} (a token without access gets "not found").`);
+        default:
+            return new errors/* ApiError */.hD(`GitHub failed to ${what} (${detail}).`, 'If GitHub is having problems, re-run the job later.');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/api-store.ts
+
+
+
+
+
+function repoId(slug) {
+    const [owner, repo] = slug.split('/');
+    return { owner, repo };
+}
+const READ = 'Contents: read';
+const WRITE = 'Contents: read and write';
+class ApiStore {
+    where;
+    client;
+    id;
+    /** Directory listings by tree id: trees are immutable, so every commit shares them. */
+    listings = new Map();
+    /** Root tree of each commit read. */
+    treeOf = new Map();
+    /** infra-branch; empty for the default branch. */
+    configuredBranch;
+    constructor(client, slug, configuredBranch) {
+        this.client = client;
+        this.id = repoId(slug);
+        this.where = slug;
+        this.configuredBranch = configuredBranch;
+    }
+    /** Runs one API call, turning its failure into the typed error for `what`. */
+    async call(what, permission, request) {
+        try {
+            return (await request()).data;
+        }
+        catch (error) {
+            throw apiError(error, `${what} in ${this.where}`, permission);
+        }
+    }
+    async resolveBranch() {
+        const configured = this.configuredBranch;
+        if (configured === '') {
+            return (await this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id }))).default_branch;
+        }
+        if (!(await this.head(configured))) {
+            throw new errors/* InputError */.dz('infra-branch', `branch '${configured}' does not exist in ${this.where}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+        }
+        return configured;
+    }
+    async head(branch) {
+        let sha;
+        try {
+            sha = (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha;
+        }
+        catch (error) {
+            if (httpFailure(error)?.status === 404)
+                return undefined;
+            throw apiError(error, `read branch ${branch} in ${this.where}`, READ);
+        }
+        const commit = await this.call(`read commit ${sha}`, READ, () => this.client.rest.git.getCommit({ ...this.id, commit_sha: sha }));
+        return { commit: sha, tree: commit.tree.sha, parents: commit.parents.map((p) => p.sha) };
+    }
+    listing(tree) {
+        let listed = this.listings.get(tree);
+        if (!listed) {
+            listed = this.call(`list tree ${tree}`, READ, () => this.client.rest.git.getTree({ ...this.id, tree_sha: tree })).then((data) => data.tree.map((e) => ({ path: e.path ?? '', mode: e.mode ?? '', type: e.type ?? '', sha: e.sha ?? '', ...(e.size !== undefined ? { size: e.size } : {}) })));
+            this.listings.set(tree, listed);
+            listed.catch(() => this.listings.delete(tree));
+        }
+        return listed;
+    }
+    /** The tree entry at `path` in `tree`, walking one directory listing per path component. */
+    async entry(tree, path) {
+        let current = tree;
+        const parts = path.split('/');
+        for (const [i, part] of parts.entries()) {
+            const found = (await this.listing(current)).find((e) => e.path === part);
+            if (!found || i === parts.length - 1)
+                return found;
+            if (found.type !== 'tree')
+                return undefined;
+            current = found.sha;
+        }
+        return undefined;
+    }
+    rootTree(commit) {
+        let tree = this.treeOf.get(commit);
+        if (!tree) {
+            tree = this.call(`read commit ${commit}`, READ, () => this.client.rest.git.getCommit({ ...this.id, commit_sha: commit })).then((c) => c.tree.sha);
+            this.treeOf.set(commit, tree);
+        }
+        return tree;
+    }
+    files(commit) {
+        return {
+            read: async (path) => {
+                const safe = (0,targets/* repoPath */.qN)(path, (problem, fix) => new errors/* TargetError */.I0(path, undefined, problem, fix));
+                const found = await this.entry(await this.rootTree(commit), safe);
+                if (!found || found.type !== 'blob')
+                    return undefined;
+                if (found.mode === '120000')
+                    throw new errors/* TargetError */.I0(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository; the action does not follow links.');
+                if ((found.size ?? 0) > yaml_source/* MAX_YAML_BYTES */.jl) {
+                    throw new errors/* TargetError */.I0(path, undefined, `is larger than ${yaml_source/* MAX_YAML_BYTES */.jl / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
+                }
+                const blob = await this.call(`read ${path}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: found.sha }));
+                return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8');
+            },
+        };
+    }
+    async commit(parent, files, message, author) {
+        const baseTree = await this.rootTree(parent);
+        const entries = await Promise.all(files.map(async (file) => {
+            const blob = await this.call(`store ${file.path}`, WRITE, () => this.client.rest.git.createBlob({ ...this.id, content: Buffer.from(file.after, 'utf8').toString('base64'), encoding: 'base64' }));
+            const mode = (await this.entry(baseTree, file.path))?.mode === '100755' ? '100755' : '100644';
+            return { path: file.path, mode, type: 'blob', sha: blob.sha };
+        }));
+        const tree = await this.call('write the tree', WRITE, () => this.client.rest.git.createTree({ ...this.id, base_tree: baseTree, tree: entries }));
+        // No committer: GitHub commits (and signs) as the token's identity, so the commit shows as Verified.
+        const commit = await this.call('create the commit', WRITE, () => this.client.rest.git.createCommit({ ...this.id, message, tree: tree.sha, parents: [parent], author: { name: author.name, email: author.email } }));
+        return { commit: commit.sha, tree: tree.sha };
+    }
+    async update(branch, commit, expected, mode) {
+        const what = `move ${branch} to ${commit.slice(0, 12)}`;
+        try {
+            if (expected === undefined) {
+                await this.client.rest.git.createRef({ ...this.id, ref: `refs/heads/${branch}`, sha: commit });
+            }
+            else {
+                // GitHub has no lease for a forced update: the caller re-reads the branch just before.
+                await this.client.rest.git.updateRef({ ...this.id, ref: `heads/${branch}`, sha: commit, force: mode === 'force' });
+            }
+            return 'updated';
+        }
+        catch (error) {
+            const failure = httpFailure(error);
+            if (failure && (failure.status === 422 || failure.status === 409) && (0,retry/* isBranchMoved */.Kc)(failure.message))
+                return 'moved';
+            throw apiError(error, `${what} in ${this.where}`, WRITE);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/publish/git-command.ts
+var git_command = __webpack_require__(4851);
+// EXTERNAL MODULE: ./src/publish/git-remote.ts
+var git_remote = __webpack_require__(1298);
+;// CONCATENATED MODULE: ./src/github/git-store.ts
+
+
+
+
+class GitStore {
+    where;
+    remote;
+    constructor(remote) {
+        this.remote = remote;
+        this.where = remote.infra.slug ?? remote.infra.url;
+    }
+    resolveBranch() {
+        return this.remote.resolveBranch();
+    }
+    async head(branch) {
+        const listed = await this.remote.git.run(['ls-remote', 'origin', `refs/heads/${branch}`], (o) => (0,git_remote/* remoteError */.b)(this.remote.infra, 'read', o));
+        if (!listed.includes(`\trefs/heads/${branch}`))
+            return undefined;
+        const commit = await this.remote.fetchTip(branch);
+        const fail = (o) => new errors/* GitError */.XS(`git could not read ${commit}: ${(0,git_command/* gitErrorLines */.o)(o)}.`, 'Re-run the job.');
+        // The raw object: in a shallow fetch, `git log` hides the parents behind the shallow boundary.
+        const header = (await this.remote.git.run(['cat-file', 'commit', commit], fail)).split('\n\n')[0].split('\n');
+        const field = (name) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
+        return { commit, tree: field('tree')[0], parents: field('parent') };
+    }
+    files(commit) {
+        return this.remote.files(commit);
+    }
+    async commit(parent, files, message, author) {
+        const commit = await this.remote.commit(parent, files, message, author);
+        const tree = (await this.remote.git.run(['rev-parse', `${commit}^{tree}`], (o) => (0,git_remote/* remoteError */.b)(this.remote.infra, 'read', o))).trim();
+        return { commit, tree };
+    }
+    async update(branch, commit, expected, mode) {
+        const ref = `refs/heads/${branch}`;
+        // A force push only ever under a lease on the head we saw: a concurrent run's update is noticed, not lost.
+        const args = mode === 'force' ? [`--force-with-lease=${ref}:${expected ?? ''}`, 'origin', `${commit}:${ref}`] : ['origin', `${commit}:${ref}`];
+        const pushed = await this.remote.git.exec(['push', '--porcelain', '--quiet', ...args]);
+        if (pushed.exitCode === 0)
+            return 'updated';
+        const output = `${pushed.stdout}\n${pushed.stderr}`;
+        // Forced, only a failed lease means a race; any other refusal is the server's policy.
+        if (mode === 'force' ? /stale info/i.test(output) : (0,retry/* isBranchMoved */.Kc)(output))
+            return 'moved';
+        if (mode === 'force' && /rejected|declined|denying|protected/i.test(output)) {
+            throw new errors/* GitError */.XS(`the infra repository refused the forced update of ${branch}, the action's own pull-request branch (${(0,git_command/* gitErrorLines */.o)({ ...pushed, stderr: output })}).`, 'Allow force pushes to that branch (exclude promote/** from branch protection), or name another one in pr-branch.');
+        }
+        throw (0,git_remote/* remoteError */.b)(this.remote.infra, `push to ${branch} of`, pushed);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/pull-request.ts
+/**
+ * `mode: pull-request`: the promotion is committed on the base branch's head and placed on the
+ * action's own branch for this image and target set (force-updated under a lease, never the base),
+ * then the pull request from that branch is opened, or the open one updated: title, body, labels,
+ * reviewers and auto-merge. A newer promotion of the same targets supersedes the branch's content;
+ * an older one leaves it alone, as the ordering guard does on the base branch.
+ */
+
+
+
+
+
+
+
+async function publishPullRequest(store, client, slug, promotion, spec, options = {}) {
+    const landed = await landOnBranch(store, promotion, spec, options);
+    const { branchHead, ...result } = landed;
+    if (branchHead === undefined)
+        return result;
+    const pullRequest = await upsertPullRequest(new PullRequests(client, slug), promotion.branch, spec, landed.plan, landed.changed);
+    core/* info */.pq(`Pull request #${pullRequest.number} ${pullRequest.operation}: ${pullRequest.url}`);
+    return { ...result, pullRequest };
+}
+/** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
+function landOnBranch(store, promotion, spec, options) {
+    return retryWhileMoving(spec.branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt) => {
+        const base = await requireHead(store, promotion.branch);
+        const plan = await promotion.plan(store.files(base.commit));
+        if (plan.files.length === 0)
+            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+        const current = await store.head(spec.branch);
+        if (current && !spec.allowDowngrade) {
+            const newer = await newerOnBranch(store.files(current.commit), plan, spec.imageName);
+            if (newer.length > 0)
+                return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer }, skippedReason: 'stale' };
+        }
+        if (promotion.dryRun)
+            return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) };
+        const built = await store.commit(base.commit, plan.files, promotion.message(plan), promotion.author);
+        if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
+            return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit };
+        }
+        if ((await store.update(spec.branch, built.commit, current?.commit, 'force')) === 'moved')
+            return 'moved';
+        core/* info */.pq(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`);
+        return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit };
+    });
+}
+/** The files whose record on the branch holds a newer build of the image than this promotion. */
+async function newerOnBranch(files, plan, image) {
+    const newer = [];
+    for (const file of plan.files) {
+        if (!file.path.startsWith(`${stamp/* RECORD_DIR */.Oi}/`))
+            continue;
+        const ours = (0,stamp/* readRecord */.aE)(file.after)[image];
+        const theirs = (0,stamp/* readRecord */.aE)(await files.read(file.path))[image];
+        if (ours && theirs && (0,stamp/* compareStamps */.ye)(ours, theirs) === 'older') {
+            newer.push({ path: file.path.slice(stamp/* RECORD_DIR */.Oi.length + 1).replace(/\.json$/, ''), recordedRef: theirs.ref });
+        }
+    }
+    return newer;
+}
+async function upsertPullRequest(pulls, base, spec, plan, branchChanged) {
+    const title = spec.title(plan);
+    const body = spec.body(plan);
+    const { settings } = spec;
+    const open = await pulls.findOpen(spec.branch, base);
+    const retitled = open !== undefined && (open.title !== title || (open.body ?? '') !== body);
+    const pr = !open
+        ? await pulls.create({ title, body, head: spec.branch, base, draft: settings.draft })
+        : retitled
+            ? await pulls.update(open.number, { title, body })
+            : open;
+    let operation = !open ? 'created' : branchChanged || retitled ? 'updated' : 'unchanged';
+    const labels = settings.labels.filter((label) => !pr.labels.some((l) => l.name === label));
+    const users = settings.reviewers.filter((r) => !r.includes('/') && !(pr.requested_reviewers ?? []).some((u) => u.login.toLowerCase() === r.toLowerCase()));
+    const teams = settings.reviewers
+        .filter((r) => r.includes('/'))
+        .map((r) => r.slice(r.indexOf('/') + 1))
+        .filter((team) => !(pr.requested_teams ?? []).some((t) => t.slug === team));
+    const autoMerge = settings.autoMerge && pr.auto_merge?.merge_method !== settings.autoMerge ? settings.autoMerge : undefined;
+    if (labels.length > 0)
+        await pulls.addLabels(pr.number, labels);
+    if (users.length > 0 || teams.length > 0)
+        await pulls.requestReviewers(pr.number, users, teams);
+    if (autoMerge)
+        await pulls.enableAutoMerge(pr.node_id, pr.number, autoMerge);
+    if (operation === 'unchanged' && (labels.length > 0 || users.length > 0 || teams.length > 0 || autoMerge))
+        operation = 'updated';
+    return { number: pr.number, url: pr.html_url, operation };
+}
+const PULLS = 'Pull requests: read and write';
+/** The pull-request calls, each failing with the typed error that names the permission needed. */
+class PullRequests {
+    client;
+    id;
+    slug;
+    constructor(client, slug) {
+        this.client = client;
+        this.id = repoId(slug);
+        this.slug = slug;
+    }
+    async call(what, request) {
+        try {
+            return (await request()).data;
+        }
+        catch (error) {
+            throw apiError(error, `${what} in ${this.slug}`, PULLS);
+        }
+    }
+    async findOpen(branch, base) {
+        const open = await this.call(`list the pull requests from ${branch}`, () => this.client.rest.pulls.list({ ...this.id, state: 'open', head: `${this.id.owner}:${branch}`, base, per_page: 10 }));
+        return open.find((pr) => pr.head.ref === branch && pr.base.ref === base);
+    }
+    async create(fields) {
+        try {
+            return (await this.client.rest.pulls.create({ ...this.id, ...fields })).data;
+        }
+        catch (error) {
+            // A concurrent run opened it first: update that one instead.
+            const failure = httpFailure(error);
+            const raced = failure?.status === 422 && /already exists/i.test(failure.message) ? await this.findOpen(fields.head, fields.base) : undefined;
+            if (raced)
+                return this.update(raced.number, { title: fields.title, body: fields.body });
+            throw apiError(error, `open a pull request from ${fields.head} into ${fields.base} in ${this.slug}`, PULLS);
+        }
+    }
+    update(number, fields) {
+        return this.call(`update pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, ...fields }));
+    }
+    addLabels(number, labels) {
+        return this.call(`label pull request #${number}`, () => this.client.rest.issues.addLabels({ ...this.id, issue_number: number, labels: [...labels] }));
+    }
+    requestReviewers(number, reviewers, teams) {
+        return this.call(`request reviews on pull request #${number}`, () => this.client.rest.pulls.requestReviewers({ ...this.id, pull_number: number, reviewers: [...reviewers], team_reviewers: [...teams] }));
+    }
+    async enableAutoMerge(nodeId, number, method) {
+        try {
+            await this.client.graphql(`mutation EnableAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}) {
+            pullRequest { autoMergeRequest { mergeMethod } }
+          }
+        }`, { pullRequestId: nodeId, mergeMethod: method.toUpperCase() });
+        }
+        catch (error) {
+            throw apiError(error, `enable auto-merge (${method}) on pull request #${number} in ${this.slug}`, PULLS);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/delivery.ts
+/**
+ * Publishing through GitHub (mode: pull-request, commit-via: api), behind one entry point that
+ * main.ts loads only when one of them is asked for: Octokit is a large part of the bundle, and a plain
+ * git push should not pay for loading it.
+ */
+
+
+
+
+
+
+
+function connectGitHub(infra, delivery, env) {
+    if (!infra.slug) {
+        throw new errors/* InputError */.dz('infra-repo', `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`, 'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.');
+    }
+    const slug = infra.slug;
+    const client = createGitHubClient(infra.token, env);
+    const apiStore = delivery.commitVia === 'api' ? new ApiStore(client, slug, infra.branch) : undefined;
+    return {
+        resolveBranch: () => apiStore?.resolveBranch(),
+        publish(remote, promotion, facts) {
+            if (delivery.mode !== 'pull-request')
+                return publishViaStore(apiStore ?? new GitStore(remote), promotion);
+            const { pullRequest } = delivery;
+            return publishPullRequest(apiStore ?? new GitStore(remote), client, slug, promotion, {
+                branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
+                settings: pullRequest,
+                imageName: facts.imageName,
+                allowDowngrade: facts.allowDowngrade,
+                title: facts.title,
+                body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
+            });
+        },
+    };
+}
+
+
+/***/ })
+
+};
