@@ -9,4 +9,4 @@ export default {
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 60000,
   verbose: false,
-};
+}

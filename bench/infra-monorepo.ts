@@ -74,7 +74,11 @@ export async function generateMonorepo(gitDir: string, apps: number, commits: nu
   const file = (path: string, text: string) => `M 100644 inline ${path}\n${data(text)}`
   await write(`commit refs/heads/main\ncommitter bench <bench@example.invalid> 1700000000 +0000\n${data(`${apps} apps`)}`)
   for (let app = 0; app < apps; app++) {
-    await write(Object.entries(appFiles(app)).map(([path, text]) => file(path, text)).join(''))
+    await write(
+      Object.entries(appFiles(app))
+        .map(([path, text]) => file(path, text))
+        .join(''),
+    )
   }
   for (let c = 1; c <= commits; c++) {
     const app = (c * 7919) % apps

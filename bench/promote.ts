@@ -37,15 +37,20 @@ let nextTag = 1
 /** Serves a copy of the cached repository (objects shared, so the copy is instant and pushes stay in it). */
 async function serveCopy(server: GitServer, name: string, source: string): Promise<void> {
   await execFileAsync('git', ['clone', '--quiet', '--bare', '--shared', source, join(server.root, `${name}.git`)])
-  for (const [key, value] of [['uploadpack.allowFilter', 'true'], ['uploadpack.allowAnySHA1InWant', 'true'], ['http.receivepack', 'true'], ['receive.denyNonFastForwards', 'true']]) {
-    await server.git(name, ['config', key!, value!])
+  for (const [key, value] of [
+    ['uploadpack.allowFilter', 'true'],
+    ['uploadpack.allowAnySHA1InWant', 'true'],
+    ['http.receivepack', 'true'],
+    ['receive.denyNonFastForwards', 'true'],
+  ]) {
+    await server.git(name, ['config', key, value])
   }
 }
 
 /** Runs `work` with stdout silenced: the publisher logs through @actions/core. */
 async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write
-  process.stdout.write = (() => true) as typeof process.stdout.write
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = () => true
   try {
     return await work()
   } finally {
@@ -62,7 +67,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /** (a) The action's publish path, as src/main.ts wires it, without the render check. */
@@ -99,7 +104,13 @@ async function promoteLikeSeed000(server: GitServer, name: string, app: number, 
   const dir = await mkdtemp(join(tmpdir(), 'bench-seed000-'))
   try {
     const url = server.repoUrl(name)
-    const env = { ...gitAuthEnv(url, server.token), GIT_AUTHOR_NAME: AUTHOR.name, GIT_AUTHOR_EMAIL: AUTHOR.email, GIT_COMMITTER_NAME: AUTHOR.name, GIT_COMMITTER_EMAIL: AUTHOR.email }
+    const env = {
+      ...gitAuthEnv(url, server.token),
+      GIT_AUTHOR_NAME: AUTHOR.name,
+      GIT_AUTHOR_EMAIL: AUTHOR.email,
+      GIT_COMMITTER_NAME: AUTHOR.name,
+      GIT_COMMITTER_EMAIL: AUTHOR.email,
+    }
     const fail = (o: { stderr: string }) => new Error(o.stderr)
     await new GitCommandManager(dir, env).run(['clone', '--quiet', '--depth=1', '--single-branch', '--branch', 'main', url, 'infra'], fail)
     const work = new GitCommandManager(join(dir, 'infra'), env)
@@ -115,7 +126,16 @@ async function promoteLikeSeed000(server: GitServer, name: string, app: number, 
 /** The whole action in a child Node process, as a runner starts it (sources through tsx). */
 async function promoteWithAction(server: GitServer, name: string, app: number, tag: string): Promise<void> {
   const run = await runAction(
-    { image: appImage(app), tag, build: 'false', 'verify-image': 'false', validate: 'false', 'infra-repo': server.repoUrl(name), 'infra-token': server.token, 'overlay-path': overlayPath(app) },
+    {
+      image: appImage(app),
+      tag,
+      build: 'false',
+      'verify-image': 'false',
+      validate: 'false',
+      'infra-repo': server.repoUrl(name),
+      'infra-token': server.token,
+      'overlay-path': overlayPath(app),
+    },
     { entry: 'src', env: { GITHUB_REPOSITORY: `bench/app-${app}`, GITHUB_SHA: tag } },
   )
   if (run.exitCode !== 0 || run.outputs.changed !== 'true') throw new Error(`the action failed:\n${run.log}`)
@@ -166,10 +186,10 @@ async function measureContention(server: GitServer, apps: number): Promise<Conte
   const before = await server.commitCount(name, 'main')
   const tag = `burst-${nextTag++}`
   const burst = Array.from({ length: CONCURRENT }, (_, i) => 1 + i * 37)
-  const { ms, value: results } = await quietly(() =>
-    timed(() => Promise.allSettled(burst.map((app) => promoteWithPublisher(server, name, app, tag)))),
+  const { ms, value: results } = await quietly(() => timed(() => Promise.allSettled(burst.map((app) => promoteWithPublisher(server, name, app, tag)))))
+  const landed = await Promise.all(
+    burst.map(async (app) => (await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).includes(`newTag: ${tag}`)),
   )
-  const landed = await Promise.all(burst.map(async (app) => (await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).includes(`newTag: ${tag}`)))
   const log = await server.log(name, 'main')
   return {
     apps,
@@ -177,7 +197,7 @@ async function measureContention(server: GitServer, apps: number): Promise<Conte
     retries: results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.attempts - 1 : 0), 0),
     landed: landed.filter(Boolean).length,
     linear: log.slice(0, log.length - before).every((c) => c.parents.length === 1),
-    failures: [...new Set(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]!] : [])))],
+    failures: [...new Set(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
   }
 }
 
@@ -186,22 +206,31 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 function printTable(sizes: readonly SizeRow[], bursts: readonly ContentionRow[]): void {
   const rows = [['apps', '(a) publish path', '(a) whole action', '(b) seed-000 way', '(b)/(a) publish', '(b)/(a) action']]
   for (const r of sizes) {
-    rows.push([r.apps.toLocaleString('en'), seconds(r.publisher), seconds(r.action), seconds(r.seed000), `${(r.seed000 / r.publisher).toFixed(1)}×`, `${(r.seed000 / r.action).toFixed(1)}×`])
+    rows.push([
+      r.apps.toLocaleString('en'),
+      seconds(r.publisher),
+      seconds(r.action),
+      seconds(r.seed000),
+      `${(r.seed000 / r.publisher).toFixed(1)}×`,
+      `${(r.seed000 / r.action).toFixed(1)}×`,
+    ])
   }
   const [small, large] = [sizes[0], sizes[sizes.length - 1]]
   if (small && large && small !== large) {
     const growth = (pick: (r: SizeRow) => number) => `${(pick(large) / pick(small)).toFixed(2)}×`
     rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), growth((r) => r.action), growth((r) => r.seed000), '', ''])
   }
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)))
-  const line = (row: readonly string[]) => row.map((cell, col) => cell.padEnd(widths[col]!)).join(' | ')
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
+  const line = (row: readonly string[]) => row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')
   console.log(`\nOne promotion, median of ${RUNS} (history: ${COMMITS} commits)`)
-  console.log(line(rows[0]!))
+  console.log(line(rows[0]))
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
   rows.slice(1).forEach((row) => console.log(line(row)))
   console.log(`\n${CONCURRENT} concurrent promotions of different apps (publish path, max-attempts 10)`)
   for (const b of bursts) {
-    console.log(`${b.apps.toLocaleString('en')} apps: makespan ${seconds(b.makespan)}, ${b.retries} retries, ${b.landed}/${CONCURRENT} landed, history ${b.linear ? 'linear' : 'NOT linear'}`)
+    console.log(
+      `${b.apps.toLocaleString('en')} apps: makespan ${seconds(b.makespan)}, ${b.retries} retries, ${b.landed}/${CONCURRENT} landed, history ${b.linear ? 'linear' : 'NOT linear'}`,
+    )
     b.failures.forEach((reason) => console.log(`  not landed: ${reason}`))
   }
 }

@@ -53,7 +53,9 @@ try {
   }
   const size = statSync(bundle).size
   // Chunks split off by dynamic import (the GitHub API client) load only in the modes that use them.
-  const total = readdirSync(join(PROJECT_ROOT, 'dist')).filter((f) => f.endsWith('.js')).reduce((sum, f) => sum + statSync(join(PROJECT_ROOT, 'dist', f)).size, 0)
+  const total = readdirSync(join(PROJECT_ROOT, 'dist'))
+    .filter((f) => f.endsWith('.js'))
+    .reduce((sum, f) => sum + statSync(join(PROJECT_ROOT, 'dist', f)).size, 0)
   const rows = [
     ['node -e "" (process start)', `${median(bare).toFixed(0)} ms`, ''],
     ['dist/index.js to its first stage', `${median(action).toFixed(0)} ms`, '< 150 ms'],

@@ -120,7 +120,10 @@ function splitLines(text) {
 }
 /** The unified diff of every file of a plan. */
 function planDiff(files) {
-    return files.map((f) => unifiedDiff(f.path, f.before, f.after)).filter(Boolean).join('\n');
+    return files
+        .map((f) => unifiedDiff(f.path, f.before, f.after))
+        .filter(Boolean)
+        .join('\n');
 }
 /** GitHub refuses bodies over 65,536 characters; diffs past this are cut. */
 const MAX_BODY = 60_000;
@@ -133,8 +136,14 @@ function pullRequestBody(facts, plan) {
         ['Tag', `\`${facts.tag}\``],
         ['Digest', facts.digest ? `\`${facts.digest}\`` : '_unknown_'],
         ['Reference written', `\`${facts.imageRef}\``],
-        ['Source', source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_'],
-        ['Workflow run', source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_'],
+        [
+            'Source',
+            source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_',
+        ],
+        [
+            'Workflow run',
+            source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_',
+        ],
         ['Into', `\`${facts.baseBranch}\``],
     ];
     const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`);
@@ -143,7 +152,9 @@ function pullRequestBody(facts, plan) {
         `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
         `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
         `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
-        ...(plan.stale.length > 0 ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`] : []),
+        ...(plan.stale.length > 0
+            ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`]
+            : []),
     ];
     let body = parts.join('\n\n');
     const diffs = [];
@@ -379,7 +390,13 @@ class ApiStore {
     listing(tree) {
         let listed = this.listings.get(tree);
         if (!listed) {
-            listed = this.call(`list tree ${tree}`, READ, () => this.client.rest.git.getTree({ ...this.id, tree_sha: tree })).then((data) => data.tree.map((e) => ({ path: e.path ?? '', mode: e.mode ?? '', type: e.type ?? '', sha: e.sha ?? '', ...(e.size !== undefined ? { size: e.size } : {}) })));
+            listed = this.call(`list tree ${tree}`, READ, () => this.client.rest.git.getTree({ ...this.id, tree_sha: tree })).then((data) => data.tree.map((e) => ({
+                path: e.path ?? '',
+                mode: e.mode ?? '',
+                type: e.type ?? '',
+                sha: e.sha ?? '',
+                ...(e.size !== undefined ? { size: e.size } : {}),
+            })));
             this.listings.set(tree, listed);
             listed.catch(() => this.listings.delete(tree));
         }
@@ -695,7 +712,7 @@ function connectGitHub(infra, delivery, env) {
                 settings: pullRequest,
                 imageName: facts.imageName,
                 allowDowngrade: facts.allowDowngrade,
-                title: facts.title,
+                title: (plan) => facts.title(plan),
                 body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
             });
         },

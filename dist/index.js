@@ -28585,9 +28585,7 @@ function describeTarget(target) {
     }
 }
 function formatKeyPath(keyPath) {
-    return keyPath
-        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${/^[^.[\]"]+$/.test(key) ? key : JSON.stringify(key)}`))
-        .join('');
+    return keyPath.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${/^[^.[\]"]+$/.test(key) ? key : JSON.stringify(key)}`)).join('');
 }
 
 
@@ -28670,7 +28668,7 @@ class YamlSource {
         if (node.tag && node.tag !== 'tag:yaml.org,2002:str' && node.tag !== '!') {
             throw this.error(start, `${what} carries the tag ${node.tag}, which would not read a string`, 'Remove the tag (or make it !!str) so the value can hold an image reference.');
         }
-        const before = node.value === null || node.value === undefined ? '' : String(node.value);
+        const before = scalarText(node.value);
         if (start === end) {
             // An empty value (`key:`): the new one needs a space after the colon.
             return { start, end, text: ` ${formatPlainOrQuoted(value)}`, changes: [{ offset: 1, before, after: value }] };
@@ -28688,7 +28686,7 @@ class YamlSource {
     contentEnd(node) {
         if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isCollection */ .P3)(node) && !node.flow && node.items.length > 0) {
             const last = node.items[node.items.length - 1];
-            const lastNode = ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node) ? last.value ?? last.key : last);
+            const lastNode = ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node) ? (last.value ?? last.key) : last);
             if (lastNode && lastNode.range)
                 return this.contentEnd(lastNode);
         }
@@ -28924,6 +28922,14 @@ function stringValue(node) {
 /** The pair of `map` whose key is the string `key`. */
 function pairOf(map, key) {
     return map.items.find((pair) => stringValue(pair.key) === key);
+}
+/** A scalar's value as text: YAML's core schema only yields strings, numbers, booleans and null. */
+function scalarText(value) {
+    if (typeof value === 'string')
+        return value;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+        return String(value);
+    return '';
 }
 
 
@@ -29230,7 +29236,7 @@ async function manifestDigest(image, reference, credentials, fetchImpl = fetch) 
             return await fetchImpl(url, { method, headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) } });
         }
         catch (error) {
-            throw new errors/* ImageError */.C8(`Could not reach the registry ${base} to check ${where}: ${error.cause ?? error.message}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
+            throw new errors/* ImageError */.C8(`Could not reach the registry ${base} to check ${where}: ${networkProblem(error)}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
         }
     };
     let authorization;
@@ -29253,7 +29259,9 @@ async function manifestDigest(image, reference, credentials, fetchImpl = fetch) 
     const body = await request('GET', authorization);
     if (!body.ok)
         throw new errors/* ImageError */.C8(`The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`, 'Retry; if it persists, set verify-image: false and give the digest input.');
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(Buffer.from(await body.arrayBuffer())).digest('hex')}`;
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256')
+        .update(Buffer.from(await body.arrayBuffer()))
+        .digest('hex')}`;
 }
 async function authorize(header, image, credentials, where, fetchImpl) {
     const challenge = parseChallenge(header);
@@ -29279,6 +29287,13 @@ async function authorize(header, image, credentials, where, fetchImpl) {
     if (!token)
         throw refused;
     return `Bearer ${token}`;
+}
+/** What went wrong on the network: fetch's own message is only "fetch failed", the cause says why. */
+function networkProblem(error) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Error)
+        return cause.message;
+    return error instanceof Error ? error.message : String(error);
 }
 
 // EXTERNAL MODULE: ./src/process.ts
@@ -29318,10 +29333,12 @@ function commonArgs(request) {
 function buildxArgs(request, push, metadataFile) {
     const { platforms } = request.settings;
     return [
-        'buildx', 'build',
+        'buildx',
+        'build',
         ...commonArgs(request),
         ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
-        '--metadata-file', metadataFile,
+        '--metadata-file',
+        metadataFile,
         // Without push, load into the local image store (single-platform only) so the image is usable.
         ...(push ? ['--push'] : platforms.length > 1 ? [] : ['--load']),
         request.context,
@@ -29464,7 +29481,9 @@ async function runImageStage(settings, context) {
             : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.');
     }
     if (digest !== undefined && digest !== registryDigest) {
-        throw new errors/* ImageError */.C8(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`, settings.build ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).' : 'Check the digest input, or leave it empty to use the registry\'s.');
+        throw new errors/* ImageError */.C8(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`, settings.build
+            ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).'
+            : "Check the digest input, or leave it empty to use the registry's.");
     }
     core/* info */.pq(`${reference} is in the registry: ${registryDigest}`);
     return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true };
@@ -29478,15 +29497,19 @@ async function buildRequest(settings, build, context) {
     const file = build.file ? inWorkspace(build.file) : '';
     const dockerfile = file || (0,external_node_path_.join)(contextDir, 'Dockerfile');
     if (!(await (0,promises_namespaceObject.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
-        throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, 'Set file to the Dockerfile\'s path, or context to the directory that holds it.');
+        throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, "Set file to the Dockerfile's path, or context to the directory that holds it.");
     }
     const { source } = context;
-    const labels = mergeLabels(ociLabels({ url: source.repository ? `${source.serverUrl}/${source.repository}` : '', revision: source.sha, created: (context.now ?? new Date()).toISOString() }), build.labels);
+    const labels = mergeLabels(ociLabels({
+        url: source.repository ? `${source.serverUrl}/${source.repository}` : '',
+        revision: source.sha,
+        created: (context.now ?? new Date()).toISOString(),
+    }), build.labels);
     return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file };
 }
 /** Builds once and pushes every reference; returns the pushed digest when there was a push. */
 async function buildAndPush(docker, request, push, tempDir) {
-    const buildFix = 'Fix the Dockerfile or build inputs; the lines above are Docker\'s own output.';
+    const buildFix = "Fix the Dockerfile or build inputs; the lines above are Docker's own output.";
     if (await docker.hasBuildx()) {
         const metadataFile = (0,external_node_path_.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
         try {
@@ -29749,7 +29772,11 @@ function findEntry(images, imageName, image) {
 const sameName = (a, b) => a !== undefined && (0,image_reference/* sameRepository */.RB)(a, b);
 /** What an entry named `name` must hold for the desired image; an existing newName that already names it stays. */
 function wantedValues(name, desired, currentNewName) {
-    const newName = currentNewName !== undefined && (0,image_reference/* sameRepository */.RB)(currentNewName, desired.name) ? currentNewName : (0,image_reference/* sameRepository */.RB)(name, desired.name) ? undefined : desired.name;
+    const newName = currentNewName !== undefined && (0,image_reference/* sameRepository */.RB)(currentNewName, desired.name)
+        ? currentNewName
+        : (0,image_reference/* sameRepository */.RB)(name, desired.name)
+            ? undefined
+            : desired.name;
     return {
         name,
         ...(newName !== undefined ? { newName } : {}),
@@ -29968,7 +29995,10 @@ function didYouMean(word, candidates) {
 /** `'a', 'b'` (at most `max`, then "and N more"). */
 function quoteList(items, max = 8) {
     const unique = [...new Set(items)];
-    const shown = unique.slice(0, max).map((item) => `'${item}'`).join(', ');
+    const shown = unique
+        .slice(0, max)
+        .map((item) => `'${item}'`)
+        .join(', ');
     return unique.length > max ? `${shown} and ${unique.length - max} more` : shown;
 }
 
@@ -30394,7 +30424,9 @@ function checkUsesImage(kustomization, imageName, desired, images) {
 }
 function usesDesired(image, desired) {
     const ref = (0,image_reference/* splitReference */.mQ)(image);
-    return (0,image_reference/* sameRepository */.RB)(ref.name, desired.name) && (desired.tag === undefined || ref.tag === desired.tag) && (desired.digest === undefined || ref.digest === desired.digest);
+    return ((0,image_reference/* sameRepository */.RB)(ref.name, desired.name) &&
+        (desired.tag === undefined || ref.tag === desired.tag) &&
+        (desired.digest === undefined || ref.digest === desired.digest));
 }
 /** Pure: every container image in rendered multi-document YAML. */
 function renderedImages(yaml) {
@@ -30406,11 +30438,18 @@ function renderedImages(yaml) {
 /** The first lines of a renderer's error, without the scratch directory's paths. */
 function cleanRenderError(stderr, root) {
     const text = stderr
-        .split(`${root}/`).join('').split(root).join('.')
+        .split(`${root}/`)
+        .join('')
+        .split(root)
+        .join('.')
         // kubectl's klog prefix: `E1122 14:31:08.403657 6228 run.go:72] "command failed" err=`.
         .replace(/^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] (?:"command failed" err=)?/gm, '')
         .trim();
-    const lines = text.split('\n').filter((l) => l.trim() !== '').slice(0, 3).join(' ');
+    const lines = text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(0, 3)
+        .join(' ');
     return lines.length > 600 ? `${lines.slice(0, 600)}…` : lines || 'no message';
 }
 /** The first renderer found on `path`. */
@@ -30655,7 +30694,10 @@ function renderSummary(s) {
     if (s.pullRequest)
         facts.push([`Pull request (${s.pullRequest.operation})`, summary_link(`#${s.pullRequest.number}`, s.pullRequest.url)]);
     if (s.skippedReason)
-        facts.push(['Skipped', s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)']);
+        facts.push([
+            'Skipped',
+            s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)',
+        ]);
     facts.push(['Attempts', String(s.attempts)]);
     lines.push('<table>', ...facts.map(([k, v]) => `<tr><th align="left">${k}</th><td>${v}</td></tr>`), '</table>', '');
     if (s.changes.length > 0) {
@@ -30769,7 +30811,7 @@ function parseImageSettings(inputs, env) {
     const password = inputs.get('registry-password');
     if ((username === '') !== (password === '')) {
         const missing = username === '' ? 'registry-username' : 'registry-password';
-        throw new errors/* InputError */.dz(missing, 'is empty while the other registry credential is set', 'Set both registry-username and registry-password, or neither to use the runner\'s existing docker login.');
+        throw new errors/* InputError */.dz(missing, 'is empty while the other registry credential is set', "Set both registry-username and registry-password, or neither to use the runner's existing docker login.");
     }
     return {
         image,
@@ -30807,7 +30849,11 @@ function parseBuildSettings(inputs, image, tag) {
         buildArgs: pairs('build-args'),
         target: inputs.get('target'),
         labels: pairs('labels'),
-        platforms: inputs.get('platforms').split(/[,\n]/).map((p) => p.trim()).filter(Boolean),
+        platforms: inputs
+            .get('platforms')
+            .split(/[,\n]/)
+            .map((p) => p.trim())
+            .filter(Boolean),
         extraReferences,
     };
 }
@@ -30869,7 +30915,10 @@ function parseInfraRepo(inputs, env) {
     if (url.username !== '' || url.password !== '') {
         throw new errors/* InputError */.dz('infra-repo', 'the URL carries credentials', 'Remove them from the URL and pass the token in infra-token (from a secret).');
     }
-    const path = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+    const path = url.pathname
+        .replace(/^\/+/, '')
+        .replace(/\.git$/, '')
+        .replace(/\/+$/, '');
     const onServer = url.origin === new URL(serverUrl).origin && SLUG.test(path);
     return {
         url: url.toString(),
@@ -30924,7 +30973,10 @@ function parseGitHubPublishSettings(inputs) {
 }
 /** One entry a line or comma-separated. */
 function entries(inputs, name) {
-    return listInput(inputs, name).flatMap((line) => line.split(',')).map((entry) => entry.trim()).filter(Boolean);
+    return listInput(inputs, name)
+        .flatMap((line) => line.split(','))
+        .map((entry) => entry.trim())
+        .filter(Boolean);
 }
 
 ;// CONCATENATED MODULE: ./src/source.ts
@@ -31060,9 +31112,7 @@ async function promote(settings, env) {
         const git = new git_command/* GitCommandManager */.b(workDir, gitAuthEnv(infra.url, infra.token));
         const remote = new git_remote/* InfraRemote */.f(git, infra);
         const { delivery } = settings;
-        const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api'
-            ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(373)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2373))).connectGitHub(infra, delivery, env)
-            : undefined;
+        const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(373)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2373))).connectGitHub(infra, delivery, env) : undefined;
         // The render check runs on every attempt; say each warning once.
         const renderWarnings = new Set();
         let lastRender;
@@ -31186,7 +31236,7 @@ function runProcess(command, args, options) {
         const stream = (sink) => {
             let pending = '';
             return {
-                data(chunk) {
+                data: (chunk) => {
                     sink.push(chunk);
                     if (!options.onLine)
                         return;
@@ -31194,7 +31244,7 @@ function runProcess(command, args, options) {
                     pending = lines.pop() ?? '';
                     lines.forEach((line) => options.onLine?.(line));
                 },
-                end() {
+                end: () => {
                     if (pending && options.onLine)
                         options.onLine(pending);
                 },
@@ -31330,7 +31380,7 @@ class CommitObjects {
 }
 /** Objects read from the local store only (git itself fetches a missing one from a promisor remote). */
 function localObjects(git) {
-    return new CommitObjects(git, async () => undefined);
+    return new CommitObjects(git, () => Promise.resolve());
 }
 
 

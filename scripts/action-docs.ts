@@ -22,7 +22,8 @@ const cell = (text: string) => text.trim().replace(/\|/g, '\\|').replace(/\n+/g,
 export function renderTables(actionYml: string): string {
   const meta = parse(actionYml) as ActionMetadata
   const inputs = Object.entries(meta.inputs).map(
-    ([name, input]) => `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${input.default ? `\`${cell(String(input.default))}\`` : ''} | ${cell(input.description)} |`,
+    ([name, input]) =>
+      `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${input.default ? `\`${cell(String(input.default))}\`` : ''} | ${cell(input.description)} |`,
   )
   const outputs = Object.entries(meta.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`)
   return [
@@ -51,7 +52,10 @@ export function updateReadme(readme: string, actionYml: string, readExample: (pa
   const end = readme.indexOf(END)
   if (start === -1 || end === -1) throw new Error(`README.md lacks the ${START} … ${END} markers`)
   const withTables = `${readme.slice(0, start + START.length)}\n${renderTables(actionYml)}\n${readme.slice(end)}`
-  return withTables.replace(EXAMPLE, (_, open: string, path: string, close: string) => `${open}\n\`\`\`yaml\n${readExample(path).trimEnd()}\n\`\`\`\n\n${close}`)
+  return withTables.replace(
+    EXAMPLE,
+    (_, open: string, path: string, close: string) => `${open}\n\`\`\`yaml\n${readExample(path).trimEnd()}\n\`\`\`\n\n${close}`,
+  )
 }
 
 export function readmePaths(root: string) {

@@ -28,17 +28,20 @@ try {
   heading(image.note)
 
   heading('running dist/index.js as a GitHub runner does')
-  const run = await runAction({
-    image: image.name,
-    tag: image.tag,
-    build: image.build ? 'true' : 'false',
-    'verify-image': image.verify ? 'true' : 'false',
-    // The base's containers say ani2fun/note-book: the overlay maps that name to the local registry.
-    ...(image.context ? { context: image.context, 'extra-tags': 'latest', pin: 'tag-and-digest', 'kustomize-image-name': NOTE_BOOK_IMAGE } : {}),
-    'infra-repo': server.repoUrl('infra'),
-    'infra-token': server.token,
-    'overlay-path': PROD,
-  }, { entry: 'dist' })
+  const run = await runAction(
+    {
+      image: image.name,
+      tag: image.tag,
+      build: image.build ? 'true' : 'false',
+      'verify-image': image.verify ? 'true' : 'false',
+      // The base's containers say ani2fun/note-book: the overlay maps that name to the local registry.
+      ...(image.context ? { context: image.context, 'extra-tags': 'latest', pin: 'tag-and-digest', 'kustomize-image-name': NOTE_BOOK_IMAGE } : {}),
+      'infra-repo': server.repoUrl('infra'),
+      'infra-token': server.token,
+      'overlay-path': PROD,
+    },
+    { entry: 'dist' },
+  )
   console.log(run.log.trimEnd())
   if (run.exitCode !== 0) throw new Error(`the action failed with exit code ${run.exitCode}`)
 

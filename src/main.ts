@@ -31,9 +31,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 }
 
 async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void> {
-  const image = await core.group('Image', () =>
-    runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }),
-  )
+  const image = await core.group('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }))
   const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin)
   const imageRef = desiredReference(desired)
   const { infra } = settings.publish
@@ -54,9 +52,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     const remote = new InfraRemote(git, infra)
     const { delivery } = settings
     const github =
-      delivery.mode === 'pull-request' || delivery.commitVia === 'api'
-        ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env)
-        : undefined
+      delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env) : undefined
     // The render check runs on every attempt; say each warning once.
     const renderWarnings = new Set<string>()
     let lastRender: RenderReport | undefined
@@ -101,7 +97,8 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
             imageName: desired.name,
             targets: settings.edit.targets,
             allowDowngrade: settings.publish.allowDowngrade,
-            title: (plan) => (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0]!,
+            title: (plan) =>
+              (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
             body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
           })
         : publishViaGit(remote, promotion)

@@ -27,14 +27,14 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     const stream = (sink: Buffer[]) => {
       let pending = ''
       return {
-        data(chunk: Buffer) {
+        data: (chunk: Buffer) => {
           sink.push(chunk)
           if (!options.onLine) return
           const lines = (pending + chunk.toString('utf8')).split('\n')
           pending = lines.pop() ?? ''
           lines.forEach((line) => options.onLine?.(line))
         },
-        end() {
+        end: () => {
           if (pending && options.onLine) options.onLine(pending)
         },
       }

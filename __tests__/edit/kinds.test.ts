@@ -177,18 +177,45 @@ describe('target kinds', () => {
   })
 
   it.each([
-    ['yaml f.yaml image.tga', VALUES_PROD, { name: 'registry.example.com/web-api', tag: 'x' }, /has no key image.tga: image has keys 'repository', 'tag', 'pullPolicy' \(did you mean 'tag'\?\)/, 5],
-    ['yaml f.yaml image.tag', VALUES_PROD, { name: 'ghcr.io/other/app', tag: 'x' }, /image.tag sits beside image.repository: 'registry.example.com\/web-api', which is not ghcr.io\/other\/app/, 5],
+    [
+      'yaml f.yaml image.tga',
+      VALUES_PROD,
+      { name: 'registry.example.com/web-api', tag: 'x' },
+      /has no key image.tga: image has keys 'repository', 'tag', 'pullPolicy' \(did you mean 'tag'\?\)/,
+      5,
+    ],
+    [
+      'yaml f.yaml image.tag',
+      VALUES_PROD,
+      { name: 'ghcr.io/other/app', tag: 'x' },
+      /image.tag sits beside image.repository: 'registry.example.com\/web-api', which is not ghcr.io\/other\/app/,
+      5,
+    ],
     ['yaml f.yaml image.tag', VALUES_PROD, { name: 'registry.example.com/web-api', digest: DIGEST }, /pin: digest promotes no tag/, 6],
     ['yaml f.yaml image', VALUES_PROD, { name: 'registry.example.com/web-api', tag: 'x' }, /image is a mapping/, 5],
     ['yaml f.yaml list[3]', 'list: [a]\n', { name: 'a', tag: 'x' }, /has no list\[3\]: list is a list of 1/, 1],
-    ['flux f.yaml flux-system:ap', HELM_RELEASE, { name: 'ghcr.io/dine-together/app', tag: 'x' }, /no setter marker names the policy flux-system:ap: the markers name 'flux-system:app' \(did you mean 'flux-system:app'\?\)/, 17],
+    [
+      'flux f.yaml flux-system:ap',
+      HELM_RELEASE,
+      { name: 'ghcr.io/dine-together/app', tag: 'x' },
+      /no setter marker names the policy flux-system:ap: the markers name 'flux-system:app' \(did you mean 'flux-system:app'\?\)/,
+      17,
+    ],
     ['flux f.yaml', HELM_RELEASE, { name: 'ghcr.io/dine-together/api', tag: 'x' }, /no setter marker's field holds the image ghcr.io\/dine-together\/api/, 17],
     ['flux f.yaml', VALUES_PROD, { name: 'x', tag: 'x' }, /has no Flux setter markers/, undefined],
-    ['manifest f.yaml', CDK8S, { name: 'ghcr.io/kup6s/ap', tag: 'x' }, /no container uses the image ghcr.io\/kup6s\/ap: the containers use .*\(did you mean 'ghcr.io\/kup6s\/app'\?\)/, 18],
+    [
+      'manifest f.yaml',
+      CDK8S,
+      { name: 'ghcr.io/kup6s/ap', tag: 'x' },
+      /no container uses the image ghcr.io\/kup6s\/ap: the containers use .*\(did you mean 'ghcr.io\/kup6s\/app'\?\)/,
+      18,
+    ],
     ['manifest f.yaml', VALUES_PROD, { name: 'x', tag: 'x' }, /holds no containers/, undefined],
   ])('%s fails with a pointed TargetError (%#)', async (line, text, desired, message, errorLine) => {
-    const error = await apply(line, text, desired as DesiredImage).then(() => undefined, (e: unknown) => e)
+    const error = await apply(line, text, desired as DesiredImage).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(TargetError)
     expect((error as TargetError).message).toMatch(message)
     expect((error as TargetError).line).toBe(errorLine)

@@ -60,7 +60,7 @@ images:
   },
   {
     title: 'single-quoted style is kept',
-    desired: tag("v2"),
+    desired: tag('v2'),
     before: "images:\n- name: 'ani2fun/note-book'\n  newTag: 'v1'\n",
     after: "images:\n- name: 'ani2fun/note-book'\n  newTag: 'v2'\n",
   },

@@ -13,10 +13,15 @@ const memoryFiles = (files: Record<string, string>): RepoFiles => ({ read: async
 
 describe('planEdits', () => {
   it('promotes the seed 000 overlays: prod updated, dev gets an images entry', async () => {
-    const plan = await planEdits(memoryFiles(seed000Infra()), overlayTargets(['deploy/note-book/overlays/prod', 'deploy/note-book/overlays/dev'], undefined), { name: NOTE_BOOK_IMAGE, tag: '3f2c1ab' })
+    const plan = await planEdits(memoryFiles(seed000Infra()), overlayTargets(['deploy/note-book/overlays/prod', 'deploy/note-book/overlays/dev'], undefined), {
+      name: NOTE_BOOK_IMAGE,
+      tag: '3f2c1ab',
+    })
     expect(plan.files.map((f) => f.path)).toEqual(['deploy/note-book/overlays/prod/kustomization.yaml', 'deploy/note-book/overlays/dev/kustomization.yaml'])
-    expect(plan.files[0]!.after).toBe(PROD_KUSTOMIZATION.replace('newTag: "0.9.0"', 'newTag: "3f2c1ab"'))
-    expect(plan.files[1]!.after).toBe(`${seed000Infra()['deploy/note-book/overlays/dev/kustomization.yaml']}images:\n  - name: ani2fun/note-book\n    newTag: 3f2c1ab\n`)
+    expect(plan.files[0].after).toBe(PROD_KUSTOMIZATION.replace('newTag: "0.9.0"', 'newTag: "3f2c1ab"'))
+    expect(plan.files[1].after).toBe(
+      `${seed000Infra()['deploy/note-book/overlays/dev/kustomization.yaml']}images:\n  - name: ani2fun/note-book\n    newTag: 3f2c1ab\n`,
+    )
     expect(plan.changes).toEqual([
       { file: 'deploy/note-book/overlays/prod/kustomization.yaml', line: 13, before: '0.9.0', after: '3f2c1ab' },
       { file: 'deploy/note-book/overlays/dev/kustomization.yaml', line: 7, before: '', after: 'ani2fun/note-book' },
@@ -25,7 +30,10 @@ describe('planEdits', () => {
   })
 
   it('is a no-op (no files) when every target already holds the image', async () => {
-    const plan = await planEdits(memoryFiles(seed000Infra()), overlayTargets(['deploy/note-book/overlays/prod'], undefined), { name: NOTE_BOOK_IMAGE, tag: '0.9.0' })
+    const plan = await planEdits(memoryFiles(seed000Infra()), overlayTargets(['deploy/note-book/overlays/prod'], undefined), {
+      name: NOTE_BOOK_IMAGE,
+      tag: '0.9.0',
+    })
     expect(plan).toEqual({ files: [], changes: [] })
   })
 
@@ -35,27 +43,35 @@ describe('planEdits', () => {
       'helm/values.yaml': 'image:\n  repository: app # {"$imagepolicy": "flux-system:app:name"}\n  tag: v1\nsidecar:\n  image: app:v1\n',
       'manifests/app.yaml': 'kind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:v1\n',
     }
-    const targets = parseTargets(`
+    const targets = parseTargets(
+      `
       kustomize overlays/prod
       yaml helm/values.yaml image.tag
       yaml helm/values.yaml sidecar.image
       flux helm/values.yaml
       manifest manifests/app.yaml
-    `, 'targets')
+    `,
+      'targets',
+    )
     const plan = await planEdits(memoryFiles(files), targets, { name: 'app', tag: 'v2' })
     expect(Object.fromEntries(plan.files.map((f) => [f.path, f.after]))).toEqual({
       'overlays/prod/kustomization.yml': 'images:\n- name: app\n  newTag: v2\n',
       'helm/values.yaml': 'image:\n  repository: app # {"$imagepolicy": "flux-system:app:name"}\n  tag: v2\nsidecar:\n  image: app:v2\n',
       'manifests/app.yaml': 'kind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:v2\n',
     })
-    expect(plan.changes.map((c) => `${c.file}:${c.line}`)).toEqual(['overlays/prod/kustomization.yml:3', 'helm/values.yaml:3', 'helm/values.yaml:5', 'manifests/app.yaml:5'])
+    expect(plan.changes.map((c) => `${c.file}:${c.line}`)).toEqual([
+      'overlays/prod/kustomization.yml:3',
+      'helm/values.yaml:3',
+      'helm/values.yaml:5',
+      'manifests/app.yaml:5',
+    ])
   })
 
   it('keeps earlier change lines right when a later target in the same file adds lines above them', async () => {
     const files = { 'o/kustomization.yaml': 'images:\n- name: a\n  newTag: v1\nlabels:\n  img: b:v1\n' }
     const targets = parseTargets('yaml o/kustomization.yaml labels.img\nkustomize o name=b', 'targets')
     const plan = await planEdits(memoryFiles(files), targets, { name: 'b', tag: 'v2' })
-    expect(plan.files[0]!.after).toBe('images:\n- name: a\n  newTag: v1\n- name: b\n  newTag: v2\nlabels:\n  img: b:v2\n')
+    expect(plan.files[0].after).toBe('images:\n- name: a\n  newTag: v1\n- name: b\n  newTag: v2\nlabels:\n  img: b:v2\n')
     expect(plan.changes).toEqual([
       { file: 'o/kustomization.yaml', line: 4, before: '', after: 'b' },
       { file: 'o/kustomization.yaml', line: 5, before: '', after: 'v2' },
@@ -81,7 +97,9 @@ describe('planEdits', () => {
 
   it('never rewrites a file that does not parse', async () => {
     const files = { 'o/kustomization.yaml': 'images:\n  - name: x\n newTag: [\n' }
-    await expect(planEdits(memoryFiles(files), overlayTargets(['o'], undefined), { name: 'x', tag: '1' })).rejects.toThrow(/^o\/kustomization.yaml:\d+: is not valid YAML/)
+    await expect(planEdits(memoryFiles(files), overlayTargets(['o'], undefined), { name: 'x', tag: '1' })).rejects.toThrow(
+      /^o\/kustomization.yaml:\d+: is not valid YAML/,
+    )
   })
 })
 
@@ -128,6 +146,8 @@ describe('workTreeFiles', () => {
   })
 
   it('makes planEdits refuse a target through a symlink', async () => {
-    await expect(planEdits(workTreeFiles(root), parseTargets('manifest escape/secret.yaml', 'targets'), { name: 'x', tag: '1' })).rejects.toThrow(/symbolic link/)
+    await expect(planEdits(workTreeFiles(root), parseTargets('manifest escape/secret.yaml', 'targets'), { name: 'x', tag: '1' })).rejects.toThrow(
+      /symbolic link/,
+    )
   })
 })

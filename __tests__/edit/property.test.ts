@@ -23,14 +23,42 @@ type Style = 'plain' | 'single' | 'double'
 type Tree = { kind: 'map'; entries: [string, Tree][] } | { kind: 'seq'; items: Tree[] } | { kind: 'scalar'; value: string; style: Style }
 
 /** Strings YAML readers like to read as something else, image-ish strings, and odd text. */
-const TRICKY = ['1234', '3.2e2', 'true', '0x1F', '1_000', 'null', '1e3', '0o17', '.inf', '~', 'yes', 'no', 'on', 'y', '1:20', '2024-01-01', '012', '1.0', '', '-1', '+1', '.NaN', 'False', 'NULL']
+const TRICKY = [
+  '1234',
+  '3.2e2',
+  'true',
+  '0x1F',
+  '1_000',
+  'null',
+  '1e3',
+  '0o17',
+  '.inf',
+  '~',
+  'yes',
+  'no',
+  'on',
+  'y',
+  '1:20',
+  '2024-01-01',
+  '012',
+  '1.0',
+  '',
+  '-1',
+  '+1',
+  '.NaN',
+  'False',
+  'NULL',
+]
 const scalarText = fc.oneof(
   fc.constantFrom(...TRICKY),
   fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,12}$/),
   fc.stringMatching(/^[a-z0-9]{1,6}(\/[a-z0-9-]{1,6}){0,2}:[A-Za-z0-9_][\w.-]{0,8}$/),
   fc.string({ unit: fc.constantFrom('a', 'b', ' ', '#', ':', "'", '"', '\\', '-', '{', '[', ',', 'é', '\t'), maxLength: 10 }),
 )
-const tag = fc.oneof(fc.constantFrom('1234', '1.0', 'true', 'yes', '1e3', '0x1F', 'latest', 'v1.2.3', '2024-01-01'), fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/))
+const tag = fc.oneof(
+  fc.constantFrom('1234', '1.0', 'true', 'yes', '1e3', '0x1F', 'latest', 'v1.2.3', '2024-01-01'),
+  fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/),
+)
 const digest = fc.stringMatching(/^[a-f0-9]{64}$/).map((hex) => `sha256:${hex}`)
 const style = fc.constantFrom<Style>('plain', 'single', 'double')
 const key = fc.stringMatching(/^[a-z][a-zA-Z0-9_-]{0,7}$/)
@@ -115,7 +143,11 @@ interface Framing {
   readonly documentStart: boolean
 }
 const framing = fc.record({ crlf: fc.boolean(), finalNewline: fc.boolean(), documentStart: fc.boolean() })
-const layout = fc.record({ seqIndent: fc.constantFrom<0 | 2>(0, 2), step: fc.constantFrom<2 | 4>(2, 4), decorations: fc.array(fc.nat(5), { minLength: 1, maxLength: 8 }) })
+const layout = fc.record({
+  seqIndent: fc.constantFrom<0 | 2>(0, 2),
+  step: fc.constantFrom<2 | 4>(2, 4),
+  decorations: fc.array(fc.nat(5), { minLength: 1, maxLength: 8 }),
+})
 
 function frame(lines: readonly string[], f: Framing): string {
   const newline = f.crlf ? '\r\n' : '\n'
@@ -132,7 +164,7 @@ function leaves(node: Tree, path: (string | number)[] = []): (string | number)[]
 function setIn(value: unknown, path: readonly (string | number)[], to: unknown): unknown {
   if (path.length === 0) return to
   const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>
-  copy[path[0]!] = setIn(copy[path[0]!], path.slice(1), to)
+  copy[path[0]] = setIn(copy[path[0]], path.slice(1), to)
   return copy
 }
 
@@ -160,7 +192,8 @@ function outsideDifference(before: string, after: string, replaced: readonly { s
     const outLine = after.slice(outPos, lineEnd(after, outPos))
     if (!outLine.endsWith(inRest)) return `the rest of the line after offset ${range.end} changed`
     const text = outLine.slice(0, outLine.length - inRest.length)
-    if (parse(`k: ${text}`, { version: '1.1' })?.k !== range.value || parse(`k: ${text}`)?.k !== range.value) return `${text} does not read as ${JSON.stringify(range.value)}`
+    if (parse(`k: ${text}`, { version: '1.1' })?.k !== range.value || parse(`k: ${text}`)?.k !== range.value)
+      return `${text} does not read as ${JSON.stringify(range.value)}`
     outPos += text.length
     inPos = range.end
   }
@@ -168,7 +201,11 @@ function outsideDifference(before: string, after: string, replaced: readonly { s
 }
 
 async function plan(text: string, targets: string, desired: DesiredImage) {
-  const result = await planEdits({ read: async (path) => (path === 'f.yaml' || path === 'o/kustomization.yaml' ? text : undefined) }, parseTargets(targets, 'targets'), desired)
+  const result = await planEdits(
+    { read: async (path) => (path === 'f.yaml' || path === 'o/kustomization.yaml' ? text : undefined) },
+    parseTargets(targets, 'targets'),
+    desired,
+  )
   return result.files[0]?.after ?? text
 }
 
@@ -177,7 +214,10 @@ async function plan(text: string, targets: string, desired: DesiredImage) {
 describe('byte-preserving edits (property-based)', () => {
   it('key paths and Flux setter markers: 4,000 documents', async () => {
     const arbitrary = fc.record({
-      root: fc.record({ kind: fc.constant('map' as const), entries: fc.uniqueArray(fc.tuple(key, tree), { minLength: 1, maxLength: 4, selector: ([k]) => k }) }),
+      root: fc.record({
+        kind: fc.constant('map' as const),
+        entries: fc.uniqueArray(fc.tuple(key, tree), { minLength: 1, maxLength: 4, selector: ([k]) => k }),
+      }),
       layout,
       framing,
       pick: fc.nat(),
@@ -187,10 +227,15 @@ describe('byte-preserving edits (property-based)', () => {
     await fc.assert(
       fc.asyncProperty(arbitrary, async ({ root, layout, framing, pick, flux, value }) => {
         const all = leaves(root)
-        const path = all[pick % all.length]!
+        const path = all[pick % all.length]
         const marker = flux ? { path, comment: '{"$imagepolicy": "flux-system:app:tag"}' } : undefined
         const before = frame(emit(root, layout, marker), framing)
-        const target = flux ? 'flux f.yaml flux-system:app' : `yaml f.yaml ${path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[')} as=tag`
+        const target = flux
+          ? 'flux f.yaml flux-system:app'
+          : `yaml f.yaml ${path
+              .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+              .join('.')
+              .replace(/\.\[/g, '[')} as=tag`
         const desired = { name: 'ghcr.io/org/app', tag: value }
         const after = await plan(before, target, desired)
         const input = parseDocument(before)
@@ -216,40 +261,61 @@ describe('byte-preserving edits (property-based)', () => {
     const arbitrary = fc.record({
       images: fc.option(fc.array(entry, { maxLength: 4 }), { nil: undefined }),
       flow: fc.boolean(),
-      others: fc.uniqueArray(fc.tuple(fc.constantFrom('namespace', 'nameSuffix', 'resources', 'commonLabels'), scalarText, style), { maxLength: 3, selector: ([k]) => k }),
+      others: fc.uniqueArray(fc.tuple(fc.constantFrom('namespace', 'nameSuffix', 'resources', 'commonLabels'), scalarText, style), {
+        maxLength: 3,
+        selector: ([k]) => k,
+      }),
       imagesFirst: fc.boolean(),
       layout,
       framing,
       desiredName: fc.constantFrom(...names),
       imageName: fc.option(fc.constantFrom(...names, 'note-book'), { nil: undefined }),
-      pin: fc.record({ tag: fc.option(tag, { nil: undefined }), digest: fc.option(digest, { nil: undefined }) }).filter((p) => p.tag !== undefined || p.digest !== undefined),
+      pin: fc
+        .record({ tag: fc.option(tag, { nil: undefined }), digest: fc.option(digest, { nil: undefined }) })
+        .filter((p) => p.tag !== undefined || p.digest !== undefined),
     })
     await fc.assert(
       fc.asyncProperty(arbitrary, async (c) => {
         const dash = ' '.repeat(c.layout.seqIndent)
         const fields = (e: { name: string; newName?: string; newTag?: string; digest?: string; style: Style }) =>
           (['name', 'newName', 'newTag', 'digest'] as const).filter((f) => e[f] !== undefined).map((f) => [f, formatScalar(e[f]!, e.style)] as const)
-        const imagesLines = c.images === undefined ? [] : c.flow || c.images.length === 0
-          ? [`images: [${c.images.map((e) => `{${fields(e).map(([k, v]) => `${k}: ${v}`).join(', ')}}`).join(', ')}]`]
-          : ['images:', ...c.images.flatMap((e) => fields(e).map(([k, v], i) => `${i === 0 ? `${dash}- ` : `${dash}  `}${k}: ${v}`))]
+        const imagesLines =
+          c.images === undefined
+            ? []
+            : c.flow || c.images.length === 0
+              ? [
+                  `images: [${c.images
+                    .map(
+                      (e) =>
+                        `{${fields(e)
+                          .map(([k, v]) => `${k}: ${v}`)
+                          .join(', ')}}`,
+                    )
+                    .join(', ')}]`,
+                ]
+              : ['images:', ...c.images.flatMap((e) => fields(e).map(([k, v], i) => `${i === 0 ? `${dash}- ` : `${dash}  `}${k}: ${v}`))]
         const otherLines = c.others.map(([k, v, s]) => `${k}: ${formatScalar(v, s)}`)
         const before = frame(c.imagesFirst ? [...imagesLines, ...otherLines] : [...otherLines, ...imagesLines], c.framing)
-        const desired: DesiredImage = { name: c.desiredName, ...(c.pin.tag !== undefined ? { tag: c.pin.tag } : {}), ...(c.pin.digest !== undefined ? { digest: c.pin.digest } : {}) }
+        const desired: DesiredImage = {
+          name: c.desiredName,
+          ...(c.pin.tag !== undefined ? { tag: c.pin.tag } : {}),
+          ...(c.pin.digest !== undefined ? { digest: c.pin.digest } : {}),
+        }
         const target = `kustomize o${c.imageName ? ` name=${c.imageName}` : ''}`
         const after = await plan(before, target, desired)
 
         // (1) kustomize edit set image semantics, modelled on the generated entries.
         const input = (parse(before) ?? {}) as { images?: Record<string, unknown>[] }
         const entries = input.images ?? []
-        const matches = (field: 'name' | 'newName', name: string) => entries.findIndex((e) => typeof e[field] === 'string' && sameRepository(e[field] as string, name))
+        const matches = (field: 'name' | 'newName', name: string) => entries.findIndex((e) => typeof e[field] === 'string' && sameRepository(e[field], name))
         // An exact name first, then an equivalent spelling; by default also an entry whose newName is the image.
         const byName = (name: string) => (entries.findIndex((e) => e.name === name) + 1 || matches('name', name) + 1) - 1
         const index = c.imageName !== undefined ? byName(c.imageName) : (byName(desired.name) + 1 || matches('newName', desired.name) + 1) - 1
-        const name = index === -1 ? (c.imageName ?? desired.name) : String(entries[index]!.name)
-        const keptNewName = index !== -1 && typeof entries[index]!.newName === 'string' && sameRepository(entries[index]!.newName as string, desired.name)
+        const name = index === -1 ? (c.imageName ?? desired.name) : String(entries[index].name)
+        const keptNewName = index !== -1 && typeof entries[index].newName === 'string' && sameRepository(entries[index].newName, desired.name)
         const expectedEntry = {
           name,
-          ...(keptNewName ? { newName: entries[index]!.newName } : sameRepository(name, desired.name) ? {} : { newName: desired.name }),
+          ...(keptNewName ? { newName: entries[index].newName } : sameRepository(name, desired.name) ? {} : { newName: desired.name }),
           ...(desired.tag !== undefined ? { newTag: desired.tag } : {}),
           ...(desired.digest !== undefined ? { digest: desired.digest } : {}),
         }
@@ -263,7 +329,7 @@ describe('byte-preserving edits (property-based)', () => {
           const start = lines.findIndex((l) => l.startsWith('images:'))
           if (start === -1) return lines.join('')
           let end = start + 1
-          while (end < lines.length && /^[ -]/.test(lines[end]!)) end++
+          while (end < lines.length && /^[ -]/.test(lines[end])) end++
           return [...lines.slice(0, start), ...lines.slice(end)].join('').replace(/\r?\n$/, '')
         }
         expect(outside(after)).toBe(outside(before))
@@ -278,16 +344,34 @@ describe('byte-preserving edits (property-based)', () => {
   it('plain manifests: 2,000 multi-document files', async () => {
     const pool = ['ghcr.io/org/app', 'ghcr.io/org/sidecar', 'nginx', 'docker.io/library/nginx', 'busybox', 'localhost:5000/app']
     const container = fc.record({ name: key, repo: fc.constantFrom(...pool), tag: fc.option(tag, { nil: undefined }), style })
-    const paths = [['spec', 'containers'], ['spec', 'template', 'spec', 'containers'], ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'initContainers'], ['spec', 'runner', 'podTemplate', 'spec', 'ephemeralContainers']]
-    const workload = fc.record({ kind: key, lists: fc.uniqueArray(fc.tuple(fc.constantFrom(...paths.keys()), fc.array(container, { minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 2, selector: ([p]) => p }) })
-    const arbitrary = fc.record({ docs: fc.array(workload, { minLength: 1, maxLength: 3 }), layout, framing, desiredName: fc.constantFrom(...pool), pin: fc.record({ tag, digest: fc.option(digest, { nil: undefined }) }) })
+    const paths = [
+      ['spec', 'containers'],
+      ['spec', 'template', 'spec', 'containers'],
+      ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'initContainers'],
+      ['spec', 'runner', 'podTemplate', 'spec', 'ephemeralContainers'],
+    ]
+    const workload = fc.record({
+      kind: key,
+      lists: fc.uniqueArray(fc.tuple(fc.constantFrom(...paths.keys()), fc.array(container, { minLength: 1, maxLength: 3 })), {
+        minLength: 1,
+        maxLength: 2,
+        selector: ([p]) => p,
+      }),
+    })
+    const arbitrary = fc.record({
+      docs: fc.array(workload, { minLength: 1, maxLength: 3 }),
+      layout,
+      framing,
+      desiredName: fc.constantFrom(...pool),
+      pin: fc.record({ tag, digest: fc.option(digest, { nil: undefined }) }),
+    })
     await fc.assert(
       fc.asyncProperty(arbitrary, async (c) => {
         const documents = c.docs.map((doc) => {
           const root: Tree = { kind: 'map', entries: [['kind', { kind: 'scalar', value: doc.kind, style: 'plain' }]] }
           for (const [p, containers] of doc.lists) {
             let node: Tree = root
-            for (const k of paths[p]!.slice(0, -1)) {
+            for (const k of paths[p].slice(0, -1)) {
               if (node.kind !== 'map') break
               let next: Tree | undefined = node.entries.find(([name]) => name === k)?.[1]
               if (!next) {
@@ -297,13 +381,28 @@ describe('byte-preserving edits (property-based)', () => {
               node = next
             }
             if (node.kind === 'map') {
-              node.entries.push([paths[p]!.at(-1)!, { kind: 'seq', items: containers.map((x) => ({ kind: 'map', entries: [['name', { kind: 'scalar', value: x.name, style: 'plain' }], ['image', { kind: 'scalar', value: x.tag ? `${x.repo}:${x.tag}` : x.repo, style: x.style }]] })) }])
+              node.entries.push([
+                paths[p].at(-1)!,
+                {
+                  kind: 'seq',
+                  items: containers.map((x) => ({
+                    kind: 'map',
+                    entries: [
+                      ['name', { kind: 'scalar', value: x.name, style: 'plain' }],
+                      ['image', { kind: 'scalar', value: x.tag ? `${x.repo}:${x.tag}` : x.repo, style: x.style }],
+                    ],
+                  })),
+                },
+              ])
             }
           }
           return root
         })
         const newline = c.framing.crlf ? '\r\n' : '\n'
-        const before = frame(documents.flatMap((d, i) => [...(i ? ['---'] : []), ...emit(d, c.layout)]), c.framing)
+        const before = frame(
+          documents.flatMap((d, i) => [...(i ? ['---'] : []), ...emit(d, c.layout)]),
+          c.framing,
+        )
         const desired: DesiredImage = { name: c.desiredName, tag: c.pin.tag, ...(c.pin.digest ? { digest: c.pin.digest } : {}) }
         const reference = formatReference(desired)
         const expected: { start: number; end: number; value: string }[] = []
@@ -325,15 +424,24 @@ describe('byte-preserving edits (property-based)', () => {
         expect(await plan(after, 'manifest f.yaml', desired)).toBe(after)
         expect(after.split(newline).length).toBe(before.split(newline).length)
         const images = (text: string) => parseAllDocuments(text).map((doc) => JSON.stringify(doc.toJS()))
-        expect(images(after)).toEqual(images(before).map((json) => json.replace(/"image":"([^"]*)"/g, (all, image: string) => (sameRepository(splitReference(image).name, desired.name) ? `"image":${JSON.stringify(reference)}` : all))))
+        expect(images(after)).toEqual(
+          images(before).map((json) =>
+            json.replace(/"image":"([^"]*)"/g, (all, image: string) =>
+              sameRepository(splitReference(image).name, desired.name) ? `"image":${JSON.stringify(reference)}` : all,
+            ),
+          ),
+        )
       }),
       settings(2000),
     )
   })
 
   it('generates documents YAML itself accepts', () => {
-    fc.assert(fc.property(tree, layout, framing, (t, l, f) => {
-      expect(parseDocument(frame(emit({ kind: 'map', entries: [['root', t]] }, l), f)).errors).toEqual([])
-    }), settings(200))
+    fc.assert(
+      fc.property(tree, layout, framing, (t, l, f) => {
+        expect(parseDocument(frame(emit({ kind: 'map', entries: [['root', t]] }, l), f)).errors).toEqual([])
+      }),
+      settings(200),
+    )
   })
 })

@@ -15,7 +15,10 @@ import { requireService } from '../support/services.js'
 
 const memoryFiles = (files: Record<string, string>): RepoFiles => ({ read: async (path) => files[path] })
 const hasRenderer = requireService('kubectl (for kubectl kustomize) or kustomize', () => {
-  for (const command of [['kubectl', 'version', '--client'], ['kustomize', 'version']] as const) {
+  for (const command of [
+    ['kubectl', 'version', '--client'],
+    ['kustomize', 'version'],
+  ] as const) {
     try {
       execFileSync(command[0], command.slice(1), { stdio: 'ignore', timeout: 30_000 })
       return true
@@ -37,7 +40,10 @@ const PROD = ['deploy/note-book/overlays/prod']
 
 describe('render check (real kustomize)', () => {
   withRenderer('passes the seed 000 overlays and reports the rendered images', async () => {
-    const report = await promote(seed000Infra(), overlayTargets([...PROD, 'deploy/note-book/overlays/dev'], undefined), { name: NOTE_BOOK_IMAGE, tag: '3f2c1ab' })
+    const report = await promote(seed000Infra(), overlayTargets([...PROD, 'deploy/note-book/overlays/dev'], undefined), {
+      name: NOTE_BOOK_IMAGE,
+      tag: '3f2c1ab',
+    })
     expect(report).toEqual({
       warnings: [],
       rendered: [
@@ -50,7 +56,7 @@ describe('render check (real kustomize)', () => {
   withRenderer('passes a digest pin', async () => {
     const digest = `sha256:${'c'.repeat(64)}`
     const report = await promote(seed000Infra(), overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'v1', digest })
-    expect(report.rendered[0]!.images).toEqual([`ani2fun/note-book:v1@${digest}`])
+    expect(report.rendered[0].images).toEqual([`ani2fun/note-book:v1@${digest}`])
   })
 
   withRenderer('fails a misspelled image name (the silent no-op), naming the file, the entries and what renders', async () => {
@@ -62,19 +68,29 @@ describe('render check (real kustomize)', () => {
   })
 
   withRenderer('fails an overlay that no longer renders, before anything is committed', async () => {
-    const files = { ...seed000Infra(), 'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - missing.yaml\nimages:\n  - name: ani2fun/note-book\n    newTag: old\n' }
+    const files = {
+      ...seed000Infra(),
+      'deploy/note-book/overlays/prod/kustomization.yaml':
+        'resources:\n  - ../../base\n  - missing.yaml\nimages:\n  - name: ani2fun/note-book\n    newTag: old\n',
+    }
     const run = promote(files, overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'new' })
     await expect(run).rejects.toBeInstanceOf(TargetError)
-    await expect(run).rejects.toThrow(/^deploy\/note-book\/overlays\/prod\/kustomization.yaml: the overlay does not render after the edit \(kubectl said: .*missing.yaml/)
+    await expect(run).rejects.toThrow(
+      /^deploy\/note-book\/overlays\/prod\/kustomization.yaml: the overlay does not render after the edit \(kubectl said: .*missing.yaml/,
+    )
   })
 
   withRenderer('fails when a patch overrides the promoted image', async () => {
     const files = {
       ...seed000Infra(),
-      'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nimages:\n  - name: ani2fun/note-book\n    newTag: old\npatches:\n  - path: pin.yaml\n',
-      'deploy/note-book/overlays/prod/pin.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: note-book\nspec:\n  template:\n    spec:\n      containers:\n        - name: note-book\n          image: mirror.example.com/note-book:pinned\n',
+      'deploy/note-book/overlays/prod/kustomization.yaml':
+        'resources:\n  - ../../base\nimages:\n  - name: ani2fun/note-book\n    newTag: old\npatches:\n  - path: pin.yaml\n',
+      'deploy/note-book/overlays/prod/pin.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: note-book\nspec:\n  template:\n    spec:\n      containers:\n        - name: note-book\n          image: mirror.example.com/note-book:pinned\n',
     }
-    await expect(promote(files, overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'new' })).rejects.toThrow(/rendered overlay uses 'mirror.example.com\/note-book:pinned'/)
+    await expect(promote(files, overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'new' })).rejects.toThrow(
+      /rendered overlay uses 'mirror.example.com\/note-book:pinned'/,
+    )
   })
 
   withRenderer('checks only kustomize targets', async () => {
@@ -122,6 +138,8 @@ describe('judging rendered output (pure)', () => {
   })
 
   it('fails an overlay with no containers', () => {
-    expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v3' }, [])).toThrow(/the rendered overlay has no containers/)
+    expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v3' }, [])).toThrow(
+      /the rendered overlay has no containers/,
+    )
   })
 })

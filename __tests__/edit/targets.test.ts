@@ -35,7 +35,12 @@ describe('parseTargets', () => {
 
   it('describes targets the way they are written', () => {
     const text = 'yaml v.yaml a."b.c"[2].tag\nkustomize o name=x\nflux f.yaml ns:p\nmanifest m.yaml'
-    expect(parseTargets(text, 'targets').map(describeTarget)).toEqual(['yaml v.yaml a."b.c"[2].tag', 'kustomize o name=x', 'flux f.yaml ns:p', 'manifest m.yaml'])
+    expect(parseTargets(text, 'targets').map(describeTarget)).toEqual([
+      'yaml v.yaml a."b.c"[2].tag',
+      'kustomize o name=x',
+      'flux f.yaml ns:p',
+      'manifest m.yaml',
+    ])
   })
 
   it.each([
@@ -73,12 +78,14 @@ describe('parseTargets', () => {
 
 describe('parseEditSettings', () => {
   it('joins overlay-path and targets; kustomize-image-name is the default entry name', () => {
-    const settings = parseEditSettings(recordInputs({
-      'overlay-path': 'deploy/note-book/overlays/prod\n# staging later\ndeploy/note-book/overlays/dev',
-      'kustomize-image-name': 'note-book',
-      targets: 'kustomize deploy/x\nkustomize deploy/y name=y\nmanifest m.yaml',
-      validate: 'true',
-    }))
+    const settings = parseEditSettings(
+      recordInputs({
+        'overlay-path': 'deploy/note-book/overlays/prod\n# staging later\ndeploy/note-book/overlays/dev',
+        'kustomize-image-name': 'note-book',
+        targets: 'kustomize deploy/x\nkustomize deploy/y name=y\nmanifest m.yaml',
+        validate: 'true',
+      }),
+    )
     expect(settings).toEqual({
       targets: [
         { kind: 'kustomize', path: 'deploy/note-book/overlays/prod', imageName: 'note-book' },

@@ -6,20 +6,51 @@ import { formatInStyle, isPlainSafe, MAX_YAML_BYTES, YamlSource } from '../../sr
 
 describe('scalar formatting', () => {
   // Each of these would be read as a number, boolean, null, timestamp… by some YAML reader.
-  it.each(['1234', '3.2e2', 'true', '0x1F', '1_000', 'null', '1e3', '0o17', '.inf', '~', 'yes', 'y', 'N', 'on', 'Off', '1:20', '2024-01-01', '0b101', '+12', '-.5', '.NaN', '012', '1.0', '', 'a b', '-x', 'x:', '@x', '#x', 'a #b'])(
-    'quotes %j',
+  it.each([
+    '1234',
+    '3.2e2',
+    'true',
+    '0x1F',
+    '1_000',
+    'null',
+    '1e3',
+    '0o17',
+    '.inf',
+    '~',
+    'yes',
+    'y',
+    'N',
+    'on',
+    'Off',
+    '1:20',
+    '2024-01-01',
+    '0b101',
+    '+12',
+    '-.5',
+    '.NaN',
+    '012',
+    '1.0',
+    '',
+    'a b',
+    '-x',
+    'x:',
+    '@x',
+    '#x',
+    'a #b',
+  ])('quotes %j', (value) => {
+    expect(isPlainSafe(value)).toBe(false)
+    const plain = formatInStyle(value, 'plain')
+    expect(plain.startsWith('"')).toBe(true)
+    for (const version of ['1.1', '1.2'] as const) expect(parse(`k: ${plain}`, { version })).toEqual({ k: value })
+  })
+
+  it.each(['v1.2.3', 'sha-abc123', 'abc1234', 'latest', 'ghcr.io/org/app:v1', `app@sha256:${'a'.repeat(64)}`, '127.0.0.1:5000/team/app:1.0', '3f2c1ab'])(
+    'leaves %j plain',
     (value) => {
-      expect(isPlainSafe(value)).toBe(false)
-      const plain = formatInStyle(value, 'plain')
-      expect(plain.startsWith('"')).toBe(true)
-      for (const version of ['1.1', '1.2'] as const) expect(parse(`k: ${plain}`, { version })).toEqual({ k: value })
+      expect(isPlainSafe(value)).toBe(true)
+      for (const version of ['1.1', '1.2'] as const) expect(parse(`k: ${value}`, { version })).toEqual({ k: value })
     },
   )
-
-  it.each(['v1.2.3', 'sha-abc123', 'abc1234', 'latest', 'ghcr.io/org/app:v1', `app@sha256:${'a'.repeat(64)}`, '127.0.0.1:5000/team/app:1.0', '3f2c1ab'])('leaves %j plain', (value) => {
-    expect(isPlainSafe(value)).toBe(true)
-    for (const version of ['1.1', '1.2'] as const) expect(parse(`k: ${value}`, { version })).toEqual({ k: value })
-  })
 
   it('keeps the quoting style of the value it replaces', () => {
     expect(formatInStyle("it's", 'single')).toBe("'it''s'")
@@ -38,7 +69,12 @@ describe('hostile and invalid YAML', () => {
 
   it('refuses a billion-laughs alias bomb without expanding it', () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for (let i = 1; i < 10; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`)
+    for (let i = 1; i < 10; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      )
     refuse(`${levels.join('\n')}\nimages: []\n`, /an alias bomb/)
   })
 
@@ -65,7 +101,11 @@ describe('hostile and invalid YAML', () => {
 
 describe('explicit tags', () => {
   it('keeps !!str and refuses a tag that would not read a string', () => {
-    expect(editKustomization('k.yaml', 'images:\n- name: x\n  newTag: !!str 1.0\n', undefined, { name: 'x', tag: '2.0' }).text).toBe('images:\n- name: x\n  newTag: !!str "2.0"\n')
-    expect(() => editKustomization('k.yaml', 'images:\n- name: x\n  newTag: !!float 1.0\n', undefined, { name: 'x', tag: '2.0' })).toThrow(/^k.yaml:3: images entry field newTag carries the tag tag:yaml.org,2002:float/)
+    expect(editKustomization('k.yaml', 'images:\n- name: x\n  newTag: !!str 1.0\n', undefined, { name: 'x', tag: '2.0' }).text).toBe(
+      'images:\n- name: x\n  newTag: !!str "2.0"\n',
+    )
+    expect(() => editKustomization('k.yaml', 'images:\n- name: x\n  newTag: !!float 1.0\n', undefined, { name: 'x', tag: '2.0' })).toThrow(
+      /^k.yaml:3: images entry field newTag carries the tag tag:yaml.org,2002:float/,
+    )
   })
 })

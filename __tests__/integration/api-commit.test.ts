@@ -17,7 +17,10 @@ const describeGit = haveGit ? describe : describe.skip
 /** One app per concurrent pipeline, each with its own overlay in the same infra repository. */
 function appsInfra(apps: readonly string[]): Record<string, string> {
   return Object.fromEntries(
-    apps.map((app) => [`${DEPLOY}/${app}/kustomization.yaml`, `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: acme/${app}\n    newTag: "0.1.0"\n`]),
+    apps.map((app) => [
+      `${DEPLOY}/${app}/kustomization.yaml`,
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: acme/${app}\n    newTag: "0.1.0"\n`,
+    ]),
   )
 }
 
@@ -50,7 +53,7 @@ describeGit('promotion through the GitHub API', () => {
     }
     const log = await suite.server.log(slug, 'main')
     expect(log).toHaveLength(apps.length + 1)
-    expect(log[log.length - 1]!.sha).toBe(before)
+    expect(log[log.length - 1].sha).toBe(before)
     expect(new Set(runs.map((r) => r.outputs['commit-sha']))).toEqual(new Set(log.slice(0, -1).map((c) => c.sha)))
     const updates = suite.api.requests.slice(start).filter((r) => r.method === 'PATCH' && r.route === '/repos/{owner}/{repo}/git/refs/{ref}')
     expect(updates.every((u) => u.body.force === false)).toBe(true)
@@ -63,10 +66,20 @@ describeGit('promotion through the GitHub API', () => {
   it('commits with the author given, as GitHub commits that it signs, and is idempotent', async () => {
     const slug = `acme/infra-${++repo}`
     await suite.server.createRepo(slug, seed000Infra())
-    const inputs = { image: NOTE_BOOK_IMAGE, tag: '2.0.0', 'overlay-path': 'deploy/note-book/overlays/prod', 'git-user-name': 'Promoter', 'git-user-email': 'promoter@example.com' }
+    const inputs = {
+      image: NOTE_BOOK_IMAGE,
+      tag: '2.0.0',
+      'overlay-path': 'deploy/note-book/overlays/prod',
+      'git-user-name': 'Promoter',
+      'git-user-email': 'promoter@example.com',
+    }
     const first = await promote(slug, inputs)
     expect(first.exitCode).toBe(0)
-    expect(first.outputs).toMatchObject({ changed: 'true', attempts: '1', 'commit-url': `https://github.example.com/${slug}/commit/${first.outputs['commit-sha']}` })
+    expect(first.outputs).toMatchObject({
+      changed: 'true',
+      attempts: '1',
+      'commit-url': `https://github.example.com/${slug}/commit/${first.outputs['commit-sha']}`,
+    })
     const author = await suite.server.git(slug, ['log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main'])
     expect(author.trim()).toBe('Promoter <promoter@example.com>|GitHub <noreply@github.com>')
     const second = await promote(slug, inputs)

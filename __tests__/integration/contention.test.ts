@@ -26,7 +26,10 @@ function infraFiles(apps: number): Record<string, string> {
 
 /** A pre-receive hook answering the first `times` pushes (all of them when undefined) with `message`. */
 function refusingHook(message: string, times?: number): string {
-  const count = times === undefined ? '' : `n=$(cat "$GIT_DIR/refused" 2>/dev/null || echo 0)
+  const count =
+    times === undefined
+      ? ''
+      : `n=$(cat "$GIT_DIR/refused" 2>/dev/null || echo 0)
 [ "$n" -ge ${times} ] && exit 0
 echo $((n + 1)) > "$GIT_DIR/refused"
 `
@@ -97,85 +100,110 @@ describeGit('publishing under contention', () => {
 
   const errorsOf = (run: ActionRun) => run.log.split('\n').filter((line) => line.startsWith('::error'))
 
-  it('16 concurrent runs promoting 16 apps into one branch all land, on a linear history', async () => {
-    const apps = 16
-    const name = await infraRepo(apps)
-    const before = await server.log(name, 'main')
-    const runs = await Promise.all(Array.from({ length: apps }, (_, app) => promote(name, app, build(100 + app), { 'max-attempts': '20' })))
+  it(
+    '16 concurrent runs promoting 16 apps into one branch all land, on a linear history',
+    async () => {
+      const apps = 16
+      const name = await infraRepo(apps)
+      const before = await server.log(name, 'main')
+      const runs = await Promise.all(Array.from({ length: apps }, (_, app) => promote(name, app, build(100 + app), { 'max-attempts': '20' })))
 
-    for (const run of runs) expect({ exitCode: run.exitCode, errors: errorsOf(run), changed: run.outputs.changed }).toEqual({ exitCode: 0, errors: [], changed: 'true' })
-    for (let app = 0; app < apps; app++) {
-      expect(await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).toContain(`newTag: ${build(100 + app).tag}`)
-    }
-    const log = await server.log(name, 'main')
-    expect(log).toHaveLength(before.length + apps)
-    for (const [i, commit] of log.entries()) expect(commit.parents).toEqual(i + 1 < log.length ? [log[i + 1]!.sha] : [])
-    const attempts = runs.map((run) => Number(run.outputs.attempts))
-    expect(attempts.some((n) => n > 1)).toBe(true)
-    expect(new Set(log.slice(0, apps).map((c) => c.sha))).toEqual(new Set(runs.map((run) => run.outputs['commit-sha'])))
-  }, SLOW)
+      for (const run of runs)
+        expect({ exitCode: run.exitCode, errors: errorsOf(run), changed: run.outputs.changed }).toEqual({ exitCode: 0, errors: [], changed: 'true' })
+      for (let app = 0; app < apps; app++) {
+        expect(await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).toContain(`newTag: ${build(100 + app).tag}`)
+      }
+      const log = await server.log(name, 'main')
+      expect(log).toHaveLength(before.length + apps)
+      for (const [i, commit] of log.entries()) expect(commit.parents).toEqual(i + 1 < log.length ? [log[i + 1].sha] : [])
+      const attempts = runs.map((run) => Number(run.outputs.attempts))
+      expect(attempts.some((n) => n > 1)).toBe(true)
+      expect(new Set(log.slice(0, apps).map((c) => c.sha))).toEqual(new Set(runs.map((run) => run.outputs['commit-sha'])))
+    },
+    SLOW,
+  )
 
-  it('an older build arriving after a newer one is skipped as stale; allow-downgrade rolls back on purpose', async () => {
-    const name = await infraRepo(1)
-    const file = `${overlayPath(0)}/kustomization.yaml`
-    const [older, newer] = [build(41), build(42)]
+  it(
+    'an older build arriving after a newer one is skipped as stale; allow-downgrade rolls back on purpose',
+    async () => {
+      const name = await infraRepo(1)
+      const file = `${overlayPath(0)}/kustomization.yaml`
+      const [older, newer] = [build(41), build(42)]
 
-    expect((await promote(name, 0, newer)).outputs.changed).toBe('true')
-    const tip = await server.revParse(name, 'main')
-    const late = await promote(name, 0, older)
-    expect(late.exitCode).toBe(0)
-    expect(late.outputs).toMatchObject({ changed: 'false', 'skipped-reason': 'stale', 'commit-sha': '' })
-    expect(late.log).toMatch(/::notice.*already holds the newer build/)
-    expect(await server.revParse(name, 'main')).toBe(tip)
-    expect(await server.readFile(name, 'main', file)).toContain(`newTag: ${newer.tag}`)
+      expect((await promote(name, 0, newer)).outputs.changed).toBe('true')
+      const tip = await server.revParse(name, 'main')
+      const late = await promote(name, 0, older)
+      expect(late.exitCode).toBe(0)
+      expect(late.outputs).toMatchObject({ changed: 'false', 'skipped-reason': 'stale', 'commit-sha': '' })
+      expect(late.log).toMatch(/::notice.*already holds the newer build/)
+      expect(await server.revParse(name, 'main')).toBe(tip)
+      expect(await server.readFile(name, 'main', file)).toContain(`newTag: ${newer.tag}`)
 
-    const rollback = await promote(name, 0, older, { 'allow-downgrade': 'true' })
-    expect(rollback.outputs).toMatchObject({ changed: 'true', 'skipped-reason': '' })
-    expect(await server.readFile(name, 'main', file)).toContain(`newTag: ${older.tag}`)
-  }, SLOW)
+      const rollback = await promote(name, 0, older, { 'allow-downgrade': 'true' })
+      expect(rollback.outputs).toMatchObject({ changed: 'true', 'skipped-reason': '' })
+      expect(await server.readFile(name, 'main', file)).toContain(`newTag: ${older.tag}`)
+    },
+    SLOW,
+  )
 
-  it('concurrent builds of one app end with the newest, whatever order they land in', async () => {
-    const name = await infraRepo(1)
-    const builds = [build(7), build(9), build(8)]
-    const runs = await Promise.all(builds.map((b) => promote(name, 0, b)))
-    expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0])
-    expect(await server.readFile(name, 'main', `${overlayPath(0)}/kustomization.yaml`)).toContain(`newTag: ${build(9).tag}`)
-    expect(runs.every((r) => r.outputs.changed === 'true' || r.outputs['skipped-reason'] === 'stale')).toBe(true)
-  }, SLOW)
+  it(
+    'concurrent builds of one app end with the newest, whatever order they land in',
+    async () => {
+      const name = await infraRepo(1)
+      const builds = [build(7), build(9), build(8)]
+      const runs = await Promise.all(builds.map((b) => promote(name, 0, b)))
+      expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0])
+      expect(await server.readFile(name, 'main', `${overlayPath(0)}/kustomization.yaml`)).toContain(`newTag: ${build(9).tag}`)
+      expect(runs.every((r) => r.outputs.changed === 'true' || r.outputs['skipped-reason'] === 'stale')).toBe(true)
+    },
+    SLOW,
+  )
 
   const LOCKED = "error: cannot lock ref 'refs/heads/main': is at 1111 but expected 2222"
 
-  it('survives a server that refuses the first pushes because the ref is locked', async () => {
-    const name = await infraRepo(1)
-    await server.setHook(name, 'pre-receive', refusingHook(LOCKED, 2))
-    const run = await promote(name, 0, build(1), { 'max-attempts': '4' })
-    expect(run.exitCode).toBe(0)
-    expect(run.outputs).toMatchObject({ changed: 'true', attempts: '3' })
-    expect(await server.revParse(name, 'main')).toBe(run.outputs['commit-sha'])
-  }, SLOW)
+  it(
+    'survives a server that refuses the first pushes because the ref is locked',
+    async () => {
+      const name = await infraRepo(1)
+      await server.setHook(name, 'pre-receive', refusingHook(LOCKED, 2))
+      const run = await promote(name, 0, build(1), { 'max-attempts': '4' })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs).toMatchObject({ changed: 'true', attempts: '3' })
+      expect(await server.revParse(name, 'main')).toBe(run.outputs['commit-sha'])
+    },
+    SLOW,
+  )
 
   it.each<[string, string, string, string[]]>([
     ['gives up with one clear error after max-attempts when the ref stays locked', LOCKED, '3', ['rejected 3 times', 'max-attempts']],
     ['stops at once when a hook declines for a policy reason', 'policy: changes to main need a review', '5', ['declined the push']],
-  ])('%s, leaving the branch alone', async (_what, refusal, maxAttempts, fragments) => {
-    const name = await infraRepo(1)
-    const tip = await server.revParse(name, 'main')
-    await server.setHook(name, 'pre-receive', refusingHook(refusal))
-    const run = await promote(name, 0, build(1), { 'max-attempts': maxAttempts })
-    expect(run.exitCode).not.toBe(0)
-    const errors = errorsOf(run)
-    expect(errors).toHaveLength(1)
-    for (const fragment of fragments) expect(errors[0]).toContain(fragment)
-    expect(run.log.match(/moved while pushing/g) ?? []).toHaveLength(fragments.includes('declined the push') ? 0 : Number(maxAttempts) - 1)
-    expect(await server.revParse(name, 'main')).toBe(tip)
-  }, SLOW)
+  ])(
+    '%s, leaving the branch alone',
+    async (_what, refusal, maxAttempts, fragments) => {
+      const name = await infraRepo(1)
+      const tip = await server.revParse(name, 'main')
+      await server.setHook(name, 'pre-receive', refusingHook(refusal))
+      const run = await promote(name, 0, build(1), { 'max-attempts': maxAttempts })
+      expect(run.exitCode).not.toBe(0)
+      const errors = errorsOf(run)
+      expect(errors).toHaveLength(1)
+      for (const fragment of fragments) expect(errors[0]).toContain(fragment)
+      expect(run.log.match(/moved while pushing/g) ?? []).toHaveLength(fragments.includes('declined the push') ? 0 : Number(maxAttempts) - 1)
+      expect(await server.revParse(name, 'main')).toBe(tip)
+    },
+    SLOW,
+  )
 
-  it('falls back to a full fetch of the tip when the server does not filter', async () => {
-    const name = await infraRepo(2)
-    await server.git(name, ['config', 'uploadpack.allowFilter', 'false'])
-    const run = await promote(name, 1, build(5))
-    expect(run.exitCode).toBe(0)
-    expect(run.outputs.changed).toBe('true')
-    expect(await server.readFile(name, 'main', `${overlayPath(1)}/kustomization.yaml`)).toContain(`newTag: ${build(5).tag}`)
-  }, SLOW)
+  it(
+    'falls back to a full fetch of the tip when the server does not filter',
+    async () => {
+      const name = await infraRepo(2)
+      await server.git(name, ['config', 'uploadpack.allowFilter', 'false'])
+      const run = await promote(name, 1, build(5))
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.changed).toBe('true')
+      expect(await server.readFile(name, 'main', `${overlayPath(1)}/kustomization.yaml`)).toContain(`newTag: ${build(5).tag}`)
+    },
+    SLOW,
+  )
 })

@@ -16,7 +16,7 @@ import { startGitServer, type GitServer } from '../support/git-server.js'
 import { requireService } from '../support/services.js'
 
 const PROD = 'deploy/note-book/overlays/prod'
-const SOURCE_SHA = githubContext().GITHUB_SHA!
+const SOURCE_SHA = githubContext().GITHUB_SHA
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 
 const haveServices = requireService('docker daemon and registries', () => dockerDaemonUp() && registryUp(REGISTRY) && registryUp(AUTH_REGISTRY))
@@ -86,7 +86,7 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
     expect(run.exitCode).not.toBe(0)
     const errors = run.log.split('\n').filter((l) => l.startsWith('::error'))
     expect(errors).toHaveLength(1)
-    return errors[0]!
+    return errors[0]
   }
 
   async function expectNothingPromoted(name: string, tip: string, run: ActionRun): Promise<void> {
@@ -94,7 +94,7 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
     expect(run.leftInTemp).toEqual([])
   }
 
-  it('builds once, pushes image:tag and latest, pins tag@digest into the overlay, and the digest is the registry\'s', async () => {
+  it("builds once, pushes image:tag and latest, pins tag@digest into the overlay, and the digest is the registry's", async () => {
     const { name, path, image, tag } = await fresh()
     const run = await promote(name, { image, tag, context: context(`note-book ${tag}`), 'extra-tags': 'latest', pin: 'tag-and-digest' })
     expect(run.exitCode).toBe(0)
@@ -207,7 +207,7 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
       expect(JSON.parse(readFileSync(join(runnerConfig, 'config.json'), 'utf8'))).toEqual({ auths: {} })
     })
 
-    it('without registry inputs, uses the runner\'s existing docker login (docker/login-action)', async () => {
+    it("without registry inputs, uses the runner's existing docker login (docker/login-action)", async () => {
       const { name, path, image, tag } = await fresh(AUTH_REGISTRY)
       const runnerConfig = runnerDockerConfig({ [AUTH_REGISTRY]: `${AUTH_USER}:${AUTH_PASSWORD}` })
       const run = await promote(name, { image, tag, context: context(`runner login ${tag}`) }, { DOCKER_CONFIG: runnerConfig })
@@ -217,7 +217,7 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
     })
   })
 
-  it('a Dockerfile error surfaces Docker\'s own message, and nothing is pushed', async () => {
+  it("a Dockerfile error surfaces Docker's own message, and nothing is pushed", async () => {
     const { name, tip, path, image, tag } = await fresh()
     const run = await promote(name, { image, tag, context: context('broken', 'FRUM scratch\n') })
     const error = errorLine(run)

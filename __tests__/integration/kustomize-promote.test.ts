@@ -82,13 +82,13 @@ describeGit('promote into Kustomize overlays over smart HTTP', () => {
       attempts: '1',
     })
     expect(await server.readFile(name, 'main', `${PROD}/kustomization.yaml`)).toBe(
-      seed000Infra()[`${PROD}/kustomization.yaml`]!.replace('newTag: "0.9.0" # first release', `newTag: "${TAG}" # first release`),
+      seed000Infra()[`${PROD}/kustomization.yaml`].replace('newTag: "0.9.0" # first release', `newTag: "${TAG}" # first release`),
     )
     const [commit] = await server.log(name, 'main')
-    expect(commit!.parents).toEqual([before])
-    expect(commit!.message).toContain(`promote ${NOTE_BOOK_IMAGE}:${TAG} to ${PROD}/kustomization.yaml`)
-    expect(commit!.message).toContain(`Source-Commit: ${TAG}`)
-    expect(commit!.message).toContain('Source-Run: https://github.com/ani2fun/note-book/actions/runs/1234567890')
+    expect(commit.parents).toEqual([before])
+    expect(commit.message).toContain(`promote ${NOTE_BOOK_IMAGE}:${TAG} to ${PROD}/kustomization.yaml`)
+    expect(commit.message).toContain(`Source-Commit: ${TAG}`)
+    expect(commit.message).toContain('Source-Run: https://github.com/ani2fun/note-book/actions/runs/1234567890')
     expect(run.leftInTemp).toEqual([])
     if (haveKubectl) {
       const rendered = await server.render(name, 'main', PROD)
@@ -157,7 +157,11 @@ describeGit('promote into Kustomize overlays over smart HTTP', () => {
       ['an overlay behind a symlink', { 'overlay-path': 'deploy/escape' }, ['deploy/escape']],
       ['a kustomization that does not parse', { 'overlay-path': 'deploy/broken' }, ['deploy/broken/kustomization.yaml']],
       ['an image name the manifests do not use', { image: 'ani2fun/note-bok' }, ['deploy/note-book/overlays/prod/kustomization.yaml', "'ani2fun/note-book'"]],
-      ['a misspelled kustomize-image-name', { 'kustomize-image-name': 'ani2fun/notebook' }, ['deploy/note-book/overlays/prod/kustomization.yaml', "'ani2fun/note-book'"]],
+      [
+        'a misspelled kustomize-image-name',
+        { 'kustomize-image-name': 'ani2fun/notebook' },
+        ['deploy/note-book/overlays/prod/kustomization.yaml', "'ani2fun/note-book'"],
+      ],
       ['an unknown branch', { 'infra-branch': 'nope' }, ["Input 'infra-branch'", "'nope' does not exist"]],
     ])('%s', async (_what, inputs, fragments) => {
       expectFailure(await promote(name, inputs), ...fragments)

@@ -78,25 +78,38 @@ describeGit('promotion by pull request', () => {
   it.each(['git', 'api'])('opens a pull request on the first run and updates the same one on the next (commit-via %s)', async (via) => {
     const slug = await infraRepo()
     const main = await suite.server.revParse(slug, 'main')
-    const first = await promote(slug, { 'commit-via': via, 'pr-labels': 'promotion, prod', 'pr-reviewers': 'octocat\nacme/platform', 'pr-auto-merge': 'squash' })
+    const first = await promote(slug, {
+      'commit-via': via,
+      'pr-labels': 'promotion, prod',
+      'pr-reviewers': 'octocat\nacme/platform',
+      'pr-auto-merge': 'squash',
+    })
     expectSuccess(first)
     expect(first.outputs).toMatchObject({ changed: 'true', 'pull-request-number': expect.stringMatching(/^\d+$/), 'pull-request-operation': 'created' })
     expect(first.outputs['pull-request-url']).toBe(`${suite.server.url}/${slug}/pull/${first.outputs['pull-request-number']}`)
     // The base branch is untouched; the promotion sits on the action's branch, one commit on main's head.
     expect(await suite.server.revParse(slug, 'main')).toBe(main)
     const [onBranch] = await suite.server.log(slug, BRANCH)
-    expect(onBranch!.sha).toBe(first.outputs['commit-sha'])
-    expect(onBranch!.parents).toEqual([main])
+    expect(onBranch.sha).toBe(first.outputs['commit-sha'])
+    expect(onBranch.parents).toEqual([main])
     expect(await suite.server.readFile(slug, BRANCH, `${PROD}/kustomization.yaml`)).toContain(`newTag: "${TAG_1}"`)
 
     const [pr] = suite.api.pullRequests(slug)
-    expect(pr).toMatchObject({ state: 'open', head: BRANCH, base: 'main', labels: ['promotion', 'prod'], reviewers: ['octocat'], teams: ['platform'], autoMerge: 'squash' })
-    expect(pr!.title).toBe(`promote ${NOTE_BOOK_IMAGE}:${TAG_1} to ${PROD}/kustomization.yaml`)
-    expect(pr!.body).toContain(`| Tag | \`${TAG_1}\` |`)
-    expect(pr!.body).toContain(`[#42](${suite.server.url}/ani2fun/note-book/actions/runs/1000042)`)
-    expect(pr!.body).toContain(`[\`${TAG_1.slice(0, 7)}\`](${suite.server.url}/ani2fun/note-book/commit/${TAG_1})`)
-    expect(pr!.body).toContain('-    newTag: "0.9.0" # first release')
-    expect(pr!.body).toContain(`+    newTag: "${TAG_1}" # first release`)
+    expect(pr).toMatchObject({
+      state: 'open',
+      head: BRANCH,
+      base: 'main',
+      labels: ['promotion', 'prod'],
+      reviewers: ['octocat'],
+      teams: ['platform'],
+      autoMerge: 'squash',
+    })
+    expect(pr.title).toBe(`promote ${NOTE_BOOK_IMAGE}:${TAG_1} to ${PROD}/kustomization.yaml`)
+    expect(pr.body).toContain(`| Tag | \`${TAG_1}\` |`)
+    expect(pr.body).toContain(`[#42](${suite.server.url}/ani2fun/note-book/actions/runs/1000042)`)
+    expect(pr.body).toContain(`[\`${TAG_1.slice(0, 7)}\`](${suite.server.url}/ani2fun/note-book/commit/${TAG_1})`)
+    expect(pr.body).toContain('-    newTag: "0.9.0" # first release')
+    expect(pr.body).toContain(`+    newTag: "${TAG_1}" # first release`)
 
     // Someone lands on main meanwhile; a newer build of the same targets supersedes the branch's content.
     const moved = await suite.server.commitFiles(slug, { 'README.md': 'infra\n' }, 'unrelated change')
@@ -104,16 +117,21 @@ describeGit('promotion by pull request', () => {
     expectSuccess(second)
     expect(second.outputs).toMatchObject({ changed: 'true', 'pull-request-number': first.outputs['pull-request-number'], 'pull-request-operation': 'updated' })
     expect(suite.api.pullRequests(slug)).toHaveLength(1)
-    expect(suite.api.pullRequests(slug)[0]!.body).toContain(TAG_2)
+    expect(suite.api.pullRequests(slug)[0].body).toContain(TAG_2)
     const [updated] = await suite.server.log(slug, BRANCH)
-    expect(updated!.parents).toEqual([moved])
+    expect(updated.parents).toEqual([moved])
     expect(await suite.server.readFile(slug, BRANCH, `${PROD}/kustomization.yaml`)).toContain(`newTag: "${TAG_2}"`)
 
     // The same promotion again: nothing to do.
     const third = await promote(slug, { 'commit-via': via, tag: TAG_2 }, 43)
     expectSuccess(third)
-    expect(third.outputs).toMatchObject({ changed: 'false', 'skipped-reason': 'up-to-date', 'pull-request-operation': 'unchanged', 'pull-request-number': first.outputs['pull-request-number'] })
-    expect((await suite.server.log(slug, BRANCH))[0]!.sha).toBe(updated!.sha)
+    expect(third.outputs).toMatchObject({
+      changed: 'false',
+      'skipped-reason': 'up-to-date',
+      'pull-request-operation': 'unchanged',
+      'pull-request-number': first.outputs['pull-request-number'],
+    })
+    expect((await suite.server.log(slug, BRANCH))[0].sha).toBe(updated.sha)
 
     // An older build arriving late leaves the newer pull request alone.
     const late = await promote(slug, { 'commit-via': via, tag: TAG_1 }, 42)

@@ -28,7 +28,14 @@ const VALUES_DEV = VALUES_PROD.replace('replicaCount: 4', 'replicaCount: 1')
     const name = `targets-${++repos}`
     await server.createRepo(name, files)
     const tip = await server.revParse(name, 'main')
-    const run = await runAction({ tag: TAG, build: 'false', 'verify-image': 'false', 'infra-repo': server.repoUrl(name), 'infra-token': server.token, ...inputs })
+    const run = await runAction({
+      tag: TAG,
+      build: 'false',
+      'verify-image': 'false',
+      'infra-repo': server.repoUrl(name),
+      'infra-token': server.token,
+      ...inputs,
+    })
     return { name, tip, run }
   }
 
@@ -50,9 +57,7 @@ const VALUES_DEV = VALUES_PROD.replace('replicaCount: 4', 'replicaCount: 1')
       { image: 'ghcr.io/dine-together/app', tag: `sha-${TAG}`, targets: 'flux apps/staging/app/helmrelease.yaml flux-system:app' },
     )
     expect(run.exitCode).toBe(0)
-    expect(await server.readFile(name, 'main', 'apps/staging/app/helmrelease.yaml')).toBe(
-      HELM_RELEASE.replace('tag: sha-abc123 #', `tag: sha-${TAG} #`),
-    )
+    expect(await server.readFile(name, 'main', 'apps/staging/app/helmrelease.yaml')).toBe(HELM_RELEASE.replace('tag: sha-abc123 #', `tag: sha-${TAG} #`))
   })
 
   it('an image the values file does not hold: one error naming the file and the image it holds; nothing pushed', async () => {

@@ -56,12 +56,12 @@ export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
+    const line = lines[i]
     const heredoc = /^([^<=]+)<<(.+)$/.exec(line)
     if (heredoc) {
       const value: string[] = []
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]!)
-      outputs[heredoc[1]!] = value.join('\n')
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i])
+      outputs[heredoc[1]] = value.join('\n')
     } else if (line.includes('=')) {
       outputs[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
     }
@@ -99,7 +99,10 @@ export async function runAction(inputs: Readonly<Record<string, string>>, option
     })
     return {
       exitCode,
-      log: log.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'),
+      log: log
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
       leftInTemp: await readdir(runnerTemp),

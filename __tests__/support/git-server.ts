@@ -71,8 +71,11 @@ const IDENTITY = {
 
 function run(file: string, args: readonly string[], options: { cwd?: string; input?: string; env?: Readonly<Record<string, string>> } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { cwd: options.cwd, env: { ...process.env, ...IDENTITY, ...options.env }, maxBuffer: 256 << 20, encoding: 'utf8' }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    const child = execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: { ...process.env, ...IDENTITY, ...options.env }, maxBuffer: 256 << 20, encoding: 'utf8' },
+      (error, stdout, stderr) => (error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout)),
     )
     // git may exit before reading stdin (a failing rev-parse): that is its answer, not an error.
     child.stdin?.on('error', () => undefined)
@@ -85,7 +88,7 @@ function credentials(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization ?? ''
   const match = /^basic\s+(.+)$/i.exec(header)
   if (!match) return undefined
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
   return decoded.slice(decoded.indexOf(':') + 1)
 }
 
@@ -204,10 +207,20 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
     git,
     async createRepo(name, files, branch = 'main') {
       await run('git', ['init', '--quiet', '--bare', `--initial-branch=${branch}`, gitDir(name)])
-      for (const [key, value] of [['uploadpack.allowFilter', 'true'], ['uploadpack.allowAnySHA1InWant', 'true'], ['http.receivepack', 'true'], ['receive.denyNonFastForwards', 'true']]) {
-        await git(name, ['config', key!, value!])
+      for (const [key, value] of [
+        ['uploadpack.allowFilter', 'true'],
+        ['uploadpack.allowAnySHA1InWant', 'true'],
+        ['http.receivepack', 'true'],
+        ['receive.denyNonFastForwards', 'true'],
+      ]) {
+        await git(name, ['config', key, value])
       }
-      await commitOnto(name, branch, Object.entries(files).map(([path, content]) => ({ path, mode: '100644', content })), 'initial infra layout')
+      await commitOnto(
+        name,
+        branch,
+        Object.entries(files).map(([path, content]) => ({ path, mode: '100644', content })),
+        'initial infra layout',
+      )
     },
     revParse: async (name, ref) => (await git(name, ['rev-parse', ref])).trim(),
     readFile: (name, ref, path) => git(name, ['show', `${ref}:${path}`]),
@@ -219,13 +232,18 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
         .filter((r) => r !== '')
         .map((r) => {
           const [sha, parents, message] = r.split('\0')
-          return { sha: sha!, parents: parents!.split(' ').filter(Boolean), message: message!.trim() }
+          return { sha: sha, parents: parents.split(' ').filter(Boolean), message: message.trim() }
         })
     },
     commitCount: async (name, ref) => Number((await git(name, ['rev-list', '--count', ref])).trim()),
     show: (name, ref) => git(name, ['show', '--stat', '--patch', '--format=fuller', ref]),
     commitFiles: (name, files, message, branch = 'main') =>
-      commitOnto(name, branch, Object.entries(files).map(([path, content]) => ({ path, mode: '100644', content })), message),
+      commitOnto(
+        name,
+        branch,
+        Object.entries(files).map(([path, content]) => ({ path, mode: '100644', content })),
+        message,
+      ),
     async addSymlink(name, path, target, branch = 'main') {
       await commitOnto(name, branch, [{ path, mode: '120000', content: target }], `link ${path}`)
     },
@@ -238,7 +256,9 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
     async render(name, ref, dir) {
       const scratch = await mkdtemp(join(tmpdir(), 'git-render-'))
       try {
-        await run('git', ['--git-dir', gitDir(name), `--work-tree=${scratch}`, 'checkout', ref, '--', '.'], { env: { GIT_INDEX_FILE: join(scratch, '.index') } })
+        await run('git', ['--git-dir', gitDir(name), `--work-tree=${scratch}`, 'checkout', ref, '--', '.'], {
+          env: { GIT_INDEX_FILE: join(scratch, '.index') },
+        })
         return await run('kubectl', ['kustomize', join(scratch, dir)])
       } finally {
         await rm(scratch, { recursive: true, force: true })

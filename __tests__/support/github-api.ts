@@ -82,14 +82,17 @@ class Description {
     this.ajv.addSchema({ $id: 'gh', components: spec.components })
   }
 
-  operation(method: string, route: string): Json | undefined {
+  operation(method: string, route: string): Json {
     return this.spec.paths[route]?.[method.toLowerCase()]
   }
 
   /** Follows a `#/components/...` reference. */
   resolve(node: Json): Json {
     if (!node?.$ref) return node
-    return (node.$ref as string).slice(2).split('/').reduce((at: Json, key: string) => at[key], this.spec)
+    return (node.$ref as string)
+      .slice(2)
+      .split('/')
+      .reduce((at: Json, key: string) => at[key], this.spec)
   }
 
   example(name: string): Json {
@@ -141,8 +144,11 @@ type Handler = (call: Call) => Promise<{ status: number; body: Json }>
 
 function git(dir: string, args: readonly string[], options: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = execFile('git', ['--git-dir', dir, ...args], { env: { ...process.env, ...options.env }, encoding: 'buffer', maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`git ${args.join(' ')}: ${stderr.toString() || error.message}`)) : resolve(stdout),
+    const child = execFile(
+      'git',
+      ['--git-dir', dir, ...args],
+      { env: { ...process.env, ...options.env }, encoding: 'buffer', maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => (error ? reject(new Error(`git ${args.join(' ')}: ${stderr.toString() || error.message}`)) : resolve(stdout)),
     )
     child.stdin?.on('error', () => undefined)
     child.stdin?.end(options.input ?? '')
@@ -173,24 +179,30 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
   })
 
   const commitBody = async (slug: string, sha: string, verified: boolean) => {
-    const raw = (await git(dirOf(slug), ['cat-file', 'commit', sha]).catch(() => {
-      throw notFound()
-    })).toString('utf8')
+    const raw = (
+      await git(dirOf(slug), ['cat-file', 'commit', sha]).catch(() => {
+        throw notFound()
+      })
+    ).toString('utf8')
     const [header, ...message] = raw.split('\n\n')
-    const field = (name: string) => header!.split('\n').filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1))
+    const field = (name: string) =>
+      header
+        .split('\n')
+        .filter((l) => l.startsWith(`${name} `))
+        .map((l) => l.slice(name.length + 1))
     const person = (line: string) => {
       const m = /^(.*) <(.*)> (\d+) [+-]\d{4}$/.exec(line)!
-      return { name: m[1]!, email: m[2]!, date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+      return { name: m[1], email: m[2], date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') }
     }
-    const tree = field('tree')[0]!
+    const tree = field('tree')[0]
     return {
       ...spec.example('git-commit'),
       sha,
       node_id: `C_${sha}`,
       url: apiUrl(slug, `git/commits/${sha}`),
       html_url: `${serverUrl}/${slug}/commit/${sha}`,
-      author: person(field('author')[0]!),
-      committer: person(field('committer')[0]!),
+      author: person(field('author')[0]),
+      committer: person(field('committer')[0]),
       message: message.join('\n\n').replace(/\n$/, ''),
       tree: { sha: tree, url: apiUrl(slug, `git/trees/${tree}`) },
       parents: field('parent').map((p) => ({ sha: p, url: apiUrl(slug, `git/commits/${p}`), html_url: `${serverUrl}/${slug}/commit/${p}` })),
@@ -203,11 +215,14 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
       throw notFound()
     })
     const listing = await gitText(dirOf(slug), ['ls-tree', '-l', '-z', tree])
-    const entries = listing.split('\0').filter(Boolean).map((record) => {
-      const [meta, path] = record.split('\t') as [string, string]
-      const [mode, type, oid, size] = meta.split(/\s+/) as [string, string, string, string]
-      return { path, mode, type, sha: oid, ...(type === 'blob' ? { size: Number(size) } : {}), url: apiUrl(slug, `git/${type}s/${oid}`) }
-    })
+    const entries = listing
+      .split('\0')
+      .filter(Boolean)
+      .map((record) => {
+        const [meta, path] = record.split('\t') as [string, string]
+        const [mode, type, oid, size] = meta.split(/\s+/) as [string, string, string, string]
+        return { path, mode, type, sha: oid, ...(type === 'blob' ? { size: Number(size) } : {}), url: apiUrl(slug, `git/${type}s/${oid}`) }
+      })
     return { sha: tree, url: apiUrl(slug, `git/trees/${tree}`), tree: entries, truncated: false }
   }
 
@@ -252,115 +267,215 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
     )
 
   const routes: [string, string, Handler][] = [
-    ['GET', '/repos/{owner}/{repo}', async ({ slug }) => {
-      const head = await gitText(dirOf(slug), ['symbolic-ref', '--short', 'HEAD']).catch(() => {
-        throw notFound()
-      })
-      const [owner, name] = slug.split('/') as [string, string]
-      const example = spec.example('full-repository')
-      return { status: 200, body: { ...example, has_discussions: false, name, full_name: slug, default_branch: head, owner: { ...example.owner, login: owner }, html_url: `${serverUrl}/${slug}`, url: `${url}/repos/${slug}` } }
-    }],
-    ['GET', '/repos/{owner}/{repo}/git/ref/{ref}', async ({ slug, params }) => {
-      const sha = await revParse(slug, `refs/${params.ref}`)
-      if (!sha) throw notFound()
-      return { status: 200, body: refBody(slug, `refs/${params.ref}`, sha) }
-    }],
-    ['GET', '/repos/{owner}/{repo}/git/commits/{commit_sha}', async ({ slug, params }) => ({ status: 200, body: await commitBody(slug, params.commit_sha!, false) })],
-    ['GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', async ({ slug, params }) => ({ status: 200, body: await treeBody(slug, params.tree_sha!) })],
-    ['GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', async ({ slug, params }) => {
-      const content = await git(dirOf(slug), ['cat-file', 'blob', params.file_sha!]).catch(() => {
-        throw notFound()
-      })
-      const sha = params.file_sha!
-      return { status: 200, body: { content: content.toString('base64'), encoding: 'base64', url: apiUrl(slug, `git/blobs/${sha}`), sha, size: content.length, node_id: `B_${sha}` } }
-    }],
-    ['POST', '/repos/{owner}/{repo}/git/blobs', async ({ slug, body }) => {
-      const sha = await gitText(dirOf(slug), ['hash-object', '-w', '--stdin'], { input: Buffer.from(body.content, body.encoding === 'base64' ? 'base64' : 'utf8') })
-      return { status: 201, body: { url: apiUrl(slug, `git/blobs/${sha}`), sha } }
-    }],
-    ['POST', '/repos/{owner}/{repo}/git/trees', async ({ slug, body }) => {
-      const scratch = await mkdtemp(join(tmpdir(), 'api-index-'))
-      const env = { GIT_INDEX_FILE: join(scratch, 'index') }
-      try {
-        if (body.base_tree) await git(dirOf(slug), ['read-tree', body.base_tree], { env })
-        for (const entry of body.tree as Json[]) {
-          if (entry.sha === null) await git(dirOf(slug), ['update-index', '--force-remove', entry.path], { env })
-          else await git(dirOf(slug), ['update-index', '--add', '--cacheinfo', `${entry.mode},${entry.sha},${entry.path}`], { env })
+    [
+      'GET',
+      '/repos/{owner}/{repo}',
+      async ({ slug }) => {
+        const head = await gitText(dirOf(slug), ['symbolic-ref', '--short', 'HEAD']).catch(() => {
+          throw notFound()
+        })
+        const [owner, name] = slug.split('/') as [string, string]
+        const example = spec.example('full-repository')
+        return {
+          status: 200,
+          body: {
+            ...example,
+            has_discussions: false,
+            name,
+            full_name: slug,
+            default_branch: head,
+            owner: { ...example.owner, login: owner },
+            html_url: `${serverUrl}/${slug}`,
+            url: `${url}/repos/${slug}`,
+          },
         }
-        return { status: 201, body: await treeBody(slug, await gitText(dirOf(slug), ['write-tree'], { env })) }
-      } catch (error) {
-        throw new HttpError(422, `Invalid tree info: ${(error as Error).message.split('\n')[0]}`)
-      } finally {
-        await rm(scratch, { recursive: true, force: true })
-      }
-    }],
-    ['POST', '/repos/{owner}/{repo}/git/commits', async ({ slug, body }) => {
-      // As GitHub does: no committer given, GitHub commits and signs (Verified).
-      const signed = body.committer === undefined
-      const author = body.author ?? { name: 'promoter', email: 'promoter@users.noreply.github.com' }
-      const committer = body.committer ?? { name: 'GitHub', email: 'noreply@github.com' }
-      const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email }
-      const parents = (body.parents as string[]).flatMap((p) => ['-p', p])
-      const sha = await gitText(dirOf(slug), ['commit-tree', body.tree, ...parents, '-F', '-'], { input: body.message, env }).catch((error: Error) => {
-        throw new HttpError(422, `Invalid commit: ${error.message.split('\n')[0]}`)
-      })
-      return { status: 201, body: await commitBody(slug, sha, signed) }
-    }],
-    ['POST', '/repos/{owner}/{repo}/git/refs', async ({ slug, body }) => {
-      if (!(await casRef(slug, body.ref, body.sha, undefined))) throw new HttpError(422, 'Reference already exists')
-      return { status: 201, body: refBody(slug, body.ref, body.sha) }
-    }],
-    ['PATCH', '/repos/{owner}/{repo}/git/refs/{ref}', async ({ slug, params, body }) => {
-      const ref = `refs/${params.ref}`
-      const current = await revParse(slug, ref)
-      if (!current) throw new HttpError(422, 'Reference does not exist')
-      if (!body.force) {
-        const fastForward = await git(dirOf(slug), ['merge-base', '--is-ancestor', current, body.sha]).then(() => true, () => false)
-        if (!fastForward || !(await casRef(slug, ref, body.sha, current))) throw new HttpError(422, 'Update is not a fast forward')
-      } else {
-        await git(dirOf(slug), ['update-ref', ref, body.sha])
-      }
-      return { status: 200, body: refBody(slug, ref, body.sha) }
-    }],
-    ['GET', '/repos/{owner}/{repo}/pulls', async ({ slug, query }) => {
-      const state = query.get('state') ?? 'open'
-      const found = (pulls.get(slug) ?? []).filter(
-        (p) => (state === 'all' || p.state === state) && (!query.get('head') || `${slug.split('/')[0]}:${p.head}` === query.get('head')) && (!query.get('base') || p.base === query.get('base')),
-      )
-      return { status: 200, body: await Promise.all(found.map((p) => pullBody(slug, p, 'pull-request-simple'))) }
-    }],
-    ['POST', '/repos/{owner}/{repo}/pulls', async ({ slug, body }) => {
-      const list = pulls.get(slug) ?? []
-      if (!(await revParse(slug, `refs/heads/${body.head}`)) || !(await revParse(slug, `refs/heads/${body.base}`))) {
-        throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] })
-      }
-      if (list.some((p) => p.state === 'open' && p.head === body.head && p.base === body.base)) {
-        throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${slug.split('/')[0]}:${body.head}.` }] })
-      }
-      const number = nextNumber++
-      const pr: StandInPullRequest = { number, nodeId: `PR_${Buffer.from(`${slug}#${number}`).toString('base64url')}`, state: 'open', title: body.title, body: body.body ?? '', head: body.head, base: body.base, draft: body.draft ?? false, labels: [], reviewers: [], teams: [] }
-      pulls.set(slug, [...list, pr])
-      return { status: 201, body: await pullBody(slug, pr, 'pull-request') }
-    }],
-    ['PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', async (call) => {
-      const pr = pullOf(call)
-      if (call.body.title !== undefined) pr.title = call.body.title
-      if (call.body.body !== undefined) pr.body = call.body.body
-      if (call.body.state !== undefined) pr.state = call.body.state
-      return { status: 200, body: await pullBody(call.slug, pr, 'pull-request') }
-    }],
-    ['POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', async (call) => {
-      const pr = pullOf(call)
-      const names = (call.body.labels as (string | { name: string })[]).map((l) => (typeof l === 'string' ? l : l.name))
-      pr.labels = [...new Set([...pr.labels, ...names])]
-      return { status: 200, body: pr.labels.map((name, i) => ({ ...spec.example('label'), id: i + 1, name })) }
-    }],
-    ['POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', async (call) => {
-      const pr = pullOf(call)
-      pr.reviewers = [...new Set([...pr.reviewers, ...(call.body.reviewers ?? [])])]
-      pr.teams = [...new Set([...pr.teams, ...(call.body.team_reviewers ?? [])])]
-      return { status: 201, body: await pullBody(call.slug, pr, 'pull-request-simple') }
-    }],
+      },
+    ],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/git/ref/{ref}',
+      async ({ slug, params }) => {
+        const sha = await revParse(slug, `refs/${params.ref}`)
+        if (!sha) throw notFound()
+        return { status: 200, body: refBody(slug, `refs/${params.ref}`, sha) }
+      },
+    ],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/git/commits/{commit_sha}',
+      async ({ slug, params }) => ({ status: 200, body: await commitBody(slug, params.commit_sha, false) }),
+    ],
+    ['GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', async ({ slug, params }) => ({ status: 200, body: await treeBody(slug, params.tree_sha) })],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/git/blobs/{file_sha}',
+      async ({ slug, params }) => {
+        const content = await git(dirOf(slug), ['cat-file', 'blob', params.file_sha]).catch(() => {
+          throw notFound()
+        })
+        const sha = params.file_sha
+        return {
+          status: 200,
+          body: {
+            content: content.toString('base64'),
+            encoding: 'base64',
+            url: apiUrl(slug, `git/blobs/${sha}`),
+            sha,
+            size: content.length,
+            node_id: `B_${sha}`,
+          },
+        }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/git/blobs',
+      async ({ slug, body }) => {
+        const sha = await gitText(dirOf(slug), ['hash-object', '-w', '--stdin'], {
+          input: Buffer.from(body.content, body.encoding === 'base64' ? 'base64' : 'utf8'),
+        })
+        return { status: 201, body: { url: apiUrl(slug, `git/blobs/${sha}`), sha } }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/git/trees',
+      async ({ slug, body }) => {
+        const scratch = await mkdtemp(join(tmpdir(), 'api-index-'))
+        const env = { GIT_INDEX_FILE: join(scratch, 'index') }
+        try {
+          if (body.base_tree) await git(dirOf(slug), ['read-tree', body.base_tree], { env })
+          for (const entry of body.tree as Json[]) {
+            if (entry.sha === null) await git(dirOf(slug), ['update-index', '--force-remove', entry.path], { env })
+            else await git(dirOf(slug), ['update-index', '--add', '--cacheinfo', `${entry.mode},${entry.sha},${entry.path}`], { env })
+          }
+          return { status: 201, body: await treeBody(slug, await gitText(dirOf(slug), ['write-tree'], { env })) }
+        } catch (error) {
+          throw new HttpError(422, `Invalid tree info: ${(error as Error).message.split('\n')[0]}`)
+        } finally {
+          await rm(scratch, { recursive: true, force: true })
+        }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/git/commits',
+      async ({ slug, body }) => {
+        // As GitHub does: no committer given, GitHub commits and signs (Verified).
+        const signed = body.committer === undefined
+        const author = body.author ?? { name: 'promoter', email: 'promoter@users.noreply.github.com' }
+        const committer = body.committer ?? { name: 'GitHub', email: 'noreply@github.com' }
+        const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email }
+        const parents = (body.parents as string[]).flatMap((p) => ['-p', p])
+        const sha = await gitText(dirOf(slug), ['commit-tree', body.tree, ...parents, '-F', '-'], { input: body.message, env }).catch((error: Error) => {
+          throw new HttpError(422, `Invalid commit: ${error.message.split('\n')[0]}`)
+        })
+        return { status: 201, body: await commitBody(slug, sha, signed) }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/git/refs',
+      async ({ slug, body }) => {
+        if (!(await casRef(slug, body.ref, body.sha, undefined))) throw new HttpError(422, 'Reference already exists')
+        return { status: 201, body: refBody(slug, body.ref, body.sha) }
+      },
+    ],
+    [
+      'PATCH',
+      '/repos/{owner}/{repo}/git/refs/{ref}',
+      async ({ slug, params, body }) => {
+        const ref = `refs/${params.ref}`
+        const current = await revParse(slug, ref)
+        if (!current) throw new HttpError(422, 'Reference does not exist')
+        if (!body.force) {
+          const fastForward = await git(dirOf(slug), ['merge-base', '--is-ancestor', current, body.sha]).then(
+            () => true,
+            () => false,
+          )
+          if (!fastForward || !(await casRef(slug, ref, body.sha, current))) throw new HttpError(422, 'Update is not a fast forward')
+        } else {
+          await git(dirOf(slug), ['update-ref', ref, body.sha])
+        }
+        return { status: 200, body: refBody(slug, ref, body.sha) }
+      },
+    ],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/pulls',
+      async ({ slug, query }) => {
+        const state = query.get('state') ?? 'open'
+        const found = (pulls.get(slug) ?? []).filter(
+          (p) =>
+            (state === 'all' || p.state === state) &&
+            (!query.get('head') || `${slug.split('/')[0]}:${p.head}` === query.get('head')) &&
+            (!query.get('base') || p.base === query.get('base')),
+        )
+        return { status: 200, body: await Promise.all(found.map((p) => pullBody(slug, p, 'pull-request-simple'))) }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/pulls',
+      async ({ slug, body }) => {
+        const list = pulls.get(slug) ?? []
+        if (!(await revParse(slug, `refs/heads/${body.head}`)) || !(await revParse(slug, `refs/heads/${body.base}`))) {
+          throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] })
+        }
+        if (list.some((p) => p.state === 'open' && p.head === body.head && p.base === body.base)) {
+          throw new HttpError(422, 'Validation Failed', {
+            errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${slug.split('/')[0]}:${body.head}.` }],
+          })
+        }
+        const number = nextNumber++
+        const pr: StandInPullRequest = {
+          number,
+          nodeId: `PR_${Buffer.from(`${slug}#${number}`).toString('base64url')}`,
+          state: 'open',
+          title: body.title,
+          body: body.body ?? '',
+          head: body.head,
+          base: body.base,
+          draft: body.draft ?? false,
+          labels: [],
+          reviewers: [],
+          teams: [],
+        }
+        pulls.set(slug, [...list, pr])
+        return { status: 201, body: await pullBody(slug, pr, 'pull-request') }
+      },
+    ],
+    [
+      'PATCH',
+      '/repos/{owner}/{repo}/pulls/{pull_number}',
+      async (call) => {
+        const pr = pullOf(call)
+        if (call.body.title !== undefined) pr.title = call.body.title
+        if (call.body.body !== undefined) pr.body = call.body.body
+        if (call.body.state !== undefined) pr.state = call.body.state
+        return { status: 200, body: await pullBody(call.slug, pr, 'pull-request') }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      async (call) => {
+        const pr = pullOf(call)
+        const names = (call.body.labels as (string | { name: string })[]).map((l) => (typeof l === 'string' ? l : l.name))
+        pr.labels = [...new Set([...pr.labels, ...names])]
+        return { status: 200, body: pr.labels.map((name, i) => ({ ...spec.example('label'), id: i + 1, name })) }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+      async (call) => {
+        const pr = pullOf(call)
+        pr.reviewers = [...new Set([...pr.reviewers, ...(call.body.reviewers ?? [])])]
+        pr.teams = [...new Set([...pr.teams, ...(call.body.team_reviewers ?? [])])]
+        return { status: 201, body: await pullBody(call.slug, pr, 'pull-request-simple') }
+      },
+    ],
   ]
 
   /** The one GraphQL mutation, checked by shape: the document, its variable types and values. */
@@ -370,9 +485,20 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
     const shape =
       /^\s*mutation\b[^(]*\(\s*\$pullRequestId:\s*ID!\s*,\s*\$mergeMethod:\s*PullRequestMergeMethod!\s*\)\s*\{\s*enablePullRequestAutoMerge\(\s*input:\s*\{\s*pullRequestId:\s*\$pullRequestId\s*,\s*mergeMethod:\s*\$mergeMethod\s*\}\s*\)\s*\{\s*pullRequest\s*\{\s*autoMergeRequest\s*\{\s*mergeMethod\s*\}\s*\}\s*\}\s*\}\s*$/
     if (!shape.test(query)) violations.push(`POST /graphql: not the enablePullRequestAutoMerge mutation the stand-in knows: ${query}`)
-    if (!['MERGE', 'SQUASH', 'REBASE'].includes(variables.mergeMethod)) violations.push(`POST /graphql: mergeMethod ${JSON.stringify(variables.mergeMethod)} is not a PullRequestMergeMethod`)
+    if (!['MERGE', 'SQUASH', 'REBASE'].includes(variables.mergeMethod))
+      violations.push(`POST /graphql: mergeMethod ${JSON.stringify(variables.mergeMethod)} is not a PullRequestMergeMethod`)
     const pr = [...pulls.values()].flat().find((p) => p.nodeId === variables.pullRequestId)
-    if (!pr) return { data: { enablePullRequestAutoMerge: null }, errors: [{ type: 'NOT_FOUND', path: ['enablePullRequestAutoMerge'], message: `Could not resolve to a node with the global id of '${variables.pullRequestId}'` }] }
+    if (!pr)
+      return {
+        data: { enablePullRequestAutoMerge: null },
+        errors: [
+          {
+            type: 'NOT_FOUND',
+            path: ['enablePullRequestAutoMerge'],
+            message: `Could not resolve to a node with the global id of '${variables.pullRequestId}'`,
+          },
+        ],
+      }
     pr.autoMerge = String(variables.mergeMethod).toLowerCase()
     return { data: { enablePullRequestAutoMerge: { pullRequest: { autoMergeRequest: { mergeMethod: variables.mergeMethod } } } } }
   }
@@ -388,7 +514,7 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
       const params: Record<string, string> = {}
       const ok = template.every((segment, i) => {
         const name = /^\{(.+)\}$/.exec(segment)?.[1]
-        const value = greedy && i === last ? parts.slice(i).join('/') : parts[i]!
+        const value = greedy && i === last ? parts.slice(i).join('/') : parts[i]
         if (name) params[name] = decodeURIComponent(value)
         return name !== undefined || value === segment
       })
@@ -410,8 +536,18 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
         if (parameter.required) problems.push(`missing ${parameter.in} parameter ${parameter.name}`)
         continue
       }
-      const value = ['integer', 'number'].includes(parameter.schema?.type) ? Number(raw) : parameter.schema?.type === 'boolean' ? raw === 'true' ? true : raw === 'false' ? false : raw : raw
-      problems.push(...spec.check(`${method} ${route} ${parameter.name}`, parameter.schema ?? {}, value).map((p) => `${parameter.in} parameter ${parameter.name}: ${p}`))
+      const value = ['integer', 'number'].includes(parameter.schema?.type)
+        ? Number(raw)
+        : parameter.schema?.type === 'boolean'
+          ? raw === 'true'
+            ? true
+            : raw === 'false'
+              ? false
+              : raw
+          : raw
+      problems.push(
+        ...spec.check(`${method} ${route} ${parameter.name}`, parameter.schema ?? {}, value).map((p) => `${parameter.in} parameter ${parameter.name}: ${p}`),
+      )
     }
     for (const name of query.keys()) {
       if (!declared.some((p: Json) => p.in === 'query' && p.name === name)) problems.push(`unknown query parameter ${name}`)

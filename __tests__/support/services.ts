@@ -5,7 +5,7 @@
  */
 
 export function requireService(name: string, available: () => boolean): boolean {
-  let ok = false
+  let ok: boolean
   try {
     ok = available()
   } catch {

@@ -15,7 +15,11 @@ describe('action.yml and README', () => {
   })
 
   it('runs on node24 from the bundle, and every input and output is described', () => {
-    const meta = parse(actionYml) as { runs: { using: string; main: string }; inputs: Record<string, { description?: string }>; outputs: Record<string, { description?: string }> }
+    const meta = parse(actionYml) as {
+      runs: { using: string; main: string }
+      inputs: Record<string, { description?: string }>
+      outputs: Record<string, { description?: string }>
+    }
     expect(meta.runs).toMatchObject({ using: 'node24', main: 'dist/index.js' })
     for (const [name, entry] of [...Object.entries(meta.inputs), ...Object.entries(meta.outputs)]) {
       expect([name, (entry.description ?? '').length > 10]).toEqual([name, true])

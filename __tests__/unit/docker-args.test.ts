@@ -35,18 +35,30 @@ describe('OCI labels', () => {
 describe('docker buildx build', () => {
   it('tags every reference, labels, and pushes with a metadata file', () => {
     expect(buildxArgs(request(), true, '/tmp/meta.json')).toEqual([
-      'buildx', 'build',
-      '--tag', 'ghcr.io/org/app:3f2c1ab', '--tag', 'ghcr.io/org/app:latest',
-      '--label', 'org.opencontainers.image.revision=3f2c1ab',
-      '--metadata-file', '/tmp/meta.json',
+      'buildx',
+      'build',
+      '--tag',
+      'ghcr.io/org/app:3f2c1ab',
+      '--tag',
+      'ghcr.io/org/app:latest',
+      '--label',
+      'org.opencontainers.image.revision=3f2c1ab',
+      '--metadata-file',
+      '/tmp/meta.json',
       '--push',
       '/work/app',
     ])
   })
 
   it('passes build args, Dockerfile, target and platforms', () => {
-    const args = buildxArgs(request({ buildArgs: ['NODE=24', 'X=a b'], target: 'runtime', platforms: ['linux/amd64', 'linux/arm64'] }, '/work/app/docker/Dockerfile'), true, 'm.json')
-    expect(args).toEqual(expect.arrayContaining(['--build-arg', 'NODE=24', '--build-arg', 'X=a b', '--file', '/work/app/docker/Dockerfile', '--target', 'runtime']))
+    const args = buildxArgs(
+      request({ buildArgs: ['NODE=24', 'X=a b'], target: 'runtime', platforms: ['linux/amd64', 'linux/arm64'] }, '/work/app/docker/Dockerfile'),
+      true,
+      'm.json',
+    )
+    expect(args).toEqual(
+      expect.arrayContaining(['--build-arg', 'NODE=24', '--build-arg', 'X=a b', '--file', '/work/app/docker/Dockerfile', '--target', 'runtime']),
+    )
     expect(args.slice(args.indexOf('--platform'), args.indexOf('--platform') + 2)).toEqual(['--platform', 'linux/amd64,linux/arm64'])
     expect(args.at(-1)).toBe('/work/app')
   })
@@ -64,9 +76,14 @@ describe('classic docker build', () => {
   it('builds with every tag and label, never pushes itself', () => {
     expect(classicBuildArgs(request({ buildArgs: ['A=1'] }))).toEqual([
       'build',
-      '--tag', 'ghcr.io/org/app:3f2c1ab', '--tag', 'ghcr.io/org/app:latest',
-      '--label', 'org.opencontainers.image.revision=3f2c1ab',
-      '--build-arg', 'A=1',
+      '--tag',
+      'ghcr.io/org/app:3f2c1ab',
+      '--tag',
+      'ghcr.io/org/app:latest',
+      '--label',
+      'org.opencontainers.image.revision=3f2c1ab',
+      '--build-arg',
+      'A=1',
       '/work/app',
     ])
   })
@@ -97,7 +114,8 @@ describe('docker output', () => {
   })
 
   it('keeps the last lines of a buildx failure, joined on one line', () => {
-    const stderr = '#5 [2/2] COPY missing.txt /x\n#5 ERROR: not found\n------\n > [2/2] COPY missing.txt /x:\n------\nERROR: failed to solve: failed to compute cache key: "/missing.txt": not found\n'
+    const stderr =
+      '#5 [2/2] COPY missing.txt /x\n#5 ERROR: not found\n------\n > [2/2] COPY missing.txt /x:\n------\nERROR: failed to solve: failed to compute cache key: "/missing.txt": not found\n'
     expect(dockerErrorLines(stderr, 2)).toBe('------ | ERROR: failed to solve: failed to compute cache key: "/missing.txt": not found')
   })
 })

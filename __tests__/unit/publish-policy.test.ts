@@ -12,7 +12,7 @@ describe('push rejections', () => {
     ' ! [rejected]        abc -> main (fetch first)',
     ' ! [rejected]        abc -> main (non-fast-forward)',
     'error: failed to update ref refs/heads/main',
-    'remote: error: cannot lock ref \'refs/heads/main\': is at 1 but expected 2',
+    "remote: error: cannot lock ref 'refs/heads/main': is at 1 but expected 2",
     'error: incorrect old value provided',
     ' ! [rejected] main (stale info)',
     'error: RPC failed; HTTP 409 curl 22',

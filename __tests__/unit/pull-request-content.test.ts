@@ -6,8 +6,14 @@ import { recordInputs } from '../../src/inputs.js'
 
 describe('pull-request content', () => {
   it('names one branch per image and target set, whatever the order', () => {
-    const a = promoteBranch('ghcr.io/acme/app', [{ kind: 'kustomize', path: 'b/' }, { kind: 'manifest', file: 'a.yaml' }])
-    const b = promoteBranch('ghcr.io/acme/app', [{ kind: 'manifest', file: 'a.yaml' }, { kind: 'kustomize', path: 'b' }])
+    const a = promoteBranch('ghcr.io/acme/app', [
+      { kind: 'kustomize', path: 'b/' },
+      { kind: 'manifest', file: 'a.yaml' },
+    ])
+    const b = promoteBranch('ghcr.io/acme/app', [
+      { kind: 'manifest', file: 'a.yaml' },
+      { kind: 'kustomize', path: 'b' },
+    ])
     expect(a).toBe(b)
     expect(a).toMatch(/^promote\/acme\/app\/[0-9a-f]{10}$/)
     expect(promoteBranch('ghcr.io/acme/app', [{ kind: 'manifest', file: 'c.yaml' }])).not.toBe(a)
@@ -31,8 +37,21 @@ describe('pull-request content', () => {
   })
 
   it('parses the inputs with their defaults, and refuses bad ones naming the input', () => {
-    expect(parseGitHubPublishSettings(recordInputs({}))).toEqual({ mode: 'push', commitVia: 'git', pullRequest: { branch: '', title: '', labels: [], reviewers: [], draft: false } })
-    const set = parseGitHubPublishSettings(recordInputs({ mode: 'pull-request', 'commit-via': 'api', 'pr-labels': 'a, b\nc', 'pr-reviewers': '@octocat, acme/platform', 'pr-auto-merge': 'squash', 'pr-draft': 'true' }))
+    expect(parseGitHubPublishSettings(recordInputs({}))).toEqual({
+      mode: 'push',
+      commitVia: 'git',
+      pullRequest: { branch: '', title: '', labels: [], reviewers: [], draft: false },
+    })
+    const set = parseGitHubPublishSettings(
+      recordInputs({
+        mode: 'pull-request',
+        'commit-via': 'api',
+        'pr-labels': 'a, b\nc',
+        'pr-reviewers': '@octocat, acme/platform',
+        'pr-auto-merge': 'squash',
+        'pr-draft': 'true',
+      }),
+    )
     expect(set.pullRequest).toMatchObject({ labels: ['a', 'b', 'c'], reviewers: ['octocat', 'acme/platform'], autoMerge: 'squash', draft: true })
     expect(() => parseGitHubPublishSettings(recordInputs({ 'pr-auto-merge': 'fast' }))).toThrow("Input 'pr-auto-merge'")
     expect(() => parseGitHubPublishSettings(recordInputs({ 'pr-branch': 'a..b' }))).toThrow("Input 'pr-branch'")

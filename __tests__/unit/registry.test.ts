@@ -137,7 +137,10 @@ describe("the runner's Docker credentials", () => {
   })
 
   it('reads username/password entries; ignores credential helpers, bad auth and bad JSON', () => {
-    expect(credentialsFromConfig(JSON.stringify({ auths: { 'ghcr.io': { username: 'u', password: 'p' } } }), 'ghcr.io')).toEqual({ username: 'u', password: 'p' })
+    expect(credentialsFromConfig(JSON.stringify({ auths: { 'ghcr.io': { username: 'u', password: 'p' } } }), 'ghcr.io')).toEqual({
+      username: 'u',
+      password: 'p',
+    })
     expect(credentialsFromConfig(JSON.stringify({ credsStore: 'desktop', auths: { 'ghcr.io': {} } }), 'ghcr.io')).toBeUndefined()
     expect(credentialsFromConfig(JSON.stringify({ auths: { 'ghcr.io': { auth: Buffer.from('no-colon').toString('base64') } } }), 'ghcr.io')).toBeUndefined()
     expect(credentialsFromConfig('{not json', 'ghcr.io')).toBeUndefined()
@@ -177,7 +180,10 @@ describe('manifest digests from a registry over HTTP', () => {
   })
 
   async function refusal(promise: Promise<unknown>): Promise<ImageError> {
-    const error = await promise.then(() => undefined, (e: unknown) => e)
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(ImageError)
     return error as ImageError
   }
@@ -190,14 +196,14 @@ describe('manifest digests from a registry over HTTP', () => {
       ['HEAD', '/v2/private/app/manifests/v1', `Bearer ${TOKEN}`],
     ])
     // Asks for multi-platform indexes too, so the digest is the index digest.
-    expect(seen[0]!.accept).toContain('application/vnd.oci.image.index.v1+json')
-    expect(seen[0]!.accept).toContain('application/vnd.docker.distribution.manifest.list.v2+json')
+    expect(seen[0].accept).toContain('application/vnd.oci.image.index.v1+json')
+    expect(seen[0].accept).toContain('application/vnd.docker.distribution.manifest.list.v2+json')
   })
 
   it('Bearer: a public repository gets an anonymous token (access_token)', async () => {
     expect(await manifestDigest(image('public/app'), 'v1', undefined)).toBe(HEADER_DIGEST)
-    expect(seen[1]!.authorization).toBeUndefined()
-    expect(seen[2]!.authorization).toBe(`Bearer ${ANONYMOUS_TOKEN}`)
+    expect(seen[1].authorization).toBeUndefined()
+    expect(seen[2].authorization).toBe(`Bearer ${ANONYMOUS_TOKEN}`)
   })
 
   it('Bearer: a missing tag is undefined, not an error', async () => {

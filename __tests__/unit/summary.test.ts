@@ -28,7 +28,13 @@ describe('job summary', () => {
   })
 
   it('says why nothing was committed, lists stale targets, and shows a dry run diff folded', () => {
-    const skipped = renderSummary({ ...base, changes: [], commit: undefined, skippedReason: 'stale', stale: [{ path: 'a/kustomization.yaml', recordedRef: 'x:new' }] })
+    const skipped = renderSummary({
+      ...base,
+      changes: [],
+      commit: undefined,
+      skippedReason: 'stale',
+      stale: [{ path: 'a/kustomization.yaml', recordedRef: 'x:new' }],
+    })
     expect(skipped).toContain('## Nothing to promote for')
     expect(skipped).toContain('`stale`')
     expect(skipped).toContain('Left alone: <code>a/kustomization.yaml</code> already holds the newer build <code>x:new</code>')

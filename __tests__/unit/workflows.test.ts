@@ -15,7 +15,9 @@ const THIS_ACTION = /^(?:your-org\/gitops-promote@v\d+|\.\/?)$/
 
 function workflowFiles(dir: string): string[] {
   const path = join(PROJECT_ROOT, dir)
-  return readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f))
+  return readdirSync(path)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f))
 }
 
 const files = [...workflowFiles('examples'), ...workflowFiles('.github/workflows')]
@@ -51,11 +53,15 @@ describe('workflows', () => {
 
   it.each(files)('%s uses this action with declared inputs only, and every required one', (file) => {
     const workflow = parse(readFileSync(join(PROJECT_ROOT, file), 'utf8')) as { jobs: Record<string, { steps?: Step[] }> }
-    const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses && THIS_ACTION.test(step.uses))
+    const steps = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps ?? [])
+      .filter((step) => step.uses && THIS_ACTION.test(step.uses))
     for (const step of steps) {
       const given = Object.keys(step.with ?? {})
       expect(given.filter((name) => !(name in action.inputs))).toEqual([])
-      const required = Object.entries(action.inputs).filter(([, input]) => input.required).map(([name]) => name)
+      const required = Object.entries(action.inputs)
+        .filter(([, input]) => input.required)
+        .map(([name]) => name)
       expect(required.filter((name) => !given.includes(name))).toEqual([])
     }
   })

@@ -47,10 +47,12 @@ function commonArgs(request: BuildRequest): string[] {
 export function buildxArgs(request: BuildRequest, push: boolean, metadataFile: string): string[] {
   const { platforms } = request.settings
   return [
-    'buildx', 'build',
+    'buildx',
+    'build',
     ...commonArgs(request),
     ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
-    '--metadata-file', metadataFile,
+    '--metadata-file',
+    metadataFile,
     // Without push, load into the local image store (single-platform only) so the image is usable.
     ...(push ? ['--push'] : platforms.length > 1 ? [] : ['--load']),
     request.context,
@@ -60,7 +62,7 @@ export function buildxArgs(request: BuildRequest, push: boolean, metadataFile: s
 /** Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. */
 export function classicBuildArgs(request: BuildRequest): string[] {
   const { platforms } = request.settings
-  return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0] as string] : []), request.context]
+  return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0]] : []), request.context]
 }
 
 /** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */

@@ -21,7 +21,10 @@ export class DockerCli {
   ) {}
 
   /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
-  static async open(login: { registry: string; credentials: RegistryCredentials; tempDir: string } | undefined, env: NodeJS.ProcessEnv = process.env): Promise<DockerCli> {
+  static async open(
+    login: { registry: string; credentials: RegistryCredentials; tempDir: string } | undefined,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<DockerCli> {
     if (!login) return new DockerCli({ ...env }, undefined)
     const dir = await mkdtemp(join(login.tempDir, 'docker-config-'))
     // Keep the runner's other logins (a private base image) working inside the temporary config.
@@ -31,8 +34,10 @@ export class DockerCli {
       const server = login.registry === DOCKER_HUB ? [] : [login.registry]
       const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password })
       if (output.exitCode !== 0) {
-        throw new ImageError(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`,
-          'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).')
+        throw new ImageError(
+          `docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`,
+          'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).',
+        )
       }
     } catch (error) {
       await cli.close()
@@ -56,7 +61,11 @@ export class DockerCli {
       ...(options.input !== undefined ? { input: options.input } : {}),
       ...(options.stream ? { onLine: (line: string) => core.info(line) } : {}),
     }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new ImageError('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.')
+      if (error.code === 'ENOENT')
+        throw new ImageError(
+          'docker is not installed on this runner.',
+          'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.',
+        )
       throw error
     })
   }

@@ -45,18 +45,30 @@ export interface ImageSettings {
 export function parseImageSettings(inputs: InputReader, env: NodeJS.ProcessEnv): ImageSettings {
   const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.')
   const problem = imageNameProblem(imageInput)
-  if (problem) throw new InputError('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.')
+  if (problem)
+    throw new InputError(
+      'image',
+      `'${imageInput}' is not an image repository: ${problem}`,
+      'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.',
+    )
   const image = parseImageName(imageInput)
 
   const tag = inputs.get('tag') || env.GITHUB_SHA || ''
   if (tag === '') throw new InputError('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.')
   if (!isValidTag(tag)) {
-    throw new InputError('tag', `'${tag}' is not a valid Docker tag`,
-      'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).')
+    throw new InputError(
+      'tag',
+      `'${tag}' is not a valid Docker tag`,
+      'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).',
+    )
   }
   const digest = inputs.get('digest') || undefined
   if (digest !== undefined && !isValidDigest(digest)) {
-    throw new InputError('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.')
+    throw new InputError(
+      'digest',
+      `'${digest}' is not a sha256 digest`,
+      'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.',
+    )
   }
 
   const build = booleanInput(inputs, 'build', true)
@@ -64,7 +76,11 @@ export function parseImageSettings(inputs: InputReader, env: NodeJS.ProcessEnv):
   const password = inputs.get('registry-password')
   if ((username === '') !== (password === '')) {
     const missing = username === '' ? 'registry-username' : 'registry-password'
-    throw new InputError(missing, 'is empty while the other registry credential is set', 'Set both registry-username and registry-password, or neither to use the runner\'s existing docker login.')
+    throw new InputError(
+      missing,
+      'is empty while the other registry credential is set',
+      "Set both registry-username and registry-password, or neither to use the runner's existing docker login.",
+    )
   }
   return {
     image,
@@ -85,7 +101,12 @@ function parseBuildSettings(inputs: InputReader, image: string, tag: string): Bu
   // docker/metadata-action's `tags` output: full references, any repository.
   const metadataTags = listInput(inputs, 'tags')
   const badRef = metadataTags.find((ref) => !isFullReference(ref))
-  if (badRef !== undefined) throw new InputError('tags', `'${badRef}' is not an image reference with a tag`, 'List full references (repository:tag), one a line, as docker/metadata-action prints them.')
+  if (badRef !== undefined)
+    throw new InputError(
+      'tags',
+      `'${badRef}' is not an image reference with a tag`,
+      'List full references (repository:tag), one a line, as docker/metadata-action prints them.',
+    )
   const promoted = `${image}:${tag}`
   const extraReferences = [...extraTags.map((t) => `${image}:${t}`), ...metadataTags].filter((ref, i, all) => ref !== promoted && all.indexOf(ref) === i)
 
@@ -101,7 +122,11 @@ function parseBuildSettings(inputs: InputReader, image: string, tag: string): Bu
     buildArgs: pairs('build-args'),
     target: inputs.get('target'),
     labels: pairs('labels'),
-    platforms: inputs.get('platforms').split(/[,\n]/).map((p) => p.trim()).filter(Boolean),
+    platforms: inputs
+      .get('platforms')
+      .split(/[,\n]/)
+      .map((p) => p.trim())
+      .filter(Boolean),
     extraReferences,
   }
 }

@@ -40,7 +40,10 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
   // Masked whether it goes to docker login or only to the registry check.
   if (settings.login) core.setSecret(settings.login.password)
   if (settings.build) {
-    const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env)
+    const docker = await DockerCli.open(
+      settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined,
+      env,
+    )
     try {
       const request = await buildRequest(settings, settings.build, context)
       digest = await buildAndPush(docker, request, settings.push, context.tempDir)
@@ -57,14 +60,20 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
   const credentials: RegistryCredentials | undefined = settings.login ?? (await runnerCredentials(settings.image.registry, env))
   const registryDigest = await manifestDigest(settings.image, settings.tag, credentials)
   if (registryDigest === undefined) {
-    throw new ImageError(`Image ${reference} not found in registry ${settings.image.registry}; nothing was promoted.`,
+    throw new ImageError(
+      `Image ${reference} not found in registry ${settings.image.registry}; nothing was promoted.`,
       settings.build && !settings.push
         ? 'push is false: push the image first, or set push: true.'
-        : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.')
+        : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.',
+    )
   }
   if (digest !== undefined && digest !== registryDigest) {
-    throw new ImageError(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`,
-      settings.build ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).' : 'Check the digest input, or leave it empty to use the registry\'s.')
+    throw new ImageError(
+      `Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`,
+      settings.build
+        ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).'
+        : "Check the digest input, or leave it empty to use the registry's.",
+    )
   }
   core.info(`${reference} is in the registry: ${registryDigest}`)
   return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true }
@@ -73,17 +82,39 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
 async function buildRequest(settings: ImageSettings, build: BuildSettings, context: ImageStageContext): Promise<BuildRequest> {
   const inWorkspace = (path: string) => (isAbsolute(path) ? path : resolve(settings.workspace, path))
   const contextDir = inWorkspace(build.context)
-  if (!(await stat(contextDir).then((s) => s.isDirectory(), () => false))) {
-    throw new InputError('context', `build context '${build.context}' is not a directory (looked at ${contextDir})`, 'Set context to the directory to build, relative to the repository root, and check out the repository before this step.')
+  if (
+    !(await stat(contextDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new InputError(
+      'context',
+      `build context '${build.context}' is not a directory (looked at ${contextDir})`,
+      'Set context to the directory to build, relative to the repository root, and check out the repository before this step.',
+    )
   }
   const file = build.file ? inWorkspace(build.file) : ''
   const dockerfile = file || join(contextDir, 'Dockerfile')
-  if (!(await stat(dockerfile).then((s) => s.isFile(), () => false))) {
-    throw new InputError(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, 'Set file to the Dockerfile\'s path, or context to the directory that holds it.')
+  if (
+    !(await stat(dockerfile).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  ) {
+    throw new InputError(
+      build.file ? 'file' : 'context',
+      `no Dockerfile at ${dockerfile}`,
+      "Set file to the Dockerfile's path, or context to the directory that holds it.",
+    )
   }
   const { source } = context
   const labels = mergeLabels(
-    ociLabels({ url: source.repository ? `${source.serverUrl}/${source.repository}` : '', revision: source.sha, created: (context.now ?? new Date()).toISOString() }),
+    ociLabels({
+      url: source.repository ? `${source.serverUrl}/${source.repository}` : '',
+      revision: source.sha,
+      created: (context.now ?? new Date()).toISOString(),
+    }),
     build.labels,
   )
   return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file }
@@ -91,7 +122,7 @@ async function buildRequest(settings: ImageSettings, build: BuildSettings, conte
 
 /** Builds once and pushes every reference; returns the pushed digest when there was a push. */
 async function buildAndPush(docker: DockerCli, request: BuildRequest, push: boolean, tempDir: string): Promise<string | undefined> {
-  const buildFix = 'Fix the Dockerfile or build inputs; the lines above are Docker\'s own output.'
+  const buildFix = "Fix the Dockerfile or build inputs; the lines above are Docker's own output."
   if (await docker.hasBuildx()) {
     const metadataFile = join(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`)
     try {
@@ -104,14 +135,21 @@ async function buildAndPush(docker: DockerCli, request: BuildRequest, push: bool
     }
   }
   if (request.settings.platforms.length > 1) {
-    throw new InputError('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.')
+    throw new InputError(
+      'platforms',
+      `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`,
+      'Add docker/setup-buildx-action before this step, or build one platform.',
+    )
   }
   await docker.run(classicBuildArgs(request), 'docker build', buildFix)
   if (!push) return undefined
   let digest: string | undefined
   for (const [i, reference] of request.references.entries()) {
-    const output = await docker.run(['push', reference], `docker push ${reference}`,
-      'Check that the runner is logged in to the registry with push rights (registry-username/registry-password or docker/login-action).')
+    const output = await docker.run(
+      ['push', reference],
+      `docker push ${reference}`,
+      'Check that the runner is logged in to the registry with push rights (registry-username/registry-password or docker/login-action).',
+    )
     if (i === 0) digest = pushedDigest(output)
   }
   return digest

@@ -28,13 +28,22 @@ export function workTreeFiles(root: string): RepoFiles {
         })
         if (!stat) return undefined
         if (stat.isSymbolicLink()) {
-          throw new TargetError(path, undefined, `${i === parts.length - 1 ? 'is' : `goes through ${parts.slice(0, i + 1).join('/')}, which is`} a symbolic link`,
-            'Point the target at the real file inside the repository; the action does not follow links.')
+          throw new TargetError(
+            path,
+            undefined,
+            `${i === parts.length - 1 ? 'is' : `goes through ${parts.slice(0, i + 1).join('/')}, which is`} a symbolic link`,
+            'Point the target at the real file inside the repository; the action does not follow links.',
+          )
         }
         if (i === parts.length - 1) {
           if (!stat.isFile()) return undefined
           if (stat.size > MAX_YAML_BYTES) {
-            throw new TargetError(path, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.')
+            throw new TargetError(
+              path,
+              undefined,
+              `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
+              'Promote into a smaller file; a file this large is not hand-maintained configuration.',
+            )
           }
         }
       }

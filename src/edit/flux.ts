@@ -31,11 +31,15 @@ export function setterMarkers(source: YamlSource): SetterMarker[] {
         if (key === 'key' || !node.range) return
         const comment = MARKER.exec(source.text.slice(node.range[1], source.endOfLine(node.range[1])))
         if (!comment) return
-        const value = /"\$imagepolicy"\s*:\s*"([^"]*)"/.exec(comment[1]!)?.[1]
+        const value = /"\$imagepolicy"\s*:\s*"([^"]*)"/.exec(comment[1])?.[1]
         const parts = value?.split(':') ?? []
         const field = parts.length === 2 ? 'reference' : parts[2]
-        if (parts.length < 2 || parts.length > 3 || !['reference', 'tag', 'name', 'digest'].includes(field!)) {
-          throw source.error(node.range[0], `the setter marker ${comment[1]} is not "NAMESPACE:NAME" or "NAMESPACE:NAME:tag|name|digest"`, 'Fix the marker as Flux documents it.')
+        if (parts.length < 2 || parts.length > 3 || !['reference', 'tag', 'name', 'digest'].includes(field)) {
+          throw source.error(
+            node.range[0],
+            `the setter marker ${comment[1]} is not "NAMESPACE:NAME" or "NAMESPACE:NAME:tag|name|digest"`,
+            'Fix the marker as Flux documents it.',
+          )
         }
         const holder = isPair(path[path.length - 1]) ? path[path.length - 2] : undefined
         markers.push({ policy: `${parts[0]}:${parts[1]}`, field: field as MarkerField, node, parent: isMap(holder) ? holder : undefined })
@@ -52,12 +56,17 @@ export function fluxSplices(source: YamlSource, policy: string | undefined, desi
   const selected = markers.filter((m) => chosen.includes(m.policy))
   if (selected.length === 0) {
     if (markers.length === 0) {
-      throw source.error(undefined, 'has no Flux setter markers (# {"$imagepolicy": "NAMESPACE:NAME"})', 'Add the marker comment to the field to promote, or use a `yaml` target with a key path.')
+      throw source.error(
+        undefined,
+        'has no Flux setter markers (# {"$imagepolicy": "NAMESPACE:NAME"})',
+        'Add the marker comment to the field to promote, or use a `yaml` target with a key path.',
+      )
     }
-    const problem = policy !== undefined
-      ? `no setter marker names the policy ${policy}: the markers name ${quoteList(policies)}${didYouMean(policy, policies)}`
-      : `no setter marker's field holds the image ${desired.name}: the markers name ${quoteList(policies)}`
-    throw source.error(markers[0]!.node.range?.[0], problem, 'Name the policy in the target (`flux <file> <namespace>:<name>`), or check the image input.')
+    const problem =
+      policy !== undefined
+        ? `no setter marker names the policy ${policy}: the markers name ${quoteList(policies)}${didYouMean(policy, policies)}`
+        : `no setter marker's field holds the image ${desired.name}: the markers name ${quoteList(policies)}`
+    throw source.error(markers[0].node.range?.[0], problem, 'Name the policy in the target (`flux <file> <namespace>:<name>`), or check the image input.')
   }
   return selected.flatMap((marker) => source.setScalar(marker.node as Node, markerValue(source, marker, desired), `the ${marker.policy} marker's field`) ?? [])
 }
@@ -70,10 +79,20 @@ function markerValue(source: YamlSource, marker: SetterMarker, desired: DesiredI
     case 'name':
       return desired.name
     case 'tag':
-      if (desired.tag === undefined) throw source.error(at, `the ${marker.policy}:tag marker's field holds a tag, and pin: digest promotes no tag`, 'Set pin: tag-and-digest, or mark the field with :digest.')
+      if (desired.tag === undefined)
+        throw source.error(
+          at,
+          `the ${marker.policy}:tag marker's field holds a tag, and pin: digest promotes no tag`,
+          'Set pin: tag-and-digest, or mark the field with :digest.',
+        )
       return desired.tag
     case 'digest':
-      if (desired.digest === undefined) throw source.error(at, `the ${marker.policy}:digest marker's field holds a digest, and pin: tag promotes no digest`, 'Set pin: digest or tag-and-digest.')
+      if (desired.digest === undefined)
+        throw source.error(
+          at,
+          `the ${marker.policy}:digest marker's field holds a digest, and pin: tag promotes no digest`,
+          'Set pin: digest or tag-and-digest.',
+        )
       return desired.digest
   }
 }

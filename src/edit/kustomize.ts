@@ -9,7 +9,19 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { sameRepository } from '../image/reference.js'
 import type { DesiredImage, FileEdit } from './types.js'
-import { applySplices, formatInStyle, joinLineDeletions, lineAt, lineStart, pairOf, stringValue, styleOf, YamlSource, type ScalarStyle, type Splice } from './yaml-source.js'
+import {
+  applySplices,
+  formatInStyle,
+  joinLineDeletions,
+  lineAt,
+  lineStart,
+  pairOf,
+  stringValue,
+  styleOf,
+  YamlSource,
+  type ScalarStyle,
+  type Splice,
+} from './yaml-source.js'
 
 /** The value fields of an images entry, in the order kustomize writes them. */
 const FIELDS = ['name', 'newName', 'newTag', 'digest'] as const
@@ -36,7 +48,7 @@ export function editKustomization(file: string, text: string, imageName: string 
 export function imagesEntries(source: YamlSource): ImagesEntry[] {
   const images = imagesSequence(source)
   if (!images) return []
-  return images.items.filter(isMap).map((entry) => ({ ...entryValues(entry as YAMLMap), line: source.line(entry.range![0]) }))
+  return images.items.filter(isMap).map((entry) => ({ ...entryValues(entry), line: source.line(entry.range![0]) }))
 }
 
 /** The entry name the edit targets: `imageName`, else the entry naming the image, else the image. */
@@ -64,12 +76,21 @@ export function kustomizationSplices(source: YamlSource, imageName: string | und
 function rootMap(source: YamlSource): YAMLMap | undefined {
   const documents = source.documents.filter((d) => d.contents !== null)
   if (documents.length > 1) {
-    throw source.error(documents[1]!.contents?.range?.[0], 'holds more than one YAML document', 'A kustomization is a single document: remove the extra `---` documents.')
+    throw source.error(
+      documents[1].contents?.range?.[0],
+      'holds more than one YAML document',
+      'A kustomization is a single document: remove the extra `---` documents.',
+    )
   }
   const contents = documents[0]?.contents
   // An empty document (`---` alone) reads as a null scalar.
   if (contents === undefined || contents === null || (isScalar(contents) && contents.value === null)) return undefined
-  if (!isMap(contents)) throw source.error(contents.range?.[0], 'is not a kustomization (its top level is not a mapping)', 'Point the target at an overlay directory or its kustomization.yaml.')
+  if (!isMap(contents))
+    throw source.error(
+      contents.range?.[0],
+      'is not a kustomization (its top level is not a mapping)',
+      'Point the target at an overlay directory or its kustomization.yaml.',
+    )
   return contents
 }
 
@@ -100,7 +121,12 @@ const sameName = (a: string | undefined, b: string) => a !== undefined && sameRe
 
 /** What an entry named `name` must hold for the desired image; an existing newName that already names it stays. */
 function wantedValues(name: string, desired: DesiredImage, currentNewName?: string): EntryValues {
-  const newName = currentNewName !== undefined && sameRepository(currentNewName, desired.name) ? currentNewName : sameRepository(name, desired.name) ? undefined : desired.name
+  const newName =
+    currentNewName !== undefined && sameRepository(currentNewName, desired.name)
+      ? currentNewName
+      : sameRepository(name, desired.name)
+        ? undefined
+        : desired.name
   return {
     name,
     ...(newName !== undefined ? { newName } : {}),
@@ -120,7 +146,7 @@ function updateEntry(source: YamlSource, entry: YAMLMap, desired: DesiredImage):
     const pair = pairOf(entry, field)
     const value = wanted[field]
     if (pair && value !== undefined) {
-      const splice = source.setScalar(pair.value, value, `images entry field ${field}`, (pair.key as Node).range?.[0])
+      const splice = source.setScalar(pair.value, value, `images entry field ${field}`, pair.key.range?.[0])
       if (splice) splices.push(splice)
     } else if (pair) {
       splices.push(removePair(source, entry, pair))
@@ -132,7 +158,7 @@ function updateEntry(source: YamlSource, entry: YAMLMap, desired: DesiredImage):
     }
   }
   for (const [position, fields] of additions) {
-    const column = source.column((entry.items[0]!.key as Node).range![0])
+    const column = source.column((entry.items[0].key as Node).range![0])
     let text = ''
     const changes = []
     for (const field of fields) {
@@ -150,10 +176,10 @@ function updateEntry(source: YamlSource, entry: YAMLMap, desired: DesiredImage):
 /** The pair a new field goes after: the nearest preceding field the entry keeps, else its last pair. */
 function anchorFor(entry: YAMLMap, field: Field, wanted: EntryValues): Pair {
   for (let i = FIELDS.indexOf(field) - 1; i >= 0; i--) {
-    const pair = pairOf(entry, FIELDS[i]!)
-    if (pair && wanted[FIELDS[i]!] !== undefined) return pair
+    const pair = pairOf(entry, FIELDS[i])
+    if (pair && wanted[FIELDS[i]] !== undefined) return pair
   }
-  return entry.items[entry.items.length - 1]!
+  return entry.items[entry.items.length - 1]
 }
 
 function removePair(source: YamlSource, entry: YAMLMap, pair: Pair): Splice {
@@ -165,11 +191,11 @@ function removePair(source: YamlSource, entry: YAMLMap, pair: Pair): Splice {
   const change = { offset: 0, before: stringValue(pair.value) ?? '', after: '' }
   if (entry.flow) {
     if (index > 0) {
-      const previous = entry.items[index - 1]!
+      const previous = entry.items[index - 1]
       const previousEnd = source.contentEnd((previous.value ?? previous.key) as Node)
       return { start: previousEnd, end: valueEnd, text: '', changes: [change] }
     }
-    return { start: keyStart, end: (next!.key as Node).range![0], text: '', changes: [change] }
+    return { start: keyStart, end: (next.key as Node).range![0], text: '', changes: [change] }
   }
   const start = lineStart(text, keyStart)
   if (/^\s*$/.test(text.slice(start, keyStart))) {
@@ -184,7 +210,7 @@ function removePair(source: YamlSource, entry: YAMLMap, pair: Pair): Splice {
 
 /** Keys of the new entry in the surrounding style. */
 function entryStyle(images: YAMLSeq | undefined): { value: ScalarStyle; key: ScalarStyle } {
-  const first = images?.items.find(isMap) as YAMLMap | undefined
+  const first = images?.items.find(isMap)
   return { value: first ? styleOf(pairOf(first, 'name')?.value) : 'plain', key: first ? styleOf(first.items[0]?.key as Node) : 'plain' }
 }
 
@@ -207,7 +233,15 @@ function flowEntry(values: EntryValues, keyStyle: ScalarStyle, valueStyle: Scala
   return { text: `${text}}`, changes }
 }
 
-function blockEntry(values: EntryValues, dashColumn: number, keyColumn: number, newline: string, keyStyle: ScalarStyle, valueStyle: ScalarStyle, at: number): { text: string; changes: Splice['changes'] } {
+function blockEntry(
+  values: EntryValues,
+  dashColumn: number,
+  keyColumn: number,
+  newline: string,
+  keyStyle: ScalarStyle,
+  valueStyle: ScalarStyle,
+  at: number,
+): { text: string; changes: Splice['changes'] } {
   let text = ''
   const changes: { offset: number; before: string; after: string }[] = []
   for (const [i, field] of entryFields(values, keyStyle, valueStyle).entries()) {
@@ -243,9 +277,9 @@ function appendEntry(source: YamlSource, images: YAMLSeq, values: EntryValues): 
 /** Adds `images:` (or fills an empty one) holding one entry. */
 function addImages(source: YamlSource, root: YAMLMap | undefined, imagesPair: Pair<Node, Node | null> | undefined, values: EntryValues): Splice {
   const { text, newline } = source
-  const keyColumn = root && !root.flow && root.items.length > 0 ? source.column((root.items[0]!.key as Node).range![0]) : 0
+  const keyColumn = root && !root.flow && root.items.length > 0 ? source.column((root.items[0].key as Node).range![0]) : 0
   const dashColumn = keyColumn + sequenceIndent(source, root)
-  const keyStyle = root && root.items.length > 0 ? styleOf(root.items[0]!.key as Node) : 'plain'
+  const keyStyle = root && root.items.length > 0 ? styleOf(root.items[0].key as Node) : 'plain'
   if (imagesPair) {
     // `images:` with no value, or an explicit null.
     const value = imagesPair.value as Node

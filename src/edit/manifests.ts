@@ -43,10 +43,20 @@ export function manifestSplices(source: YamlSource, desired: DesiredImage): Spli
   if (matching.length === 0) {
     const used = images.map((node) => String(node.value))
     if (used.length === 0) {
-      throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.')
+      throw source.error(
+        undefined,
+        'holds no containers (no containers, initContainers or ephemeralContainers with an image)',
+        'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.',
+      )
     }
-    throw source.error(images[0]!.range?.[0], `no container uses the image ${desired.name}: the containers use ${quoteList(used)}${didYouMean(desired.name, used.map((u) => splitReference(u).name))}`,
-      'Check the image input against the manifest, or point the target at the file that runs this image.')
+    throw source.error(
+      images[0].range?.[0],
+      `no container uses the image ${desired.name}: the containers use ${quoteList(used)}${didYouMean(
+        desired.name,
+        used.map((u) => splitReference(u).name),
+      )}`,
+      'Check the image input against the manifest, or point the target at the file that runs this image.',
+    )
   }
   const reference = formatReference(desired)
   return matching.flatMap((node) => source.setScalar(node as Node, reference, 'the container image') ?? [])

@@ -102,14 +102,26 @@ export async function targetFile(files: RepoFiles, target: Target): Promise<stri
     if ((await files.read(file)) !== undefined) return file
   }
   if ((await files.read(path)) !== undefined) {
-    throw new TargetError(path, undefined, `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`,
-      'Give the overlay directory, or a `yaml` target with a key path for other files.')
+    throw new TargetError(
+      path,
+      undefined,
+      `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`,
+      'Give the overlay directory, or a `yaml` target with a key path for other files.',
+    )
   }
-  throw new TargetError(path, undefined, `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`,
-    'Check the overlay path (relative to the infra repository root) and the branch it is on.')
+  throw new TargetError(
+    path,
+    undefined,
+    `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`,
+    'Check the overlay path (relative to the infra repository root) and the branch it is on.',
+  )
 }
 
 function missingFile(target: Target, file: string): TargetError {
-  return new TargetError(file, undefined, `does not exist in the infra repository (target: ${describeTarget(target)})`,
-    'Check the path (relative to the infra repository root) and the branch it is on.')
+  return new TargetError(
+    file,
+    undefined,
+    `does not exist in the infra repository (target: ${describeTarget(target)})`,
+    'Check the path (relative to the infra repository root) and the branch it is on.',
+  )
 }

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access, mkdtemp, rm } from 'node:fs/promises'
 import { delimiter, join, posix } from 'node:path'
-import { parseAllDocuments } from 'yaml'
+import { parseAllDocuments, type Document } from 'yaml'
 import { InputError, TargetError } from '../errors.js'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
 import { writeOverlayClosure } from './closure.js'
@@ -51,13 +51,20 @@ const RENDERERS = [
  * the image; InputError when validate is 'true' and there is no renderer. `searchPath`: where to
  * look for kubectl / kustomize (PATH).
  */
-export async function checkRendered(root: string, targets: readonly Target[], desired: DesiredImage, mode: ValidateMode, searchPath = process.env.PATH ?? ''): Promise<RenderReport> {
+export async function checkRendered(
+  root: string,
+  targets: readonly Target[],
+  desired: DesiredImage,
+  mode: ValidateMode,
+  searchPath = process.env.PATH ?? '',
+): Promise<RenderReport> {
   const overlays = targets.filter((t): t is Extract<Target, { kind: 'kustomize' }> => t.kind === 'kustomize')
   if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
   const renderer = await findRenderer(searchPath)
   if (!renderer) {
     const problem = 'neither kubectl nor kustomize is on PATH, so the edited overlays cannot be rendered to check them'
-    if (mode === 'true') throw new InputError('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.')
+    if (mode === 'true')
+      throw new InputError('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.')
     return { warnings: [`Not checked: ${problem}. Install kubectl or kustomize to check them, or set validate: false to silence this.`], rendered: [] }
   }
   const files = workTreeFiles(root)
@@ -67,8 +74,12 @@ export async function checkRendered(root: string, targets: readonly Target[], de
     const dir = posix.dirname(file)
     const output = await render(renderer, join(root, dir))
     if (output.error !== undefined) {
-      throw new TargetError(file, undefined, `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(output.error, root)})`,
-        'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.')
+      throw new TargetError(
+        file,
+        undefined,
+        `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(output.error, root)})`,
+        'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.',
+      )
     }
     const kustomization = await files.read(file)
     const images = renderedImages(output.stdout)
@@ -82,7 +93,14 @@ export async function checkRendered(root: string, targets: readonly Target[], de
  * The render check against RepoFiles: writes each overlay's closure with the edited files in place
  * into a scratch directory under `tempDir`, checks it, and removes it.
  */
-export async function checkPlanRenders(files: RepoFiles, edited: readonly FileChange[], targets: readonly Target[], desired: DesiredImage, mode: ValidateMode, tempDir: string): Promise<RenderReport> {
+export async function checkPlanRenders(
+  files: RepoFiles,
+  edited: readonly FileChange[],
+  targets: readonly Target[],
+  desired: DesiredImage,
+  mode: ValidateMode,
+  tempDir: string,
+): Promise<RenderReport> {
   const overlays = targets.filter((t) => t.kind === 'kustomize')
   if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
   const scratch = await mkdtemp(join(tempDir, 'render-check-'))
@@ -106,39 +124,64 @@ export function checkUsesImage(kustomization: YamlSource, imageName: string | un
   const existing = entries.length ? ` (its images entries: ${quoteList(entries.map((e) => e.name ?? '?'))})` : ''
   const fix = `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use${existing}.`
   if (images.length === 0) {
-    throw new TargetError(kustomization.file, entry?.line, `the rendered overlay has no containers, so nothing would run ${desired.name}`, 'Point the target at the overlay that renders the workload.')
+    throw new TargetError(
+      kustomization.file,
+      entry?.line,
+      `the rendered overlay has no containers, so nothing would run ${desired.name}`,
+      'Point the target at the overlay that renders the workload.',
+    )
   }
   const names = images.map((image) => splitReference(image).name)
   const matched = images.filter((image) => sameRepository(splitReference(image).name, entryName))
   if (matched.length > 0) {
     // The entry names a container, yet something else (a patch, a component) set another image.
-    throw new TargetError(kustomization.file, entry?.line, `the rendered overlay still runs ${quoteList(matched)}, not the promoted ${formatReference(desired)}`,
-      'Look for a patch, component or second images entry that overrides the image, and remove it.')
+    throw new TargetError(
+      kustomization.file,
+      entry?.line,
+      `the rendered overlay still runs ${quoteList(matched)}, not the promoted ${formatReference(desired)}`,
+      'Look for a patch, component or second images entry that overrides the image, and remove it.',
+    )
   }
-  throw new TargetError(kustomization.file, entry?.line, `no container matches the images entry named '${entryName}': the rendered overlay uses ${quoteList(images)}${didYouMean(entryName, names)}`, fix)
+  throw new TargetError(
+    kustomization.file,
+    entry?.line,
+    `no container matches the images entry named '${entryName}': the rendered overlay uses ${quoteList(images)}${didYouMean(entryName, names)}`,
+    fix,
+  )
 }
 
 function usesDesired(image: string, desired: DesiredImage): boolean {
   const ref = splitReference(image)
-  return sameRepository(ref.name, desired.name) && (desired.tag === undefined || ref.tag === desired.tag) && (desired.digest === undefined || ref.digest === desired.digest)
+  return (
+    sameRepository(ref.name, desired.name) &&
+    (desired.tag === undefined || ref.tag === desired.tag) &&
+    (desired.digest === undefined || ref.digest === desired.digest)
+  )
 }
 
 /** Pure: every container image in rendered multi-document YAML. */
 export function renderedImages(yaml: string): string[] {
   return parseAllDocuments(yaml)
     .flatMap((document) => (Array.isArray(document) ? document : [document]))
-    .flatMap((document) => containerImageNodes(document.contents))
+    .flatMap((document: Document) => containerImageNodes(document.contents))
     .map((node) => String(node.value))
 }
 
 /** The first lines of a renderer's error, without the scratch directory's paths. */
 function cleanRenderError(stderr: string, root: string): string {
   const text = stderr
-    .split(`${root}/`).join('').split(root).join('.')
+    .split(`${root}/`)
+    .join('')
+    .split(root)
+    .join('.')
     // kubectl's klog prefix: `E1122 14:31:08.403657 6228 run.go:72] "command failed" err=`.
     .replace(/^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] (?:"command failed" err=)?/gm, '')
     .trim()
-  const lines = text.split('\n').filter((l) => l.trim() !== '').slice(0, 3).join(' ')
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, 3)
+    .join(' ')
   return lines.length > 600 ? `${lines.slice(0, 600)}…` : lines || 'no message'
 }
 
@@ -146,7 +189,10 @@ function cleanRenderError(stderr: string, root: string): string {
 export async function findRenderer(path: string): Promise<Renderer | undefined> {
   for (const renderer of RENDERERS) {
     for (const dir of path.split(delimiter).filter(Boolean)) {
-      const ok = await access(join(dir, renderer.command), constants.X_OK).then(() => true, () => false)
+      const ok = await access(join(dir, renderer.command), constants.X_OK).then(
+        () => true,
+        () => false,
+      )
       if (ok) return renderer
     }
   }

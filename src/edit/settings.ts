@@ -15,16 +15,22 @@ export interface EditSettings {
 export function parseEditSettings(inputs: InputReader): EditSettings {
   const imageName = inputs.get('kustomize-image-name') || undefined
   if (imageName !== undefined && imageNameProblem(imageName)) {
-    throw new InputError('kustomize-image-name', `'${imageName}' is not an image name: ${imageNameProblem(imageName)}`,
-      'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.')
+    throw new InputError(
+      'kustomize-image-name',
+      `'${imageName}' is not an image name: ${imageNameProblem(imageName)}`,
+      'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.',
+    )
   }
   // kustomize-image-name is the default entry name for every kustomize target that names none.
   const targets = [...overlayTargets(listInput(inputs, 'overlay-path'), imageName), ...parseTargets(inputs.get('targets'), 'targets')].map((target) =>
     target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target,
   )
   if (targets.length === 0) {
-    throw new InputError('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image",
-      'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).')
+    throw new InputError(
+      'overlay-path',
+      "is empty, and so is 'targets': there is nowhere to promote the image",
+      'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).',
+    )
   }
   return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'] as const, 'auto') }
 }

@@ -17,11 +17,11 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
     }
     previous = current
   }
-  return previous[b.length]!
+  return previous[b.length]
 }
 
 /** ` (did you mean 'x'?)` or ''. */
@@ -33,6 +33,9 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
 /** `'a', 'b'` (at most `max`, then "and N more"). */
 export function quoteList(items: readonly string[], max = 8): string {
   const unique = [...new Set(items)]
-  const shown = unique.slice(0, max).map((item) => `'${item}'`).join(', ')
+  const shown = unique
+    .slice(0, max)
+    .map((item) => `'${item}'`)
+    .join(', ')
   return unique.length > max ? `${shown} and ${unique.length - max} more` : shown
 }

@@ -17,7 +17,8 @@ import type { Target } from './types.js'
 type ValuePart = Extract<Target, { kind: 'yaml' }>['part']
 const PARTS: readonly ValuePart[] = ['tag', 'name', 'digest', 'reference']
 const KINDS = ['kustomize', 'yaml', 'flux', 'manifest'] as const
-const GRAMMAR = 'Write one target a line: `kustomize <overlay dir> [name=<entry>]`, `yaml <file> <key.path> [as=tag|name|digest|reference]`, `flux <file> [<namespace>:<policy>]` or `manifest <file>`.'
+const GRAMMAR =
+  'Write one target a line: `kustomize <overlay dir> [name=<entry>]`, `yaml <file> <key.path> [as=tag|name|digest|reference]`, `flux <file> [<namespace>:<policy>]` or `manifest <file>`.'
 /** A Flux ImagePolicy reference: Kubernetes namespace and object names. */
 const POLICY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
 
@@ -44,7 +45,7 @@ type Fail = (problem: string, fix?: string) => InputError
 
 function parseTargetLine(tokens: string[], fail: Fail): Target {
   const [kind, path, ...rest] = tokens
-  if (!(KINDS as readonly string[]).includes(kind!)) throw fail(`'${kind}' is not a target kind (${KINDS.join(', ')})`)
+  if (!(KINDS as readonly string[]).includes(kind)) throw fail(`'${kind}' is not a target kind (${KINDS.join(', ')})`)
   if (path === undefined) throw fail(`${kind} needs a path`)
   const file = repoPath(path, (problem, fix) => fail(`'${path}' ${problem}`, fix))
   const options = new Map<string, string>()
@@ -82,7 +83,8 @@ function parseTargetLine(tokens: string[], fail: Fail): Target {
       allowOptions()
       allowPositional(1)
       const policy = positional[0]
-      if (policy !== undefined && !POLICY.test(policy)) throw fail(`'${policy}' is not an image policy as <namespace>:<name>`, 'Name the ImagePolicy as in its setter markers, e.g. `flux-system:app`.')
+      if (policy !== undefined && !POLICY.test(policy))
+        throw fail(`'${policy}' is not an image policy as <namespace>:<name>`, 'Name the ImagePolicy as in its setter markers, e.g. `flux-system:app`.')
       return policy === undefined ? { kind: 'flux-setter', file } : { kind: 'flux-setter', file, policy }
     }
     case 'manifest':
@@ -184,7 +186,5 @@ export function describeTarget(target: Target): string {
 }
 
 export function formatKeyPath(keyPath: readonly (string | number)[]): string {
-  return keyPath
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${/^[^.[\]"]+$/.test(key) ? key : JSON.stringify(key)}`))
-    .join('')
+  return keyPath.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${/^[^.[\]"]+$/.test(key) ? key : JSON.stringify(key)}`)).join('')
 }

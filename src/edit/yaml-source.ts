@@ -77,9 +77,13 @@ export class YamlSource {
     if (typeof node.value === 'string' && node.value === value) return undefined
     const [start, end] = node.range
     if (node.tag && node.tag !== 'tag:yaml.org,2002:str' && node.tag !== '!') {
-      throw this.error(start, `${what} carries the tag ${node.tag}, which would not read a string`, 'Remove the tag (or make it !!str) so the value can hold an image reference.')
+      throw this.error(
+        start,
+        `${what} carries the tag ${node.tag}, which would not read a string`,
+        'Remove the tag (or make it !!str) so the value can hold an image reference.',
+      )
     }
-    const before = node.value === null || node.value === undefined ? '' : String(node.value)
+    const before = scalarText(node.value)
     if (start === end) {
       // An empty value (`key:`): the new one needs a space after the colon.
       return { start, end, text: ` ${formatPlainOrQuoted(value)}`, changes: [{ offset: 1, before, after: value }] }
@@ -98,11 +102,11 @@ export class YamlSource {
   contentEnd(node: Node): number {
     if (isCollection(node) && !node.flow && node.items.length > 0) {
       const last = node.items[node.items.length - 1]!
-      const lastNode = (isMap(node) ? (last as Pair).value ?? (last as Pair).key : last) as Node | null
-      if (lastNode && (lastNode as Node).range) return this.contentEnd(lastNode as Node)
+      const lastNode = (isMap(node) ? ((last as Pair).value ?? (last as Pair).key) : last) as Node | null
+      if (lastNode && lastNode.range) return this.contentEnd(lastNode)
     }
     let end = node.range![1]
-    while (end > node.range![0] && /\s/.test(this.text[end - 1]!)) end--
+    while (end > node.range![0] && /\s/.test(this.text[end - 1])) end--
     return end
   }
 }
@@ -128,11 +132,21 @@ function describeNode(node: Node | null | undefined): string {
 /** Parses every document, refusing files that are invalid, huge or hostile. */
 function parseYaml(file: string, text: string): Document.Parsed[] {
   if (text.length > MAX_YAML_BYTES) {
-    throw new TargetError(file, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.')
+    throw new TargetError(
+      file,
+      undefined,
+      `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
+      'Promote into a smaller file; a file this large is not hand-maintained configuration.',
+    )
   }
   const tooDeep = flowDepthExceeded(text) ?? indentDepthExceeded(text)
   if (tooDeep !== undefined) {
-    throw new TargetError(file, lineAt(text, tooDeep), `nests deeper than ${MAX_YAML_DEPTH} levels`, 'Flatten the file; the action does not edit YAML this deep.')
+    throw new TargetError(
+      file,
+      lineAt(text, tooDeep),
+      `nests deeper than ${MAX_YAML_DEPTH} levels`,
+      'Flatten the file; the action does not edit YAML this deep.',
+    )
   }
   let documents: Document.Parsed[]
   try {
@@ -146,15 +160,24 @@ function parseYaml(file: string, text: string): Document.Parsed[] {
     const error = document.errors[0]
     if (error) {
       const line = lineAt(text, error.pos[0])
-      throw new TargetError(file, line, `is not valid YAML (${error.message.split('\n')[0]})`, 'Fix the YAML there; the action never rewrites a file it cannot parse.')
+      throw new TargetError(
+        file,
+        line,
+        `is not valid YAML (${error.message.split('\n')[0]})`,
+        'Fix the YAML there; the action never rewrites a file it cannot parse.',
+      )
     }
   }
   for (const document of text.includes('*') ? documents : []) {
     const expanded = expandedSize(document, document.contents, new Map(), 0)
     const written = expandedSize(undefined, document.contents, new Map(), 0)
     if (expanded > written * MAX_ALIAS_EXPANSION + ALIAS_EXPANSION_ALLOWANCE) {
-      throw new TargetError(file, lineAt(text, document.range[0]), `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`,
-        'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.')
+      throw new TargetError(
+        file,
+        lineAt(text, document.range[0]),
+        `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`,
+        'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.',
+      )
     }
   }
   return documents
@@ -185,17 +208,17 @@ function flowDepthExceeded(text: string): number | undefined {
   let depth = 0
   let quote: string | undefined
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
+    const c = text[i]
     if (quote) {
       if (c === '\\' && quote === '"') i++
       else if (c === quote) quote = undefined
       continue
     }
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
       const end = text.indexOf('\n', i)
       if (end === -1) break
       i = end
-    } else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]!))) {
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]))) {
       quote = c
     } else if (c === '[' || c === '{') {
       if (++depth > MAX_YAML_DEPTH) return i
@@ -324,3 +347,9 @@ export function pairOf(map: YAMLMap, key: string): Pair<Node, Node | null> | und
   return map.items.find((pair) => stringValue(pair.key) === key) as Pair<Node, Node | null> | undefined
 }
 
+/** A scalar's value as text: YAML's core schema only yields strings, numbers, booleans and null. */
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  return ''
+}

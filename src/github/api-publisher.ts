@@ -18,7 +18,8 @@ export interface StorePublishOptions {
 /** The branch's head, which must exist. */
 export async function requireHead(store: InfraStore, branch: string): Promise<BranchHead> {
   const head = await store.head(branch)
-  if (!head) throw new ApiError(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.')
+  if (!head)
+    throw new ApiError(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.')
   return head
 }
 

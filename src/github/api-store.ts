@@ -68,8 +68,11 @@ export class ApiStore implements InfraStore {
       return (await this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id }))).default_branch
     }
     if (!(await this.head(configured))) {
-      throw new InputError('infra-branch', `branch '${configured}' does not exist in ${this.where}`,
-        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).')
+      throw new InputError(
+        'infra-branch',
+        `branch '${configured}' does not exist in ${this.where}`,
+        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).',
+      )
     }
     return configured
   }
@@ -90,7 +93,13 @@ export class ApiStore implements InfraStore {
     let listed = this.listings.get(tree)
     if (!listed) {
       listed = this.call(`list tree ${tree}`, READ, () => this.client.rest.git.getTree({ ...this.id, tree_sha: tree })).then((data) =>
-        data.tree.map((e) => ({ path: e.path ?? '', mode: e.mode ?? '', type: e.type ?? '', sha: e.sha ?? '', ...(e.size !== undefined ? { size: e.size } : {}) })),
+        data.tree.map((e) => ({
+          path: e.path ?? '',
+          mode: e.mode ?? '',
+          type: e.type ?? '',
+          sha: e.sha ?? '',
+          ...(e.size !== undefined ? { size: e.size } : {}),
+        })),
       )
       this.listings.set(tree, listed)
       listed.catch(() => this.listings.delete(tree))
@@ -126,9 +135,20 @@ export class ApiStore implements InfraStore {
         const safe = repoPath(path, (problem, fix) => new TargetError(path, undefined, problem, fix))
         const found = await this.entry(await this.rootTree(commit), safe)
         if (!found || found.type !== 'blob') return undefined
-        if (found.mode === '120000') throw new TargetError(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository; the action does not follow links.')
+        if (found.mode === '120000')
+          throw new TargetError(
+            path,
+            undefined,
+            'is a symbolic link',
+            'Point the target at the real file inside the repository; the action does not follow links.',
+          )
         if ((found.size ?? 0) > MAX_YAML_BYTES) {
-          throw new TargetError(path, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.')
+          throw new TargetError(
+            path,
+            undefined,
+            `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
+            'Promote into a smaller file; a file this large is not hand-maintained configuration.',
+          )
         }
         const blob = await this.call(`read ${path}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: found.sha }))
         return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8')

@@ -41,7 +41,11 @@ export function createGitHubClient(token: string, env: NodeJS.ProcessEnv, option
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const retries = options.retries ?? 3
   if (token === '') {
-    throw new InputError('infra-token', 'is required with mode: pull-request or commit-via: api', 'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.')
+    throw new InputError(
+      'infra-token',
+      'is required with mode: pull-request or commit-via: api',
+      'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.',
+    )
   }
   const client = getOctokit(token, { baseUrl: apiBaseUrl(env) })
   client.hook.wrap('request', async (request, requestOptions) => {
@@ -68,7 +72,11 @@ interface HttpFailure {
 /** The status, GitHub's message and headers of an Octokit RequestError; undefined for anything else. */
 export function httpFailure(error: unknown): HttpFailure | undefined {
   if (typeof error !== 'object' || error === null || typeof (error as { status?: unknown }).status !== 'number') return undefined
-  const { status, message, response } = error as { status: number; message: string; response?: { headers?: Record<string, string | number | undefined>; data?: unknown } }
+  const { status, message, response } = error as {
+    status: number
+    message: string
+    response?: { headers?: Record<string, string | number | undefined>; data?: unknown }
+  }
   const data = response?.data as { message?: unknown } | undefined
   return { status, message: typeof data?.message === 'string' ? data.message : message, headers: response?.headers ?? {} }
 }
@@ -84,21 +92,36 @@ export function apiError(error: unknown, what: string, permission: Permission): 
   const failure = httpFailure(error)
   const graphqlErrors = (error as { errors?: { message?: string }[] } | null)?.errors
   if (!failure && Array.isArray(graphqlErrors)) {
-    return new ApiError(`GitHub refused to ${what}: ${graphqlErrors.map((e) => e.message).join('; ')}.`,
-      'Check the repository settings the message names (auto-merge must be allowed in the infra repository for pr-auto-merge).')
+    return new ApiError(
+      `GitHub refused to ${what}: ${graphqlErrors.map((e) => e.message).join('; ')}.`,
+      'Check the repository settings the message names (auto-merge must be allowed in the infra repository for pr-auto-merge).',
+    )
   }
-  if (!failure) return new ApiError(`could not reach the GitHub API to ${what}: ${error instanceof Error ? error.message : String(error)}.`, 'Check GITHUB_API_URL and the network, then re-run the job.')
+  if (!failure)
+    return new ApiError(
+      `could not reach the GitHub API to ${what}: ${error instanceof Error ? error.message : String(error)}.`,
+      'Check GITHUB_API_URL and the network, then re-run the job.',
+    )
   const detail = `HTTP ${failure.status}: ${failure.message}`
   switch (failure.status) {
     case 401:
-      return new InputError('infra-token', `GitHub rejected the token while trying to ${what} (${detail})`,
-        'Set infra-token from a secret holding a valid, unexpired token (fine-grained PAT or GitHub App installation token).')
+      return new InputError(
+        'infra-token',
+        `GitHub rejected the token while trying to ${what} (${detail})`,
+        'Set infra-token from a secret holding a valid, unexpired token (fine-grained PAT or GitHub App installation token).',
+      )
     case 403:
-      return new InputError('infra-token', `the token may not ${what} (${detail})`,
-        `Give infra-token ${permission} on the infra repository (fine-grained PAT or GitHub App permission).`)
+      return new InputError(
+        'infra-token',
+        `the token may not ${what} (${detail})`,
+        `Give infra-token ${permission} on the infra repository (fine-grained PAT or GitHub App permission).`,
+      )
     case 404:
-      return new InputError('infra-repo', `GitHub found nothing while trying to ${what} (${detail})`,
-        `Check the owner/name spelling, and that infra-token can see the repository with ${permission} (a token without access gets "not found").`)
+      return new InputError(
+        'infra-repo',
+        `GitHub found nothing while trying to ${what} (${detail})`,
+        `Check the owner/name spelling, and that infra-token can see the repository with ${permission} (a token without access gets "not found").`,
+      )
     default:
       return new ApiError(`GitHub failed to ${what} (${detail}).`, 'If GitHub is having problems, re-run the job later.')
   }

@@ -33,8 +33,11 @@ export interface GitHubDelivery {
 
 export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings, env: NodeJS.ProcessEnv): GitHubDelivery {
   if (!infra.slug) {
-    throw new InputError('infra-repo', `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`,
-      'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.')
+    throw new InputError(
+      'infra-repo',
+      `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`,
+      'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.',
+    )
   }
   const slug = infra.slug
   const client = createGitHubClient(infra.token, env)
@@ -49,7 +52,7 @@ export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings,
         settings: pullRequest,
         imageName: facts.imageName,
         allowDowngrade: facts.allowDowngrade,
-        title: facts.title,
+        title: (plan) => facts.title(plan),
         body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
       })
     },

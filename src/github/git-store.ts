@@ -29,9 +29,9 @@ export class GitStore implements InfraStore {
     const commit = await this.remote.fetchTip(branch)
     const fail = (o: GitOutput) => new GitError(`git could not read ${commit}: ${gitErrorLines(o)}.`, 'Re-run the job.')
     // The raw object: in a shallow fetch, `git log` hides the parents behind the shallow boundary.
-    const header = (await this.remote.git.run(['cat-file', 'commit', commit], fail)).split('\n\n')[0]!.split('\n')
+    const header = (await this.remote.git.run(['cat-file', 'commit', commit], fail)).split('\n\n')[0].split('\n')
     const field = (name: string) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1))
-    return { commit, tree: field('tree')[0]!, parents: field('parent') }
+    return { commit, tree: field('tree')[0], parents: field('parent') }
   }
 
   files(commit: string): RepoFiles {
@@ -54,8 +54,10 @@ export class GitStore implements InfraStore {
     // Forced, only a failed lease means a race; any other refusal is the server's policy.
     if (mode === 'force' ? /stale info/i.test(output) : isBranchMoved(output)) return 'moved'
     if (mode === 'force' && /rejected|declined|denying|protected/i.test(output)) {
-      throw new GitError(`the infra repository refused the forced update of ${branch}, the action's own pull-request branch (${gitErrorLines({ ...pushed, stderr: output })}).`,
-        'Allow force pushes to that branch (exclude promote/** from branch protection), or name another one in pr-branch.')
+      throw new GitError(
+        `the infra repository refused the forced update of ${branch}, the action's own pull-request branch (${gitErrorLines({ ...pushed, stderr: output })}).`,
+        'Allow force pushes to that branch (exclude promote/** from branch protection), or name another one in pr-branch.',
+      )
     }
     throw remoteError(this.remote.infra, `push to ${branch} of`, pushed)
   }

@@ -53,8 +53,8 @@ export function unifiedDiff(path: string, before: string, after: string): string
   const hunks: string[] = []
   let group: [number, number, number, number][] = []
   const flush = () => {
-    const first = group[0]!
-    const last = group[group.length - 1]!
+    const first = group[0]
+    const last = group[group.length - 1]
     const startA = Math.max(0, first[0] - CONTEXT)
     const startB = startA + (first[2] - first[0])
     const endA = Math.min(a.length, last[1] + CONTEXT)
@@ -89,7 +89,10 @@ function splitLines(text: string): string[] {
 
 /** The unified diff of every file of a plan. */
 export function planDiff(files: readonly FileChange[]): string {
-  return files.map((f) => unifiedDiff(f.path, f.before, f.after)).filter(Boolean).join('\n')
+  return files
+    .map((f) => unifiedDiff(f.path, f.before, f.after))
+    .filter(Boolean)
+    .join('\n')
 }
 
 export interface BodyFacts {
@@ -113,8 +116,14 @@ export function pullRequestBody(facts: BodyFacts, plan: PromotionPlan): string {
     ['Tag', `\`${facts.tag}\``],
     ['Digest', facts.digest ? `\`${facts.digest}\`` : '_unknown_'],
     ['Reference written', `\`${facts.imageRef}\``],
-    ['Source', source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_'],
-    ['Workflow run', source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_'],
+    [
+      'Source',
+      source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_',
+    ],
+    [
+      'Workflow run',
+      source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_',
+    ],
     ['Into', `\`${facts.baseBranch}\``],
   ]
   const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`)
@@ -123,7 +132,9 @@ export function pullRequestBody(facts: BodyFacts, plan: PromotionPlan): string {
     `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
     `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
     `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
-    ...(plan.stale.length > 0 ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`] : []),
+    ...(plan.stale.length > 0
+      ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`]
+      : []),
   ]
   let body = parts.join('\n\n')
   const diffs: string[] = []

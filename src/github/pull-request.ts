@@ -40,7 +40,14 @@ export type PullRequestResult = PublishResult & { diff?: string; pullRequest?: P
 
 type Landing = PublishResult & { diff?: string; branchHead?: string }
 
-export async function publishPullRequest(store: InfraStore, client: GitHubClient, slug: string, promotion: Promotion, spec: PullRequestSpec, options: StorePublishOptions = {}): Promise<PullRequestResult> {
+export async function publishPullRequest(
+  store: InfraStore,
+  client: GitHubClient,
+  slug: string,
+  promotion: Promotion,
+  spec: PullRequestSpec,
+  options: StorePublishOptions = {},
+): Promise<PullRequestResult> {
   const landed = await landOnBranch(store, promotion, spec, options)
   const { branchHead, ...result } = landed
   if (branchHead === undefined) return result
@@ -66,7 +73,9 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
       return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit }
     }
     if ((await store.update(spec.branch, built.commit, current?.commit, 'force')) === 'moved') return 'moved'
-    core.info(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`)
+    core.info(
+      `${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`,
+    )
     return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit }
   })
 }
@@ -85,7 +94,13 @@ async function newerOnBranch(files: RepoFiles, plan: PromotionPlan, image: strin
   return newer
 }
 
-async function upsertPullRequest(pulls: PullRequests, base: string, spec: PullRequestSpec, plan: PromotionPlan, branchChanged: boolean): Promise<PullRequestOutcome> {
+async function upsertPullRequest(
+  pulls: PullRequests,
+  base: string,
+  spec: PullRequestSpec,
+  plan: PromotionPlan,
+  branchChanged: boolean,
+): Promise<PullRequestOutcome> {
   const title = spec.title(plan)
   const body = spec.body(plan)
   const { settings } = spec

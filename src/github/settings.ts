@@ -36,7 +36,11 @@ export function parseGitHubPublishSettings(inputs: InputReader): GitHubPublishSe
   const reviewers = entries(inputs, 'pr-reviewers').map((r) => r.replace(/^@/, ''))
   const bad = reviewers.find((r) => !REVIEWER.test(r))
   if (bad !== undefined) {
-    throw new InputError('pr-reviewers', `'${bad}' is neither a user name nor an org/team`, 'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.')
+    throw new InputError(
+      'pr-reviewers',
+      `'${bad}' is neither a user name nor an org/team`,
+      'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.',
+    )
   }
   const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : choiceInput(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'] as const, 'merge')
   return {
@@ -55,5 +59,8 @@ export function parseGitHubPublishSettings(inputs: InputReader): GitHubPublishSe
 
 /** One entry a line or comma-separated. */
 function entries(inputs: InputReader, name: string): string[] {
-  return listInput(inputs, name).flatMap((line) => line.split(',')).map((entry) => entry.trim()).filter(Boolean)
+  return listInput(inputs, name)
+    .flatMap((line) => line.split(','))
+    .map((entry) => entry.trim())
+    .filter(Boolean)
 }

@@ -6,8 +6,11 @@ import { formatReference } from './reference.js'
 export function desiredImage(name: string, tag: string, digest: string | undefined, pin: PinMode): DesiredImage {
   if (pin === 'tag') return { name, tag }
   if (digest === undefined) {
-    throw new InputError('pin', `'${pin}' needs the image digest, and none is known`,
-      'Give the digest input, or let the action find it (build: true, or verify-image: true against a reachable registry), or use pin: tag.')
+    throw new InputError(
+      'pin',
+      `'${pin}' needs the image digest, and none is known`,
+      'Give the digest input, or let the action find it (build: true, or verify-image: true against a reachable registry), or use pin: tag.',
+    )
   }
   return pin === 'digest' ? { name, digest } : { name, tag, digest }
 }

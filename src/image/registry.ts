@@ -61,7 +61,12 @@ export type FetchLike = (url: string, init: { method: string; headers: Record<st
  * The manifest digest of `image:reference`, or undefined when the registry says it does not exist.
  * Throws ImageError when the registry cannot be reached or refuses the credentials.
  */
-export async function manifestDigest(image: ImageName, reference: string, credentials: RegistryCredentials | undefined, fetchImpl: FetchLike = fetch): Promise<string | undefined> {
+export async function manifestDigest(
+  image: ImageName,
+  reference: string,
+  credentials: RegistryCredentials | undefined,
+  fetchImpl: FetchLike = fetch,
+): Promise<string | undefined> {
   const base = registryBaseUrl(image.registry)
   const url = `${base}/v2/${image.path}/manifests/${reference}`
   const where = `${image.name}:${reference}`
@@ -69,8 +74,10 @@ export async function manifestDigest(image: ImageName, reference: string, creden
     try {
       return await fetchImpl(url, { method, headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) } })
     } catch (error) {
-      throw new ImageError(`Could not reach the registry ${base} to check ${where}: ${(error as Error).cause ?? (error as Error).message}.`,
-        'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.')
+      throw new ImageError(
+        `Could not reach the registry ${base} to check ${where}: ${networkProblem(error)}.`,
+        'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.',
+      )
     }
   }
 
@@ -84,13 +91,23 @@ export async function manifestDigest(image: ImageName, reference: string, creden
   if (response.status === 401 || response.status === 403) {
     throw new ImageError(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(credentials))
   }
-  if (!response.ok) throw new ImageError(`The registry ${image.registry} answered HTTP ${response.status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.')
+  if (!response.ok)
+    throw new ImageError(
+      `The registry ${image.registry} answered HTTP ${response.status} for ${where}.`,
+      'Check the image name; retry if the registry is having trouble.',
+    )
   const digest = response.headers.get('docker-content-digest')
   if (digest) return digest
   // Some registries leave the header off a HEAD: hash the manifest itself.
   const body = await request('GET', authorization)
-  if (!body.ok) throw new ImageError(`The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`, 'Retry; if it persists, set verify-image: false and give the digest input.')
-  return `sha256:${createHash('sha256').update(Buffer.from(await body.arrayBuffer())).digest('hex')}`
+  if (!body.ok)
+    throw new ImageError(
+      `The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`,
+      'Retry; if it persists, set verify-image: false and give the digest input.',
+    )
+  return `sha256:${createHash('sha256')
+    .update(Buffer.from(await body.arrayBuffer()))
+    .digest('hex')}`
 }
 
 async function authorize(header: string, image: ImageName, credentials: RegistryCredentials | undefined, where: string, fetchImpl: FetchLike): Promise<string> {
@@ -113,4 +130,11 @@ async function authorize(header: string, image: ImageName, credentials: Registry
   const token = body.token ?? body.access_token
   if (!token) throw refused
   return `Bearer ${token}`
+}
+
+/** What went wrong on the network: fetch's own message is only "fetch failed", the cause says why. */
+function networkProblem(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined
+  if (cause instanceof Error) return cause.message
+  return error instanceof Error ? error.message : String(error)
 }

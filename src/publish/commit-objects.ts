@@ -26,7 +26,7 @@ export function parseTree(listing: string): Map<string, TreeEntry> {
   const entries = new Map<string, TreeEntry>()
   for (const record of listing.split('\0')) {
     const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record)
-    if (match) entries.set(match[4]!, { mode: match[1]!, type: match[2]!, oid: match[3]! })
+    if (match) entries.set(match[4], { mode: match[1], type: match[2], oid: match[3] })
   }
   return entries
 }
@@ -105,5 +105,5 @@ export class CommitObjects {
 
 /** Objects read from the local store only (git itself fetches a missing one from a promisor remote). */
 export function localObjects(git: GitCommandManager): CommitObjects {
-  return new CommitObjects(git, async () => undefined)
+  return new CommitObjects(git, () => Promise.resolve())
 }

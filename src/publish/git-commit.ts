@@ -41,7 +41,14 @@ async function rewriteTree(git: GitCommandManager, objects: CommitObjects, tree:
  * trees along the changed paths (by default from the local object store); subtrees left alone are
  * referenced by id and need not be present.
  */
-export async function createCommit(git: GitCommandManager, parent: string, files: readonly FileChange[], message: string, author: CommitIdentity, objects = localObjects(git)): Promise<string> {
+export async function createCommit(
+  git: GitCommandManager,
+  parent: string,
+  files: readonly FileChange[],
+  message: string,
+  author: CommitIdentity,
+  objects = localObjects(git),
+): Promise<string> {
   const blobs = new Map<string, string>()
   for (const file of files) {
     blobs.set(file.path, (await git.run(['hash-object', '-w', '--stdin'], fail(`store ${file.path}`), { input: file.after })).trim())

@@ -38,14 +38,18 @@ export async function publishViaGit(remote: InfraRemote, promotion: Promotion, o
     const output = `${pushed.stdout}\n${pushed.stderr}`
     if (!isBranchMoved(output)) {
       if (/hook declined|protected branch|GH00\d|declined/i.test(output)) {
-        throw new GitError(`the infra repository declined the push to ${promotion.branch}: ${gitErrorLines({ ...pushed, stderr: output })}.`,
-          'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.')
+        throw new GitError(
+          `the infra repository declined the push to ${promotion.branch}: ${gitErrorLines({ ...pushed, stderr: output })}.`,
+          'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.',
+        )
       }
       throw remoteError(remote.infra, `push to ${promotion.branch} of`, pushed)
     }
     if (attempt >= promotion.maxAttempts) {
-      throw new GitError(`the push to ${promotion.branch} was rejected ${attempt} times because the branch kept moving (${gitErrorLines({ ...pushed, stderr: output }, 2)}).`,
-        'Nothing was pushed. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.')
+      throw new GitError(
+        `the push to ${promotion.branch} was rejected ${attempt} times because the branch kept moving (${gitErrorLines({ ...pushed, stderr: output }, 2)}).`,
+        'Nothing was pushed. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.',
+      )
     }
     const delay = backoffDelay(attempt, Math.random())
     core.info(`${promotion.branch} moved while pushing (attempt ${attempt} of ${promotion.maxAttempts}); re-applying on the new tip in ${delay} ms.`)

@@ -26,19 +26,30 @@ export function remoteError(infra: InfraRepo, what: string, output: GitOutput): 
   const detail = gitErrorLines(output)
   const where = infra.slug ?? infra.url
   if (/Authentication failed|could not read Username|terminal prompts disabled|\b401\b|invalid credentials|Invalid username or password/i.test(output.stderr)) {
-    return new InputError('infra-token', `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`,
-      'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.')
+    return new InputError(
+      'infra-token',
+      `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`,
+      'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.',
+    )
   }
   if (/\b403\b|Permission to .* denied|not granted|denied to/i.test(output.stderr)) {
-    return new InputError('infra-token', `the token may not ${what} ${where} (${detail})`,
-      'Give the token Contents: read and write on the infra repository (and nothing else).')
+    return new InputError(
+      'infra-token',
+      `the token may not ${what} ${where} (${detail})`,
+      'Give the token Contents: read and write on the infra repository (and nothing else).',
+    )
   }
   if (/Repository not found|\b404\b|does not appear to be a git repository|not found/i.test(output.stderr)) {
-    return new InputError('infra-repo', `${where} was not found (${detail})`,
-      'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").')
+    return new InputError(
+      'infra-repo',
+      `${where} was not found (${detail})`,
+      'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").',
+    )
   }
-  return new GitError(`git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`,
-    'If this is a network or server problem, re-run the job; nothing was pushed.')
+  return new GitError(
+    `git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`,
+    'If this is a network or server problem, re-run the job; nothing was pushed.',
+  )
 }
 
 /**
@@ -74,14 +85,20 @@ export class InfraRemote {
     if (wanted === '') {
       const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out)
       if (!symref?.[1]) {
-        throw new InputError('infra-branch', `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`,
-          'Push an initial commit to the infra repository, or set infra-branch.')
+        throw new InputError(
+          'infra-branch',
+          `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`,
+          'Push an initial commit to the infra repository, or set infra-branch.',
+        )
       }
       return symref[1]
     }
     if (!out.includes(`\trefs/heads/${wanted}`)) {
-      throw new InputError('infra-branch', `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`,
-        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).')
+      throw new InputError(
+        'infra-branch',
+        `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`,
+        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).',
+      )
     }
     return wanted
   }

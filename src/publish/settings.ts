@@ -54,7 +54,10 @@ export function parseInfraRepo(inputs: InputReader, env: NodeJS.ProcessEnv): Inf
   if (url.username !== '' || url.password !== '') {
     throw new InputError('infra-repo', 'the URL carries credentials', 'Remove them from the URL and pass the token in infra-token (from a secret).')
   }
-  const path = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '')
+  const path = url.pathname
+    .replace(/^\/+/, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '')
   const onServer = url.origin === new URL(serverUrl).origin && SLUG.test(path)
   return {
     url: url.toString(),

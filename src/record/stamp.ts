@@ -63,7 +63,7 @@ export function writeRecord(text: string | undefined, image: string, stamp: Prom
   const sorted = Object.fromEntries(
     Object.keys(record)
       .sort()
-      .map((key) => [key, sortKeys(record[key]!)]),
+      .map((key) => [key, sortKeys(record[key])]),
   )
   return `${JSON.stringify(sorted, null, 2)}\n`
 }

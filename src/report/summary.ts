@@ -48,16 +48,24 @@ export function renderSummary(s: PromotionSummary): string {
   ]
   if (s.commit) facts.push([s.dryRun ? 'Local commit (not pushed)' : 'Commit', link(s.commit.sha.slice(0, 12), s.commit.url)])
   if (s.pullRequest) facts.push([`Pull request (${s.pullRequest.operation})`, link(`#${s.pullRequest.number}`, s.pullRequest.url)])
-  if (s.skippedReason) facts.push(['Skipped', s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)'])
+  if (s.skippedReason)
+    facts.push([
+      'Skipped',
+      s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)',
+    ])
   facts.push(['Attempts', String(s.attempts)])
   lines.push('<table>', ...facts.map(([k, v]) => `<tr><th align="left">${k}</th><td>${v}</td></tr>`), '</table>', '')
 
   if (s.changes.length > 0) {
     lines.push('<table>', '<tr><th>Target</th><th>Before</th><th>After</th></tr>')
-    for (const c of s.changes) lines.push(`<tr><td>${code(`${c.file}:${c.line}`)}</td><td>${c.before ? code(c.before) : '<em>(added)</em>'}</td><td>${code(c.after)}</td></tr>`)
+    for (const c of s.changes)
+      lines.push(`<tr><td>${code(`${c.file}:${c.line}`)}</td><td>${c.before ? code(c.before) : '<em>(added)</em>'}</td><td>${code(c.after)}</td></tr>`)
     lines.push('</table>', '')
   }
-  for (const stale of s.stale) lines.push(`- Left alone: ${code(stale.path)} already holds the newer build ${code(stale.recordedRef)} (set \`allow-downgrade: true\` to roll back on purpose).`)
+  for (const stale of s.stale)
+    lines.push(
+      `- Left alone: ${code(stale.path)} already holds the newer build ${code(stale.recordedRef)} (set \`allow-downgrade: true\` to roll back on purpose).`,
+    )
   if (s.stale.length > 0) lines.push('')
 
   if (s.rendered && s.rendered.length > 0) {
