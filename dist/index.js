@@ -31200,7 +31200,9 @@ async function promote(settings, env) {
     }
 }
 function reportFailure(error) {
-    process.exitCode = core/* ExitCode */.yU.Failure;
+    // What core.setFailed does, but with the annotation's file and line (1 is core.ExitCode.Failure,
+    // spelled out because local-action's stand-in for @actions/core does not export the enum).
+    process.exitCode = 1;
     if (error instanceof errors/* TargetError */.I0) {
         core/* error */.z3(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) });
     }
@@ -40550,7 +40552,6 @@ exports.visitAsync = visitAsync;
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  yU: () => (/* binding */ ExitCode),
   Yz: () => (/* binding */ core_debug),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
@@ -40563,7 +40564,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, isDebug, markdownSummary, platform, saveState, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, isDebug, markdownSummary, platform, saveState, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);

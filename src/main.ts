@@ -140,7 +140,9 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
 }
 
 function reportFailure(error: unknown): void {
-  process.exitCode = core.ExitCode.Failure
+  // What core.setFailed does, but with the annotation's file and line (1 is core.ExitCode.Failure,
+  // spelled out because local-action's stand-in for @actions/core does not export the enum).
+  process.exitCode = 1
   if (error instanceof TargetError) {
     core.error(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) })
   } else {
