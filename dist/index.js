@@ -30597,7 +30597,7 @@ async function publishViaGit(remote, promotion, options = {}) {
         if (promotion.dryRun) {
             return { changed: true, commitSha: commit, attempts: attempt, plan, diff: await (0,git_commit/* commitDiff */.f)(remote.git, commit) };
         }
-        const pushed = await remote.push(commit, promotion.branch);
+        const pushed = await remote.push(commit, tip, promotion.branch);
         if (pushed.exitCode === 0) {
             core/* info */.pq(`Pushed ${commit.slice(0, 12)} onto ${promotion.branch} (attempt ${attempt}).`);
             return { changed: true, commitSha: commit, attempts: attempt, plan };
@@ -31629,9 +31629,14 @@ class InfraRemote {
             return;
         await this.git.run([...OBJECT_FETCH, 'origin', ...oids], (o) => remoteError(this.infra, 'fetch', o));
     }
-    /** Pushes `commit` to the branch without force; the remote accepts it only if the branch is still at our parent. */
-    push(commit, branch) {
-        return this.git.exec(['push', '--porcelain', '--quiet', 'origin', `${commit}:refs/heads/${branch}`]);
+    /**
+     * Moves the branch from `parent` to `commit` (a child of `parent`, so always a fast-forward) as a
+     * compare-and-swap: the lease makes the server refuse unless the branch is still at `parent`. A plain
+     * push would do the same on the server, but when the branch has moved git first looks up the new,
+     * unknown tip locally, and in this partial clone that lookup lazily fetches the tip with every tree.
+     */
+    push(commit, parent, branch) {
+        return this.git.exec(['push', '--porcelain', '--quiet', `--force-with-lease=refs/heads/${branch}:${parent}`, 'origin', `${commit}:refs/heads/${branch}`]);
     }
 }
 

@@ -30,7 +30,7 @@ export async function publishViaGit(remote: InfraRemote, promotion: Promotion, o
     if (promotion.dryRun) {
       return { changed: true, commitSha: commit, attempts: attempt, plan, diff: await commitDiff(remote.git, commit) }
     }
-    const pushed = await remote.push(commit, promotion.branch)
+    const pushed = await remote.push(commit, tip, promotion.branch)
     if (pushed.exitCode === 0) {
       core.info(`Pushed ${commit.slice(0, 12)} onto ${promotion.branch} (attempt ${attempt}).`)
       return { changed: true, commitSha: commit, attempts: attempt, plan }

@@ -135,8 +135,13 @@ export class InfraRemote {
     await this.git.run([...OBJECT_FETCH, 'origin', ...oids], (o) => remoteError(this.infra, 'fetch', o))
   }
 
-  /** Pushes `commit` to the branch without force; the remote accepts it only if the branch is still at our parent. */
-  push(commit: string, branch: string): Promise<GitOutput> {
-    return this.git.exec(['push', '--porcelain', '--quiet', 'origin', `${commit}:refs/heads/${branch}`])
+  /**
+   * Moves the branch from `parent` to `commit` (a child of `parent`, so always a fast-forward) as a
+   * compare-and-swap: the lease makes the server refuse unless the branch is still at `parent`. A plain
+   * push would do the same on the server, but when the branch has moved git first looks up the new,
+   * unknown tip locally, and in this partial clone that lookup lazily fetches the tip with every tree.
+   */
+  push(commit: string, parent: string, branch: string): Promise<GitOutput> {
+    return this.git.exec(['push', '--porcelain', '--quiet', `--force-with-lease=refs/heads/${branch}:${parent}`, 'origin', `${commit}:refs/heads/${branch}`])
   }
 }
