@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { TargetError } from '../../src/errors.js'
 import { editKustomization } from '../../src/edit/kustomize.js'
 import type { DesiredImage } from '../../src/edit/types.js'
+import { PROD_KUSTOMIZATION } from '../support/fixtures.js'
 
 const IMAGE = 'ani2fun/note-book'
 const D1 = `sha256:${'1'.repeat(64)}`
@@ -23,34 +24,8 @@ const cases: Case[] = [
   {
     title: 'tag update in a block entry keeps comments, quoting and everything else',
     desired: tag('abc1234'),
-    before: `apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-
-# Production overlay: the image tag below is written by the promotion pipeline.
-namespace: apps-prod
-
-resources:
-  - ../../base
-  - ingress.yaml
-
-images:
-  - name: ani2fun/note-book
-    newTag: "0.9.0" # first release
-`,
-    after: `apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-
-# Production overlay: the image tag below is written by the promotion pipeline.
-namespace: apps-prod
-
-resources:
-  - ../../base
-  - ingress.yaml
-
-images:
-  - name: ani2fun/note-book
-    newTag: "abc1234" # first release
-`,
+    before: PROD_KUSTOMIZATION,
+    after: PROD_KUSTOMIZATION.replace('newTag: "0.9.0"', 'newTag: "abc1234"'),
   },
   {
     title: 'a numeric-looking tag into a plain scalar is quoted',
