@@ -8,7 +8,7 @@ import { planEdits } from './edit/plan.js'
 import type { DesiredImage, Target } from './edit/types.js'
 import type { FileChange } from './edit/plan.js'
 import type { PromotionPlan, StaleFile } from './publish/types.js'
-import { compareStamps, readRecord, recordPath, writeRecord, type PromotionStamp } from './record/stamp.js'
+import { compareStamps, readRecord, RECORD_DIR, recordPath, writeRecord, type PromotionStamp } from './record/stamp.js'
 
 export interface PromotionSpec {
   readonly targets: readonly Target[]
@@ -20,7 +20,13 @@ export interface PromotionSpec {
   readonly verify?: (files: RepoFiles, plan: PromotionPlan) => Promise<void>
 }
 
+/** What a promotion reads first: each target and the record beside it. */
+export function promotionPaths(targets: readonly Target[]): string[] {
+  return targets.flatMap((target) => (target.kind === 'kustomize' ? [target.path, `${RECORD_DIR}/${target.path}`] : [target.file, recordPath(target.file)]))
+}
+
 export async function planPromotion(files: RepoFiles, spec: PromotionSpec): Promise<PromotionPlan> {
+  await files.prefetch?.(promotionPaths(spec.targets))
   const edits = await planEdits(files, spec.targets, spec.desired)
   const kept: FileChange[] = []
   const records: FileChange[] = []

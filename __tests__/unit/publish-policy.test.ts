@@ -26,12 +26,21 @@ describe('push rejections', () => {
 })
 
 describe('backoff', () => {
-  it('grows exponentially with jitter inside [ceiling/2, ceiling] and is capped', () => {
-    const policy = { baseMs: 100, capMs: 1000 }
-    expect(backoffDelay(1, 0, policy)).toBe(50)
-    expect(backoffDelay(1, 0.999, policy)).toBeLessThanOrEqual(100)
-    expect(backoffDelay(3, 0, policy)).toBe(200)
-    expect(backoffDelay(20, 0.5, policy)).toBe(750)
+  const policy = { growth: 2, minAttemptMs: 100, capAttempts: 8, capMs: 5000 }
+
+  it('starts at one attempt duration and grows exponentially, with jitter inside [ceiling/2, ceiling]', () => {
+    expect(backoffDelay(1, 300, 0, policy)).toBe(150)
+    expect(backoffDelay(1, 300, 0.999, policy)).toBeLessThanOrEqual(300)
+    expect(backoffDelay(3, 300, 0, policy)).toBe(600)
+  })
+
+  it('treats a very fast attempt as the minimum duration', () => {
+    expect(backoffDelay(1, 5, 0, policy)).toBe(50)
+  })
+
+  it('is capped by a number of attempt durations and by an absolute ceiling', () => {
+    expect(backoffDelay(20, 300, 0.5, policy)).toBe(1800)
+    expect(backoffDelay(20, 2000, 0.5, policy)).toBe(3750)
   })
 })
 

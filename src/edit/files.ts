@@ -11,6 +11,11 @@ import { repoPath } from './targets.js'
 export interface RepoFiles {
   /** The file's text; undefined when no file is there (absent, or a directory). Rejects symlinks and paths leaving the repository with TargetError. */
   read(path: string): Promise<string | undefined>
+  /**
+   * A hint that these files or directories will be read, so that a store that fetches on demand can
+   * fetch them together. Paths that do not exist or are not allowed are passed over: `read` reports them.
+   */
+  prefetch?(paths: readonly string[]): Promise<void>
 }
 
 /** Files of a checked-out work tree at `root`. Symlinks anywhere on the path are refused. */

@@ -5,9 +5,9 @@
  */
 import * as core from '@actions/core'
 import { ApiError } from '../errors.js'
+import { retryWhileMoving, type ContentionLoop } from '../publish/contention.js'
 import type { Promotion, PublishResult } from '../publish/types.js'
 import { planDiff } from './pr-content.js'
-import { defaultSleep, retryWhileMoving } from './race.js'
 import type { BranchHead, InfraStore } from './store.js'
 
 export interface StorePublishOptions {
@@ -23,9 +23,24 @@ export async function requireHead(store: InfraStore, branch: string): Promise<Br
   return head
 }
 
+/** The contention loop of the API publishers: a lost race is a refused fast-forward of the ref. */
+export function apiContention(branch: string, maxAttempts: number, options: StorePublishOptions): ContentionLoop {
+  return {
+    branch,
+    maxAttempts,
+    doing: 'updating it',
+    exhausted: (attempts) =>
+      new ApiError(
+        `the update of ${branch} was refused ${attempts} times because the branch kept moving.`,
+        'Nothing was published. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.',
+      ),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  }
+}
+
 export function publishViaStore(store: InfraStore, promotion: Promotion, options: StorePublishOptions = {}): Promise<PublishResult & { diff?: string }> {
   const { branch } = promotion
-  return retryWhileMoving(branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt) => {
+  return retryWhileMoving(apiContention(branch, promotion.maxAttempts, options), async (attempt) => {
     const head = await requireHead(store, branch)
     const plan = await promotion.plan(store.files(head.commit))
     if (plan.files.length === 0) {

@@ -47,8 +47,7 @@ export class GitStore implements InfraStore {
   async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<'updated' | 'moved'> {
     const ref = `refs/heads/${branch}`
     // A force push only ever under a lease on the head we saw: a concurrent run's update is noticed, not lost.
-    const args = mode === 'force' ? [`--force-with-lease=${ref}:${expected ?? ''}`, 'origin', `${commit}:${ref}`] : ['origin', `${commit}:${ref}`]
-    const pushed = await this.remote.git.exec(['push', '--porcelain', '--quiet', ...args])
+    const pushed = await this.remote.push(commit, ref, mode === 'force' ? (expected ?? '') : undefined)
     if (pushed.exitCode === 0) return 'updated'
     const output = `${pushed.stdout}\n${pushed.stderr}`
     // Forced, only a failed lease means a race; any other refusal is the server's policy.

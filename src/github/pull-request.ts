@@ -9,11 +9,11 @@ import * as core from '@actions/core'
 import type { RepoFiles } from '../edit/plan.js'
 import { compareStamps, readRecord, RECORD_DIR } from '../record/stamp.js'
 import type { Promotion, PromotionPlan, PublishResult, StaleFile } from '../publish/types.js'
-import { requireHead, type StorePublishOptions } from './api-publisher.js'
+import { apiContention, requireHead, type StorePublishOptions } from './api-publisher.js'
 import { repoId, type RepoId } from './api-store.js'
 import { apiError, httpFailure, type GitHubClient } from './client.js'
 import { planDiff } from './pr-content.js'
-import { defaultSleep, retryWhileMoving } from './race.js'
+import { retryWhileMoving } from '../publish/contention.js'
 import type { PullRequestSettings } from './settings.js'
 import type { InfraStore } from './store.js'
 
@@ -58,7 +58,7 @@ export async function publishPullRequest(
 
 /** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
 function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequestSpec, options: StorePublishOptions): Promise<Landing> {
-  return retryWhileMoving(spec.branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt): Promise<Landing | 'moved'> => {
+  return retryWhileMoving(apiContention(spec.branch, promotion.maxAttempts, options), async (attempt): Promise<Landing | 'moved'> => {
     const base = await requireHead(store, promotion.branch)
     const plan = await promotion.plan(store.files(base.commit))
     if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }

@@ -2,6 +2,7 @@
  * The infra remote: resolving the branch, fetching only what an edit needs, reading files from git's
  * object store, and pushing. Errors are classified here into what the user should do next.
  */
+import { join } from 'node:path'
 import { GitError, InputError } from '../errors.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
 import { CommitObjects } from './commit-objects.js'
@@ -10,6 +11,8 @@ import { GitCommandManager, gitErrorLines, type GitOutput } from './git-command.
 import type { InfraRepo } from './settings.js'
 import type { CommitIdentity } from './types.js'
 
+/** The repository pushes are made from (see `push`), inside this one's git directory. */
+const PUSH_GIT_DIR = '.git/push'
 const QUIET_FETCH = ['--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--no-auto-maintenance', '--quiet']
 /** The branch tip alone: no history (depth 1), no trees (tree:0 is the tree filter GitHub serves). */
 const TIP_FETCH = ['--depth=1', '--filter=tree:0', ...QUIET_FETCH]
@@ -75,6 +78,7 @@ export class InfraRemote {
     const fail = (o: GitOutput) => remoteError(this.infra, 'prepare a local repository for', o)
     await this.git.run(['init', '--quiet', '--initial-branch=promote', '.'], fail)
     await this.git.run(['remote', 'add', 'origin', this.infra.url], fail)
+    await this.git.run(['init', '--quiet', '--bare', PUSH_GIT_DIR], fail)
   }
 
   /** The branch to land on: the configured one (which must exist) or the remote's default branch. */
@@ -136,12 +140,19 @@ export class InfraRemote {
   }
 
   /**
-   * Moves the branch from `parent` to `commit` (a child of `parent`, so always a fast-forward) as a
-   * compare-and-swap: the lease makes the server refuse unless the branch is still at `parent`. A plain
-   * push would do the same on the server, but when the branch has moved git first looks up the new,
-   * unknown tip locally, and in this partial clone that lookup lazily fetches the tip with every tree.
+   * Pushes `commit` to `ref`; with a `lease` (the commit the ref must still be at, '' for "must not
+   * exist") as a compare-and-swap the server enforces. For the promotion commit, a child of the tip
+   * it was built on, that is a fast-forward only, never a force.
+   *
+   * The push runs from a repository with no objects of its own that reads this one's as alternates,
+   * and so is not a partial clone: what git looks up while packing (the trees of the commit the
+   * remote has, for a thin pack) and is not here counts as absent. From the partial clone itself the
+   * same lookups would fetch those trees from the remote, one by one, and then start maintenance.
    */
-  push(commit: string, parent: string, branch: string): Promise<GitOutput> {
-    return this.git.exec(['push', '--porcelain', '--quiet', `--force-with-lease=refs/heads/${branch}:${parent}`, 'origin', `${commit}:refs/heads/${branch}`])
+  push(commit: string, ref: string, lease?: string): Promise<GitOutput> {
+    const args = ['--git-dir', PUSH_GIT_DIR, 'push', '--porcelain', '--quiet']
+    if (lease !== undefined) args.push(`--force-with-lease=${ref}:${lease}`)
+    args.push(this.infra.url, `${commit}:${ref}`)
+    return this.git.exec(args, { env: { GIT_ALTERNATE_OBJECT_DIRECTORIES: join(this.git.dir, '.git', 'objects') } })
   }
 }

@@ -18,17 +18,31 @@ export function isBranchMoved(stderr: string): boolean {
 }
 
 export interface BackoffPolicy {
-  readonly baseMs: number
+  /** The ceiling grows by this factor with each lost race. */
+  readonly growth: number
+  /** An attempt is taken to last at least this long, so that very fast attempts still spread out. */
+  readonly minAttemptMs: number
+  /** The ceiling stops growing at this many attempt durations… */
+  readonly capAttempts: number
+  /** …and at this many milliseconds. */
   readonly capMs: number
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 400, capMs: 10_000 }
+/**
+ * Tuned with a simulation of a burst of N runs racing for one branch (each attempt reads the tip,
+ * works for one attempt duration, then pushes): with 10 attempts, no run gave up for N = 16 to 50,
+ * and 3% of bursts of 100 lost one run.
+ */
+export const DEFAULT_BACKOFF: BackoffPolicy = { growth: 2.5, minAttemptMs: 250, capAttempts: 64, capMs: 60_000 }
 
 /**
- * Delay before retry `attempt` (1 = after the first failure): exponential with "equal jitter", so
- * racing runners spread out but none retries at once. `random` is in [0, 1).
+ * Delay before retry `attempt` (1 = after the first lost race), given how long the lost attempt took
+ * (`attemptMs`): the window a racing run needs is about one attempt, so the ceiling starts there and
+ * grows exponentially; "equal jitter" draws from [ceiling/2, ceiling] so racing runs spread out but
+ * none retries at once. `random` is in [0, 1).
  */
-export function backoffDelay(attempt: number, random: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
+export function backoffDelay(attempt: number, attemptMs: number, random: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+  const unit = Math.max(policy.minAttemptMs, attemptMs)
+  const ceiling = Math.min(policy.capMs, unit * policy.capAttempts, unit * policy.growth ** Math.max(0, attempt - 1))
   return Math.round(ceiling / 2 + (ceiling / 2) * random)
 }

@@ -1,8 +1,8 @@
-export const id = 373;
-export const ids = [373];
+export const id = 389;
+export const ids = [389];
 export const modules = {
 
-/***/ 2373:
+/***/ 3389:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -17,6 +17,8 @@ __webpack_require__.d(__webpack_exports__, {
 var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __webpack_require__(6257);
+// EXTERNAL MODULE: ./src/publish/contention.ts
+var contention = __webpack_require__(86);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/image/reference.ts
@@ -175,32 +177,6 @@ function pullRequestBody(facts, plan) {
     ].join('\n\n');
 }
 
-// EXTERNAL MODULE: ./src/publish/retry.ts
-var retry = __webpack_require__(833);
-;// CONCATENATED MODULE: ./src/github/race.ts
-/** The contention loop shared by the API publishers: re-read and re-apply while the branch keeps moving. */
-
-
-
-const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Runs `attempt` (numbered from 1) until it returns something other than 'moved', backing off with
- * jitter in between, at most `maxAttempts` times.
- */
-async function retryWhileMoving(branch, maxAttempts, sleep, attempt) {
-    for (let n = 1;; n++) {
-        const outcome = await attempt(n);
-        if (outcome !== 'moved')
-            return outcome;
-        if (n >= maxAttempts) {
-            throw new errors/* ApiError */.hD(`the update of ${branch} was refused ${n} times because the branch kept moving.`, 'Nothing was published. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.');
-        }
-        const delay = (0,retry/* backoffDelay */.EY)(n, Math.random());
-        core/* info */.pq(`${branch} moved while updating it (attempt ${n} of ${maxAttempts}); re-applying on the new head in ${delay} ms.`);
-        await sleep(delay);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/github/api-publisher.ts
 /**
  * Lands a promotion straight on the infra branch through a store (`commit-via: api`): read the head,
@@ -218,9 +194,19 @@ async function requireHead(store, branch) {
         throw new errors/* ApiError */.hD(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.');
     return head;
 }
+/** The contention loop of the API publishers: a lost race is a refused fast-forward of the ref. */
+function apiContention(branch, maxAttempts, options) {
+    return {
+        branch,
+        maxAttempts,
+        doing: 'updating it',
+        exhausted: (attempts) => new errors/* ApiError */.hD(`the update of ${branch} was refused ${attempts} times because the branch kept moving.`, 'Nothing was published. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.'),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+    };
+}
 function publishViaStore(store, promotion, options = {}) {
     const { branch } = promotion;
-    return retryWhileMoving(branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt) => {
+    return (0,contention/* retryWhileMoving */.g)(apiContention(branch, promotion.maxAttempts, options), async (attempt) => {
         const head = await requireHead(store, branch);
         const plan = await promotion.plan(store.files(head.commit));
         if (plan.files.length === 0) {
@@ -241,6 +227,8 @@ function publishViaStore(store, promotion, options = {}) {
 var targets = __webpack_require__(1078);
 // EXTERNAL MODULE: ./src/edit/yaml-source.ts
 var yaml_source = __webpack_require__(6823);
+// EXTERNAL MODULE: ./src/publish/retry.ts
+var retry = __webpack_require__(833);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
 var github = __webpack_require__(2413);
 ;// CONCATENATED MODULE: ./src/github/client.ts
@@ -515,8 +503,7 @@ class GitStore {
     async update(branch, commit, expected, mode) {
         const ref = `refs/heads/${branch}`;
         // A force push only ever under a lease on the head we saw: a concurrent run's update is noticed, not lost.
-        const args = mode === 'force' ? [`--force-with-lease=${ref}:${expected ?? ''}`, 'origin', `${commit}:${ref}`] : ['origin', `${commit}:${ref}`];
-        const pushed = await this.remote.git.exec(['push', '--porcelain', '--quiet', ...args]);
+        const pushed = await this.remote.push(commit, ref, mode === 'force' ? (expected ?? '') : undefined);
         if (pushed.exitCode === 0)
             return 'updated';
         const output = `${pushed.stdout}\n${pushed.stderr}`;
@@ -556,7 +543,7 @@ async function publishPullRequest(store, client, slug, promotion, spec, options 
 }
 /** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
 function landOnBranch(store, promotion, spec, options) {
-    return retryWhileMoving(spec.branch, promotion.maxAttempts, options.sleep ?? defaultSleep, async (attempt) => {
+    return (0,contention/* retryWhileMoving */.g)(apiContention(spec.branch, promotion.maxAttempts, options), async (attempt) => {
         const base = await requireHead(store, promotion.branch);
         const plan = await promotion.plan(store.files(base.commit));
         if (plan.files.length === 0)
