@@ -136,7 +136,7 @@ async function promoteWithAction(server: GitServer, name: string, app: number, t
       'infra-token': server.token,
       'overlay-path': overlayPath(app),
     },
-    { entry: 'src', env: { GITHUB_REPOSITORY: `bench/app-${app}`, GITHUB_SHA: tag } },
+    { entry: 'dist', env: { GITHUB_REPOSITORY: `bench/app-${app}`, GITHUB_SHA: tag } },
   )
   if (run.exitCode !== 0 || run.outputs.changed !== 'true') throw new Error(`the action failed:\n${run.log}`)
 }

@@ -106,7 +106,7 @@ describeGit('publishing under contention', () => {
       const apps = 16
       const name = await infraRepo(apps)
       const before = await server.log(name, 'main')
-      const runs = await Promise.all(Array.from({ length: apps }, (_, app) => promote(name, app, build(100 + app), { 'max-attempts': '20' })))
+      const runs = await Promise.all(Array.from({ length: apps }, (_, app) => promote(name, app, build(100 + app))))
 
       for (const run of runs)
         expect({ exitCode: run.exitCode, errors: errorsOf(run), changed: run.outputs.changed }).toEqual({ exitCode: 0, errors: [], changed: 'true' })

@@ -10,6 +10,7 @@
  *   await server.readFile('infra', 'main', 'path/file.yaml'); await server.log('infra', 'main')
  *   await server.setHook('infra', 'pre-receive', '#!/bin/sh\n…')  // server-side hooks
  *   server.requests                     // what clients asked for (service, status)
+ *   server.failNext(1, { service: 'git-receive-pack', method: 'POST', after: true })  // a lost answer
  *   await server.close()
  *
  * No jest globals here: plain tsx scripts import it too.
@@ -36,6 +37,15 @@ export interface RequestRecord {
   readonly status: number
 }
 
+/** Requests to answer with a server error, as a proxy or an overloaded host would. */
+export interface Fault {
+  readonly service: string
+  readonly method?: string
+  /** Serve the request first (a push lands) and lose the answer; default: refuse it unseen. */
+  readonly after?: boolean
+  readonly status?: number
+}
+
 export interface GitServer {
   readonly url: string
   readonly root: string
@@ -57,6 +67,8 @@ export interface GitServer {
   /** Adds a symbolic link to the branch. */
   addSymlink(name: string, path: string, target: string, branch?: string): Promise<void>
   setHook(name: string, hook: 'pre-receive' | 'update', script: string): Promise<void>
+  /** Answers the next `count` requests matching `fault` with a 5xx. */
+  failNext(count: number, fault: Fault): void
   /** `kubectl kustomize` of a directory at a ref. */
   render(name: string, ref: string, dir: string): Promise<string>
   close(): Promise<void>
@@ -97,6 +109,7 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
   const token = `tok_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
   const readOnlyToken = `${token}_ro`
   const requests: RequestRecord[] = []
+  const faults: Fault[] = []
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -112,6 +125,9 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
     if (given === undefined && !(options.anonymousRead && !pushing)) return refuse(401, 'Authentication required\n')
     if (given !== undefined && given !== token && given !== readOnlyToken) return refuse(401, 'Invalid username or token.\n')
     if (pushing && given !== token) return refuse(403, 'Permission to repository denied.\n')
+    const faultAt = faults.findIndex((f) => f.service === service && (f.method ?? req.method) === req.method)
+    const fault = faultAt === -1 ? undefined : faults.splice(faultAt, 1)[0]
+    if (fault && !fault.after) return refuse(fault.status ?? 502, 'Bad gateway\n')
 
     const cgi = spawn(BACKEND, [], {
       env: {
@@ -133,6 +149,11 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
     req.pipe(cgi.stdin)
     let head = Buffer.alloc(0)
     let headersDone = false
+    if (fault) {
+      cgi.stdout.resume()
+      cgi.on('close', () => refuse(fault.status ?? 502, 'Bad gateway\n'))
+      return
+    }
     cgi.stdout.on('data', (chunk: Buffer) => {
       if (headersDone) {
         if (!res.write(chunk)) {
@@ -246,6 +267,9 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
       ),
     async addSymlink(name, path, target, branch = 'main') {
       await commitOnto(name, branch, [{ path, mode: '120000', content: target }], `link ${path}`)
+    },
+    failNext(count, fault) {
+      for (let i = 0; i < count; i++) faults.push(fault)
     },
     async setHook(name, hook, script) {
       const dir = join(gitDir(name), 'hooks')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { renderCommitMessage } from '../../src/publish/commit-message.js'
 import { gitAuthEnv } from '../../src/publish/git-auth.js'
-import { backoffDelay, isBranchMoved } from '../../src/publish/retry.js'
+import { backoffDelay, isBranchMoved, isTransientFailure } from '../../src/publish/retry.js'
 import { parsePublishSettings } from '../../src/publish/settings.js'
 import { recordInputs } from '../../src/inputs.js'
 import { readSourceContext } from '../../src/source.js'
@@ -23,6 +23,23 @@ describe('push rejections', () => {
     'remote: Permission to o/infra.git denied to bot. fatal: unable to access: The requested URL returned error: 403',
     'fatal: Authentication failed',
   ])('%s does not', (line) => expect(isBranchMoved(line)).toBe(false))
+})
+
+describe('transient failures', () => {
+  it.each([
+    "fatal: unable to access 'https://github.com/o/infra.git/': The requested URL returned error: 502",
+    'error: RPC failed; HTTP 503 curl 22 The requested URL returned error: 503',
+    "fatal: unable to access 'https://github.com/o/infra.git/': Could not resolve host: github.com",
+    'fatal: the remote end hung up unexpectedly',
+    'error: RPC failed; curl 92 HTTP/2 stream 5 was not closed cleanly: CANCEL (err 8)',
+  ])('%s is sent again', (line) => expect(isTransientFailure(line)).toBe(true))
+
+  it.each([
+    "remote: Invalid username or token.\nfatal: Authentication failed for 'https://github.com/o/infra.git/'",
+    "fatal: unable to access 'https://github.com/o/infra.git/': The requested URL returned error: 403\nfatal: the remote end hung up unexpectedly",
+    'remote: Repository not found.',
+    ' ! [remote rejected] main -> main (pre-receive hook declined)',
+  ])('%s is not', (line) => expect(isTransientFailure(line)).toBe(false))
 })
 
 describe('backoff', () => {

@@ -10,8 +10,8 @@ import { retryWhileMoving } from './contention.js'
 import { commitDiff } from './git-commit.js'
 import { gitErrorLines, type GitOutput } from './git-command.js'
 import { InfraRemote, remoteError } from './git-remote.js'
-import { isBranchMoved } from './retry.js'
-import type { Promotion, PublishResult } from './types.js'
+import { isBranchMoved, isTransientFailure } from './retry.js'
+import type { Promotion, PromotionPlan, PublishResult } from './types.js'
 
 export interface GitPublishOptions {
   /** Waits between attempts; tests pass a fast one. */
@@ -21,6 +21,8 @@ export interface GitPublishOptions {
 export function publishViaGit(remote: InfraRemote, promotion: Promotion, options: GitPublishOptions = {}): Promise<PublishResult & { diff?: string }> {
   const { branch } = promotion
   let lastRefusal = ''
+  /** A push whose answer was lost (a 5xx, a dropped connection): it may have landed. */
+  let unconfirmed: { commit: string; plan: PromotionPlan } | undefined
   const loop = {
     branch,
     maxAttempts: promotion.maxAttempts,
@@ -34,6 +36,10 @@ export function publishViaGit(remote: InfraRemote, promotion: Promotion, options
   }
   return retryWhileMoving(loop, async (attempt) => {
     const tip = await remote.fetchTip(branch)
+    if (tip === unconfirmed?.commit) {
+      core.info(`The earlier push of ${tip.slice(0, 12)} did land on ${branch}.`)
+      return { changed: true, commitSha: tip, attempts: attempt - 1, plan: unconfirmed.plan }
+    }
     const plan = await promotion.plan(remote.files(tip))
     if (plan.files.length === 0) {
       return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? ('stale' as const) : ('up-to-date' as const) }
@@ -48,8 +54,14 @@ export function publishViaGit(remote: InfraRemote, promotion: Promotion, options
       return { changed: true, commitSha: commit, attempts: attempt, plan }
     }
     const refusal: GitOutput = { ...pushed, stderr: `${pushed.stdout}\n${pushed.stderr}` }
-    if (!isBranchMoved(refusal.stderr)) throw pushRefused(remote, branch, refusal)
     lastRefusal = gitErrorLines(refusal, 2)
+    if (isTransientFailure(refusal.stderr)) {
+      // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
+      core.info(`The push's answer was lost (${gitErrorLines(refusal, 1)}); reading ${branch} again before anything else.`)
+      unconfirmed = { commit, plan }
+      return 'moved'
+    }
+    if (!isBranchMoved(refusal.stderr)) throw pushRefused(remote, branch, refusal)
     return 'moved'
   })
 }

@@ -2,12 +2,15 @@
  * The infra remote: resolving the branch, fetching only what an edit needs, reading files from git's
  * object store, and pushing. Errors are classified here into what the user should do next.
  */
+import * as core from '@actions/core'
 import { join } from 'node:path'
 import { GitError, InputError } from '../errors.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
 import { CommitObjects } from './commit-objects.js'
 import { createCommit } from './git-commit.js'
 import { GitCommandManager, gitErrorLines, type GitOutput } from './git-command.js'
+import { defaultSleep } from './contention.js'
+import { isTransientFailure, NETWORK_RETRY_DELAYS_MS } from './retry.js'
 import type { InfraRepo } from './settings.js'
 import type { CommitIdentity } from './types.js'
 
@@ -67,11 +70,34 @@ export class InfraRemote {
   /** False once the server turned out not to filter: the tip fetch then holds every tree. */
   private fetchesByPath = true
   private readonly objects: CommitObjects
+  private readonly sleep: (ms: number) => Promise<void>
 
-  constructor(git: GitCommandManager, infra: InfraRepo) {
+  /** `sleep` waits before a failed read is sent again; tests pass a fast one. */
+  constructor(git: GitCommandManager, infra: InfraRepo, sleep = defaultSleep) {
     this.git = git
     this.infra = infra
+    this.sleep = sleep
     this.objects = new CommitObjects(git, (oids) => this.fetchObjects(oids))
+  }
+
+  /**
+   * A read from the remote (ls-remote, fetch), sent again after a short wait while it fails in a way
+   * that passes (a 5xx, a dropped connection). Reads change nothing, so repeating them is safe.
+   */
+  private async read(args: readonly string[]): Promise<GitOutput> {
+    for (let retry = 0; ; retry++) {
+      const output = await this.git.exec(args)
+      const delay = NETWORK_RETRY_DELAYS_MS[retry]
+      if (output.exitCode === 0 || delay === undefined || !isTransientFailure(output.stderr)) return output
+      core.info(`Reading ${this.infra.slug ?? this.infra.url} failed (${gitErrorLines(output, 1)}); trying again in ${delay} ms.`)
+      await this.sleep(delay)
+    }
+  }
+
+  private async readOrFail(args: readonly string[], what: string): Promise<string> {
+    const output = await this.read(args)
+    if (output.exitCode !== 0) throw remoteError(this.infra, what, output)
+    return output.stdout
   }
 
   async init(): Promise<void> {
@@ -85,7 +111,7 @@ export class InfraRemote {
   async resolveBranch(): Promise<string> {
     const wanted = this.infra.branch
     const refs = wanted === '' ? ['HEAD'] : [`refs/heads/${wanted}`]
-    const out = await this.git.run(['ls-remote', '--symref', 'origin', ...refs], (o) => remoteError(this.infra, 'read', o))
+    const out = await this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read')
     if (wanted === '') {
       const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out)
       if (!symref?.[1]) {
@@ -112,11 +138,11 @@ export class InfraRemote {
     const ref = `refs/remotes/origin/${branch}`
     const refspec = `+refs/heads/${branch}:${ref}`
     const fail = (o: GitOutput) => remoteError(this.infra, 'fetch', o)
-    const fetched = this.fetchesByPath ? await this.git.exec(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined
+    const fetched = this.fetchesByPath ? await this.read(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined
     if (fetched?.exitCode !== 0) {
       if (fetched && !/filter/i.test(fetched.stderr)) throw fail(fetched)
       this.fetchesByPath = false
-      await this.git.run(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], fail)
+      await this.readOrFail(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], 'fetch')
     } else if (/filtering not recognized/i.test(fetched.stderr)) {
       // The server ignored the filter and sent the whole tip: everything is local.
       this.fetchesByPath = false
@@ -136,7 +162,7 @@ export class InfraRemote {
 
   private async fetchObjects(oids: readonly string[]): Promise<void> {
     if (!this.fetchesByPath) return
-    await this.git.run([...OBJECT_FETCH, 'origin', ...oids], (o) => remoteError(this.infra, 'fetch', o))
+    await this.readOrFail([...OBJECT_FETCH, 'origin', ...oids], 'fetch')
   }
 
   /**

@@ -17,6 +17,30 @@ export function isBranchMoved(stderr: string): boolean {
   return BRANCH_MOVED.some((pattern) => pattern.test(stderr))
 }
 
+/** Failures on the way to the server or from it that pass: a 5xx, a dropped connection, DNS. */
+const TRANSIENT = [
+  /The requested URL returned error: 5\d\d/i,
+  /RPC failed; HTTP 5\d\d/i,
+  /Could not resolve host/i,
+  /Failed to connect to/i,
+  /Connection (refused|reset|timed out)/i,
+  /Operation timed out/i,
+  /remote end hung up unexpectedly/i,
+  /early EOF/i,
+  /unexpected disconnect/i,
+  /HTTP\/2 stream \d+ was not closed cleanly/i,
+  /TLS connection was non-properly terminated|gnutls_handshake\(\) failed|SSL_ERROR_SYSCALL/i,
+]
+/** What an answer says when the request itself was refused: never worth sending again. */
+const REFUSED = /\b40[134]\b|Authentication failed|Permission to .* denied|Repository not found/i
+
+export function isTransientFailure(stderr: string): boolean {
+  return !REFUSED.test(stderr) && TRANSIENT.some((pattern) => pattern.test(stderr))
+}
+
+/** Waits before sending a failed network call again (1-based `retry`): a fixed short ladder. */
+export const NETWORK_RETRY_DELAYS_MS = [1000, 3000] as const
+
 export interface BackoffPolicy {
   /** The ceiling grows by this factor with each lost race. */
   readonly growth: number
