@@ -217,7 +217,7 @@ function printTable(sizes: readonly SizeRow[], bursts: readonly ContentionRow[])
   }
   const [small, large] = [sizes[0], sizes[sizes.length - 1]]
   if (small && large && small !== large) {
-    const growth = (pick: (r: SizeRow) => number) => `${(pick(large) / pick(small)).toFixed(2)}×`
+    const growth = (pick: (r: SizeRow) => number) => `${(pick(large) / pick(small)).toFixed(2)}× (+${seconds(pick(large) - pick(small))})`
     rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), growth((r) => r.action), growth((r) => r.seed000), '', ''])
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))

@@ -30591,6 +30591,8 @@ var retry = __nccwpck_require__(833);
 function publishViaGit(remote, promotion, options = {}) {
     const { branch } = promotion;
     let lastRefusal = '';
+    /** A push whose answer was lost (a 5xx, a dropped connection): it may have landed. */
+    let unconfirmed;
     const loop = {
         branch,
         maxAttempts: promotion.maxAttempts,
@@ -30600,6 +30602,10 @@ function publishViaGit(remote, promotion, options = {}) {
     };
     return (0,contention/* retryWhileMoving */.g)(loop, async (attempt) => {
         const tip = await remote.fetchTip(branch);
+        if (tip === unconfirmed?.commit) {
+            core/* info */.pq(`The earlier push of ${tip.slice(0, 12)} did land on ${branch}.`);
+            return { changed: true, commitSha: tip, attempts: attempt - 1, plan: unconfirmed.plan };
+        }
         const plan = await promotion.plan(remote.files(tip));
         if (plan.files.length === 0) {
             return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
@@ -30614,9 +30620,15 @@ function publishViaGit(remote, promotion, options = {}) {
             return { changed: true, commitSha: commit, attempts: attempt, plan };
         }
         const refusal = { ...pushed, stderr: `${pushed.stdout}\n${pushed.stderr}` };
+        lastRefusal = (0,git_command/* gitErrorLines */.o)(refusal, 2);
+        if ((0,retry/* isTransientFailure */.Ri)(refusal.stderr)) {
+            // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
+            core/* info */.pq(`The push's answer was lost (${(0,git_command/* gitErrorLines */.o)(refusal, 1)}); reading ${branch} again before anything else.`);
+            unconfirmed = { commit, plan };
+            return 'moved';
+        }
         if (!(0,retry/* isBranchMoved */.Kc)(refusal.stderr))
             throw pushRefused(remote, branch, refusal);
-        lastRefusal = (0,git_command/* gitErrorLines */.o)(refusal, 2);
         return 'moved';
     });
 }
@@ -31458,9 +31470,9 @@ function localObjects(git) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J: () => (/* binding */ defaultSleep),
 /* harmony export */   g: () => (/* binding */ retryWhileMoving)
 /* harmony export */ });
-/* unused harmony export defaultSleep */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(833);
 /**
@@ -31624,16 +31636,22 @@ function commitDiff(git, commit) {
 /* harmony export */   b: () => (/* binding */ remoteError),
 /* harmony export */   f: () => (/* binding */ InfraRemote)
 /* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _commit_objects_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8027);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6549);
-/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4851);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _commit_objects_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8027);
+/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6549);
+/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4851);
+/* harmony import */ var _contention_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(86);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(833);
 /**
  * The infra remote: resolving the branch, fetching only what an edit needs, reading files from git's
  * object store, and pushing. Errors are classified here into what the user should do next.
  */
+
+
+
 
 
 
@@ -31653,18 +31671,18 @@ const BLOBLESS_FETCH = ['--depth=1', '--filter=blob:none', ...QUIET_FETCH];
 const OBJECT_FETCH = ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--filter=tree:0', ...QUIET_FETCH];
 /** The typed error for a failed call against the remote. */
 function remoteError(infra, what, output) {
-    const detail = (0,_git_command_js__WEBPACK_IMPORTED_MODULE_4__/* .gitErrorLines */ .o)(output);
+    const detail = (0,_git_command_js__WEBPACK_IMPORTED_MODULE_5__/* .gitErrorLines */ .o)(output);
     const where = infra.slug ?? infra.url;
     if (/Authentication failed|could not read Username|terminal prompts disabled|\b401\b|invalid credentials|Invalid username or password/i.test(output.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('infra-token', `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-token', `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
     }
     if (/\b403\b|Permission to .* denied|not granted|denied to/i.test(output.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('infra-token', `the token may not ${what} ${where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-token', `the token may not ${what} ${where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
     }
     if (/Repository not found|\b404\b|does not appear to be a git repository|not found/i.test(output.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('infra-repo', `${where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-repo', `${where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
     }
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(`git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`, 'If this is a network or server problem, re-run the job; nothing was pushed.');
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GitError */ .XS(`git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`, 'If this is a network or server problem, re-run the job; nothing was pushed.');
 }
 /**
  * The infra repository as this run sees it. Against a server that filters (GitHub, GitLab, Gitea, git
@@ -31678,10 +31696,33 @@ class InfraRemote {
     /** False once the server turned out not to filter: the tip fetch then holds every tree. */
     fetchesByPath = true;
     objects;
-    constructor(git, infra) {
+    sleep;
+    /** `sleep` waits before a failed read is sent again; tests pass a fast one. */
+    constructor(git, infra, sleep = _contention_js__WEBPACK_IMPORTED_MODULE_6__/* .defaultSleep */ .J) {
         this.git = git;
         this.infra = infra;
-        this.objects = new _commit_objects_js__WEBPACK_IMPORTED_MODULE_2__/* .CommitObjects */ .cj(git, (oids) => this.fetchObjects(oids));
+        this.sleep = sleep;
+        this.objects = new _commit_objects_js__WEBPACK_IMPORTED_MODULE_3__/* .CommitObjects */ .cj(git, (oids) => this.fetchObjects(oids));
+    }
+    /**
+     * A read from the remote (ls-remote, fetch), sent again after a short wait while it fails in a way
+     * that passes (a 5xx, a dropped connection). Reads change nothing, so repeating them is safe.
+     */
+    async read(args) {
+        for (let retry = 0;; retry++) {
+            const output = await this.git.exec(args);
+            const delay = _retry_js__WEBPACK_IMPORTED_MODULE_7__/* .NETWORK_RETRY_DELAYS_MS */ .I0[retry];
+            if (output.exitCode === 0 || delay === undefined || !(0,_retry_js__WEBPACK_IMPORTED_MODULE_7__/* .isTransientFailure */ .Ri)(output.stderr))
+                return output;
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Reading ${this.infra.slug ?? this.infra.url} failed (${(0,_git_command_js__WEBPACK_IMPORTED_MODULE_5__/* .gitErrorLines */ .o)(output, 1)}); trying again in ${delay} ms.`);
+            await this.sleep(delay);
+        }
+    }
+    async readOrFail(args, what) {
+        const output = await this.read(args);
+        if (output.exitCode !== 0)
+            throw remoteError(this.infra, what, output);
+        return output.stdout;
     }
     async init() {
         const fail = (o) => remoteError(this.infra, 'prepare a local repository for', o);
@@ -31693,16 +31734,16 @@ class InfraRemote {
     async resolveBranch() {
         const wanted = this.infra.branch;
         const refs = wanted === '' ? ['HEAD'] : [`refs/heads/${wanted}`];
-        const out = await this.git.run(['ls-remote', '--symref', 'origin', ...refs], (o) => remoteError(this.infra, 'read', o));
+        const out = await this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read');
         if (wanted === '') {
             const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
             if (!symref?.[1]) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('infra-branch', `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-branch', `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
             }
             return symref[1];
         }
         if (!out.includes(`\trefs/heads/${wanted}`)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('infra-branch', `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-branch', `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
         }
         return wanted;
     }
@@ -31711,12 +31752,12 @@ class InfraRemote {
         const ref = `refs/remotes/origin/${branch}`;
         const refspec = `+refs/heads/${branch}:${ref}`;
         const fail = (o) => remoteError(this.infra, 'fetch', o);
-        const fetched = this.fetchesByPath ? await this.git.exec(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined;
+        const fetched = this.fetchesByPath ? await this.read(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined;
         if (fetched?.exitCode !== 0) {
             if (fetched && !/filter/i.test(fetched.stderr))
                 throw fail(fetched);
             this.fetchesByPath = false;
-            await this.git.run(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], fail);
+            await this.readOrFail(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], 'fetch');
         }
         else if (/filtering not recognized/i.test(fetched.stderr)) {
             // The server ignored the filter and sent the whole tip: everything is local.
@@ -31730,12 +31771,12 @@ class InfraRemote {
     }
     /** Creates (does not push) a commit on the fetched `parent`, reading only the trees along the changed paths. */
     commit(parent, files, message, author) {
-        return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_3__/* .createCommit */ .k)(this.git, parent, files, message, author, this.objects);
+        return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_4__/* .createCommit */ .k)(this.git, parent, files, message, author, this.objects);
     }
     async fetchObjects(oids) {
         if (!this.fetchesByPath)
             return;
-        await this.git.run([...OBJECT_FETCH, 'origin', ...oids], (o) => remoteError(this.infra, 'fetch', o));
+        await this.readOrFail([...OBJECT_FETCH, 'origin', ...oids], 'fetch');
     }
     /**
      * Pushes `commit` to `ref`; with a `lease` (the commit the ref must still be at, '' for "must not
@@ -31752,7 +31793,7 @@ class InfraRemote {
         if (lease !== undefined)
             args.push(`--force-with-lease=${ref}:${lease}`);
         args.push(this.infra.url, `${commit}:${ref}`);
-        return this.git.exec(args, { env: { GIT_ALTERNATE_OBJECT_DIRECTORIES: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(this.git.dir, '.git', 'objects') } });
+        return this.git.exec(args, { env: { GIT_ALTERNATE_OBJECT_DIRECTORIES: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(this.git.dir, '.git', 'objects') } });
     }
 }
 
@@ -31764,7 +31805,9 @@ class InfraRemote {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   EY: () => (/* binding */ backoffDelay),
-/* harmony export */   Kc: () => (/* binding */ isBranchMoved)
+/* harmony export */   I0: () => (/* binding */ NETWORK_RETRY_DELAYS_MS),
+/* harmony export */   Kc: () => (/* binding */ isBranchMoved),
+/* harmony export */   Ri: () => (/* binding */ isTransientFailure)
 /* harmony export */ });
 /* unused harmony export DEFAULT_BACKOFF */
 /** The push-contention policy: which rejections mean "the branch moved", and how long to back off. Pure. */
@@ -31783,6 +31826,27 @@ const BRANCH_MOVED = [
 function isBranchMoved(stderr) {
     return BRANCH_MOVED.some((pattern) => pattern.test(stderr));
 }
+/** Failures on the way to the server or from it that pass: a 5xx, a dropped connection, DNS. */
+const TRANSIENT = [
+    /The requested URL returned error: 5\d\d/i,
+    /RPC failed; HTTP 5\d\d/i,
+    /Could not resolve host/i,
+    /Failed to connect to/i,
+    /Connection (refused|reset|timed out)/i,
+    /Operation timed out/i,
+    /remote end hung up unexpectedly/i,
+    /early EOF/i,
+    /unexpected disconnect/i,
+    /HTTP\/2 stream \d+ was not closed cleanly/i,
+    /TLS connection was non-properly terminated|gnutls_handshake\(\) failed|SSL_ERROR_SYSCALL/i,
+];
+/** What an answer says when the request itself was refused: never worth sending again. */
+const REFUSED = /\b40[134]\b|Authentication failed|Permission to .* denied|Repository not found/i;
+function isTransientFailure(stderr) {
+    return !REFUSED.test(stderr) && TRANSIENT.some((pattern) => pattern.test(stderr));
+}
+/** Waits before sending a failed network call again (1-based `retry`): a fixed short ladder. */
+const NETWORK_RETRY_DELAYS_MS = [1000, 3000];
 /**
  * Tuned with a simulation of a burst of N runs racing for one branch (each attempt reads the tip,
  * works for one attempt duration, then pushes): with 10 attempts, no run gave up for N = 16 to 50,
