@@ -46,8 +46,9 @@ export class GitStore implements InfraStore {
 
   async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<'updated' | 'moved'> {
     const ref = `refs/heads/${branch}`
-    // A force push only ever under a lease on the head we saw: a concurrent run's update is noticed, not lost.
-    const pushed = await this.remote.push(commit, ref, mode === 'force' ? (expected ?? '') : undefined)
+    // Always under a lease on the head we saw: a concurrent run's update is noticed, not lost. A
+    // fast-forward's commit is a child of that head, so the lease never forces anything there.
+    const pushed = await this.remote.push(commit, ref, expected ?? '')
     if (pushed.exitCode === 0) return 'updated'
     const output = `${pushed.stdout}\n${pushed.stderr}`
     // Forced, only a failed lease means a race; any other refusal is the server's policy.
