@@ -482,7 +482,7 @@ class GitStore {
         return this.remote.resolveBranch();
     }
     async head(branch) {
-        const listed = await this.remote.git.run(['ls-remote', 'origin', `refs/heads/${branch}`], (o) => (0,git_remote/* remoteError */.b)(this.remote.infra, 'read', o));
+        const listed = await this.remote.listRefs([`refs/heads/${branch}`]);
         if (!listed.includes(`\trefs/heads/${branch}`))
             return undefined;
         const commit = await this.remote.fetchTip(branch);

@@ -31724,6 +31724,10 @@ class InfraRemote {
             throw remoteError(this.infra, what, output);
         return output.stdout;
     }
+    /** `git ls-remote --symref` of `refs` on the remote. */
+    listRefs(refs) {
+        return this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read');
+    }
     async init() {
         const fail = (o) => remoteError(this.infra, 'prepare a local repository for', o);
         await this.git.run(['init', '--quiet', '--initial-branch=promote', '.'], fail);
@@ -31734,7 +31738,7 @@ class InfraRemote {
     async resolveBranch() {
         const wanted = this.infra.branch;
         const refs = wanted === '' ? ['HEAD'] : [`refs/heads/${wanted}`];
-        const out = await this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read');
+        const out = await this.listRefs(refs);
         if (wanted === '') {
             const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
             if (!symref?.[1]) {

@@ -24,7 +24,7 @@ export class GitStore implements InfraStore {
   }
 
   async head(branch: string): Promise<BranchHead | undefined> {
-    const listed = await this.remote.git.run(['ls-remote', 'origin', `refs/heads/${branch}`], (o) => remoteError(this.remote.infra, 'read', o))
+    const listed = await this.remote.listRefs([`refs/heads/${branch}`])
     if (!listed.includes(`\trefs/heads/${branch}`)) return undefined
     const commit = await this.remote.fetchTip(branch)
     const fail = (o: GitOutput) => new GitError(`git could not read ${commit}: ${gitErrorLines(o)}.`, 'Re-run the job.')

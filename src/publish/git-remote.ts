@@ -100,6 +100,11 @@ export class InfraRemote {
     return output.stdout
   }
 
+  /** `git ls-remote --symref` of `refs` on the remote. */
+  listRefs(refs: readonly string[]): Promise<string> {
+    return this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read')
+  }
+
   async init(): Promise<void> {
     const fail = (o: GitOutput) => remoteError(this.infra, 'prepare a local repository for', o)
     await this.git.run(['init', '--quiet', '--initial-branch=promote', '.'], fail)
@@ -111,7 +116,7 @@ export class InfraRemote {
   async resolveBranch(): Promise<string> {
     const wanted = this.infra.branch
     const refs = wanted === '' ? ['HEAD'] : [`refs/heads/${wanted}`]
-    const out = await this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read')
+    const out = await this.listRefs(refs)
     if (wanted === '') {
       const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out)
       if (!symref?.[1]) {
