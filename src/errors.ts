@@ -44,6 +44,12 @@ export class TargetError extends ActionError {
 /** git, the infra remote or its credentials failed. */
 export class GitError extends ActionError {}
 
+/**
+ * The infra host failed in a way that may pass: a 5xx, a dropped connection, a timeout. Worth trying
+ * again a bounded number of times; never a sign that the branch moved.
+ */
+export class HostFailure extends GitError {}
+
 /** Building or pushing the image, or checking it in the registry, failed. */
 export class ImageError extends ActionError {}
 

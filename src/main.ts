@@ -3,18 +3,14 @@
  * report that says what to do next (with a file annotation when it points into the infra repo).
  */
 import * as core from '@actions/core'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { runImageStage } from './build/stage.js'
-import { checkPlanRenders, type RenderReport } from './edit/render.js'
+import { planRenderCheck, type RenderReport } from './edit/render.js'
 import { ActionError, errorMessage, TargetError } from './errors.js'
 import type { PullRequestResult } from './github/pull-request.js'
 import { desiredImage, desiredReference } from './image/desired.js'
 import { renderCommitMessage, type MessageFacts } from './publish/commit-message.js'
-import { GitCommandManager } from './publish/git-command.js'
-import { gitAuthEnv } from './publish/git-auth.js'
-import { publishViaGit } from './publish/git-publisher.js'
-import { InfraRemote } from './publish/git-remote.js'
+import { GitStore } from './publish/git-store.js'
+import { publish } from './publish/publisher.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
 import { planPromotion } from './promotion.js'
 import { setOutputs, type PromotionOutputs } from './report/outputs.js'
@@ -46,22 +42,17 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     runAttempt: source.runAttempt,
   }
 
-  const workDir = await mkdtemp(join(settings.tempDir, 'gitops-promote-'))
+  const { delivery } = settings
+  const github =
+    delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env) : undefined
+  const gitStore = github?.store ? undefined : new GitStore(infra)
+  const store = github?.store ?? gitStore!
   try {
-    const git = new GitCommandManager(workDir, gitAuthEnv(infra.url, infra.token))
-    const remote = new InfraRemote(git, infra)
-    const { delivery } = settings
-    const github =
-      delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env) : undefined
-    // The render check runs on every attempt; say each warning once.
+    // The render check runs on every attempt whose overlays changed; say each warning once.
     const renderWarnings = new Set<string>()
     let lastRender: RenderReport | undefined
-    const branch = await core.group('Infra repository', async () => {
-      const viaApi = github?.resolveBranch()
-      if (viaApi) return viaApi
-      await remote.init()
-      return remote.resolveBranch()
-    })
+    const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir)
+    const branch = await core.group('Infra repository', () => store.resolveBranch())
     const facts = (plan: PromotionPlan): MessageFacts => ({
       image: settings.image.image.name,
       tag: image.tag,
@@ -79,7 +70,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
           stamp,
           allowDowngrade: settings.publish.allowDowngrade,
           verify: async (tipFiles, plan) => {
-            const report = await checkPlanRenders(tipFiles, plan.files, settings.edit.targets, desired, settings.edit.validate, settings.tempDir)
+            const report = await renderCheck(tipFiles, plan.files)
             lastRender = report
             report.warnings.forEach((warning) => renderWarnings.add(warning))
             for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
@@ -89,11 +80,12 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       author: settings.publish.author,
       branch,
       maxAttempts: settings.publish.maxAttempts,
+      timeoutSeconds: settings.publish.timeoutSeconds,
       dryRun: settings.publish.dryRun,
     }
-    const publish = (): Promise<PullRequestResult> =>
+    const land = (): Promise<PullRequestResult> =>
       github
-        ? github.publish(remote, promotion, {
+        ? github.publish(store, promotion, {
             imageName: desired.name,
             targets: settings.edit.targets,
             allowDowngrade: settings.publish.allowDowngrade,
@@ -101,8 +93,8 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
               (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
             body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
           })
-        : publishViaGit(remote, promotion)
-    const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, publish)
+        : publish(store, promotion)
+    const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, land)
     renderWarnings.forEach((warning) => core.warning(warning))
     if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
     for (const stale of result.plan.stale) {
@@ -135,7 +127,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       diff: result.diff,
     })
   } finally {
-    await rm(workDir, { recursive: true, force: true })
+    gitStore?.close()
   }
 }
 

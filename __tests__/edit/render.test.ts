@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, TargetError } from '../../src/errors.js'
 import { planEdits, type RepoFiles } from '../../src/edit/plan.js'
-import { checkPlanRenders, checkRendered, checkUsesImage, renderedImages } from '../../src/edit/render.js'
+import { checkRendered, checkUsesImage, planRenderCheck, renderedImages } from '../../src/edit/render.js'
 import { overlayTargets, parseTargets } from '../../src/edit/targets.js'
 import type { DesiredImage, Target } from '../../src/edit/types.js'
 import { YamlSource } from '../../src/edit/yaml-source.js'
@@ -33,7 +33,7 @@ const withRenderer = hasRenderer ? it : it.skip
 /** Plans the edit on `files`, then runs the render check on the result, as the promotion does. */
 async function promote(files: Record<string, string>, targets: Target[], desired: DesiredImage, mode: 'auto' | 'true' = 'true') {
   const plan = await planEdits(memoryFiles(files), targets, desired)
-  return checkPlanRenders(memoryFiles(files), plan.files, targets, desired, mode, tmpdir())
+  return planRenderCheck(targets, desired, mode, tmpdir())(memoryFiles(files), plan.files)
 }
 
 const PROD = ['deploy/note-book/overlays/prod']

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { retryDelay } from '../../src/github/client.js'
-import { promoteBranch, unifiedDiff } from '../../src/github/pr-content.js'
+import { unifiedDiff } from '../../src/edit/diff.js'
+import { promoteBranch } from '../../src/github/pr-content.js'
 import { parseGitHubPublishSettings } from '../../src/github/settings.js'
 import { recordInputs } from '../../src/inputs.js'
 

@@ -3,10 +3,9 @@
  * directory it refers to. The promotion never checks out the repository, so the render check copies
  * just this closure (with the edits applied) into a scratch directory.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join, posix } from 'node:path'
+import { posix } from 'node:path'
 import { parse } from 'yaml'
-import type { RepoFiles } from './plan.js'
+import type { RepoFiles } from './files.js'
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const
 
@@ -54,18 +53,15 @@ export function kustomizationReferences(text: string): string[] {
 }
 
 /**
- * Writes the closure of the overlay `dir` into `destination`, with `overrides` (path → text: the
- * edited files) taking the place of what `files` holds. Returns the repository paths written.
+ * The closure of the overlay `dir` (path → text), with `overrides` (the edited files) taking the
+ * place of what `files` holds, added to `into`.
  */
-export async function writeOverlayClosure(files: RepoFiles, dir: string, destination: string, overrides: ReadonlyMap<string, string>): Promise<string[]> {
+export async function overlayClosure(files: RepoFiles, dir: string, overrides: ReadonlyMap<string, string>, into = new Map<string, string>()): Promise<Map<string, string>> {
   const read = async (path: string) => overrides.get(path) ?? (await files.read(path))
-  const written = new Set<string>()
   const visited = new Set<string>()
-  const put = async (path: string, text: string) => {
-    if (written.size >= MAX_FILES) throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`)
-    written.add(path)
-    await mkdir(dirname(join(destination, path)), { recursive: true })
-    await writeFile(join(destination, path), text)
+  const put = (path: string, text: string) => {
+    if (into.size >= MAX_FILES) throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`)
+    into.set(path, text)
   }
   const visitDirectory = async (directory: string): Promise<boolean> => {
     if (visited.has(directory)) return true
@@ -74,12 +70,12 @@ export async function writeOverlayClosure(files: RepoFiles, dir: string, destina
       const path = posix.join(directory, name)
       const text = await read(path)
       if (text === undefined) continue
-      await put(path, text)
+      put(path, text)
       for (const ref of kustomizationReferences(text)) {
         const target = posix.normalize(posix.join(directory, ref))
         if (target.startsWith('../') || target === '..') continue // outside the repository: kustomize reports it
         const file = await read(target)
-        if (file !== undefined) await put(target, file)
+        if (file !== undefined) put(target, file)
         else await visitDirectory(target)
       }
       return true
@@ -87,5 +83,5 @@ export async function writeOverlayClosure(files: RepoFiles, dir: string, destina
     return false
   }
   await visitDirectory(dir)
-  return [...written]
+  return into
 }

@@ -1,6 +1,8 @@
 /**
- * Read access to the infra repository's files, whatever holds them (a work tree here; a commit or
- * the GitHub API elsewhere). Every implementation refuses paths that leave the repository.
+ * Read access to the infra repository's files, whatever holds them: a work tree, or the trees of a
+ * commit (read over git or the GitHub API). The one place that says what may be read: paths that
+ * leave the repository, symbolic links (or paths through them) and files over the size limit are
+ * refused the same way for every store.
  */
 import { lstat, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -18,6 +20,71 @@ export interface RepoFiles {
   prefetch?(paths: readonly string[]): Promise<void>
 }
 
+/** A tree entry as a store lists it: git's mode (`100644`, `100755`, `120000`, `40000`/`040000`, `160000`) and object id. */
+export interface StoredEntry {
+  readonly mode: string
+  readonly oid: string
+  /** The blob's size, when the listing says (the API's does). */
+  readonly size?: number
+}
+
+/** The trees and blobs of one commit, as a store reads them (fetching what it lacks). */
+export interface TreeSource {
+  /** The commit's root tree. */
+  root(): Promise<string>
+  tree(oid: string): Promise<ReadonlyMap<string, StoredEntry>>
+  blob(oid: string): Promise<Buffer>
+  prefetch?(paths: readonly string[]): Promise<void>
+}
+
+export const isTreeMode = (mode: string) => mode === '40000' || mode === '040000'
+export const SYMLINK_MODE = '120000'
+
+const symlinkRefused = (path: string, through?: string) =>
+  new TargetError(
+    path,
+    undefined,
+    through === undefined ? 'is a symbolic link' : `goes through ${through}, which is a symbolic link`,
+    'Point the target at the real file inside the repository; the action does not follow links.',
+  )
+
+const tooLarge = (path: string) =>
+  new TargetError(
+    path,
+    undefined,
+    `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
+    'Promote into a smaller file; a file this large is not hand-maintained configuration.',
+  )
+
+/** The files of a commit's trees, with the same refusals as a work tree. */
+export function treeFiles(source: TreeSource): RepoFiles {
+  return {
+    ...(source.prefetch ? { prefetch: (paths: readonly string[]) => source.prefetch!(paths) } : {}),
+    async read(path) {
+      const safe = repoPath(path, (problem, fix) => new TargetError(path, undefined, problem, fix))
+      if (safe === '.') return undefined
+      const parts = safe.split('/')
+      let tree = await source.root()
+      for (const [i, part] of parts.entries()) {
+        const entry = (await source.tree(tree)).get(part)
+        if (!entry) return undefined
+        if (entry.mode === SYMLINK_MODE) throw symlinkRefused(path, i === parts.length - 1 ? undefined : parts.slice(0, i + 1).join('/'))
+        if (i < parts.length - 1) {
+          if (!isTreeMode(entry.mode)) return undefined
+          tree = entry.oid
+          continue
+        }
+        if (entry.mode !== '100644' && entry.mode !== '100755') return undefined
+        if ((entry.size ?? 0) > MAX_YAML_BYTES) throw tooLarge(path)
+        const blob = await source.blob(entry.oid)
+        if (blob.length > MAX_YAML_BYTES) throw tooLarge(path)
+        return blob.toString('utf8')
+      }
+      return undefined
+    },
+  }
+}
+
 /** Files of a checked-out work tree at `root`. Symlinks anywhere on the path are refused. */
 export function workTreeFiles(root: string): RepoFiles {
   return {
@@ -32,24 +99,10 @@ export function workTreeFiles(root: string): RepoFiles {
           throw error
         })
         if (!stat) return undefined
-        if (stat.isSymbolicLink()) {
-          throw new TargetError(
-            path,
-            undefined,
-            `${i === parts.length - 1 ? 'is' : `goes through ${parts.slice(0, i + 1).join('/')}, which is`} a symbolic link`,
-            'Point the target at the real file inside the repository; the action does not follow links.',
-          )
-        }
+        if (stat.isSymbolicLink()) throw symlinkRefused(path, i === parts.length - 1 ? undefined : parts.slice(0, i + 1).join('/'))
         if (i === parts.length - 1) {
           if (!stat.isFile()) return undefined
-          if (stat.size > MAX_YAML_BYTES) {
-            throw new TargetError(
-              path,
-              undefined,
-              `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
-              'Promote into a smaller file; a file this large is not hand-maintained configuration.',
-            )
-          }
+          if (stat.size > MAX_YAML_BYTES) throw tooLarge(path)
         }
       }
       return readFile(current, 'utf8')

@@ -6,12 +6,13 @@
  */
 import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
-import { access, mkdtemp, rm } from 'node:fs/promises'
-import { delimiter, join, posix } from 'node:path'
+import { createHash } from 'node:crypto'
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { delimiter, dirname, join, posix } from 'node:path'
 import { parseAllDocuments, type Document } from 'yaml'
 import { InputError, TargetError } from '../errors.js'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
-import { writeOverlayClosure } from './closure.js'
+import { overlayClosure } from './closure.js'
 import { workTreeFiles, type RepoFiles } from './files.js'
 import { imagesEntries, resolveEntryName } from './kustomize.js'
 import { containerImageNodes } from './manifests.js'
@@ -89,29 +90,39 @@ export async function checkRendered(
   return { warnings: [], rendered }
 }
 
+/** The render check of one plan: the files it edited on top of the tip's files. */
+export type PlanRenderCheck = (files: RepoFiles, edited: readonly FileChange[]) => Promise<RenderReport>
+
 /**
- * The render check against RepoFiles: writes each overlay's closure with the edited files in place
- * into a scratch directory under `tempDir`, checks it, and removes it.
+ * The render check against RepoFiles, for every plan of one promotion: writes each overlay's closure
+ * with the edited files in place into a scratch directory under `tempDir`, checks it, and removes it.
+ * The verdict is kept by the closure's contents: a retry whose overlays read the same files (the
+ * branch moved elsewhere) reuses it instead of rendering again.
  */
-export async function checkPlanRenders(
-  files: RepoFiles,
-  edited: readonly FileChange[],
-  targets: readonly Target[],
-  desired: DesiredImage,
-  mode: ValidateMode,
-  tempDir: string,
-): Promise<RenderReport> {
-  const overlays = targets.filter((t) => t.kind === 'kustomize')
-  if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
-  const scratch = await mkdtemp(join(tempDir, 'render-check-'))
-  try {
+export function planRenderCheck(targets: readonly Target[], desired: DesiredImage, mode: ValidateMode, tempDir: string): PlanRenderCheck {
+  let last: { key: string; report: RenderReport } | undefined
+  return async (files, edited) => {
+    const overlays = targets.filter((t) => t.kind === 'kustomize')
+    if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
     const overrides = new Map(edited.map((f) => [f.path, f.after]))
-    for (const target of overlays) {
-      await writeOverlayClosure(files, posix.dirname(await targetFile(files, target)), scratch, overrides)
+    const closure = new Map<string, string>()
+    for (const target of overlays) await overlayClosure(files, posix.dirname(await targetFile(files, target)), overrides, closure)
+    const hash = createHash('sha256')
+    for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${path}\0${text.length}\0${text}`)
+    const key = hash.digest('hex')
+    if (last?.key === key) return last.report
+    const scratch = await mkdtemp(join(tempDir, 'render-check-'))
+    try {
+      for (const [path, text] of closure) {
+        await mkdir(dirname(join(scratch, path)), { recursive: true })
+        await writeFile(join(scratch, path), text)
+      }
+      const report = await checkRendered(scratch, overlays, desired, mode)
+      last = { key, report }
+      return report
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
     }
-    return await checkRendered(scratch, overlays, desired, mode)
-  } finally {
-    await rm(scratch, { recursive: true, force: true })
   }
 }
 

@@ -5,14 +5,13 @@
  * signs them (Verified). A fast-forward ref update is GitHub's compare-and-swap: a commit whose parent
  * is no longer the head is refused with 422 "Update is not a fast forward".
  */
+import { treeFiles, type StoredEntry } from '../edit/files.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
-import { repoPath } from '../edit/targets.js'
-import { MAX_YAML_BYTES } from '../edit/yaml-source.js'
-import { InputError, TargetError } from '../errors.js'
-import { isBranchMoved } from '../publish/retry.js'
+import { InputError } from '../errors.js'
+import { isBranchMoved } from '../publish/push-answers.js'
+import type { BranchHead, BuiltCommit, InfraStore, UpdateMode, UpdateOutcome } from '../publish/store.js'
 import type { CommitIdentity } from '../publish/types.js'
 import { apiError, httpFailure, type GitHubClient, type Permission } from './client.js'
-import type { BranchHead, BuiltCommit, InfraStore, UpdateMode } from './store.js'
 
 interface TreeEntry {
   readonly path: string
@@ -77,10 +76,10 @@ export class ApiStore implements InfraStore {
     return configured
   }
 
-  async head(branch: string): Promise<BranchHead | undefined> {
+  async head(branch: string, tip?: string): Promise<BranchHead | undefined> {
     let sha: string
     try {
-      sha = (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha
+      sha = tip ?? (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha
     } catch (error) {
       if (httpFailure(error)?.status === 404) return undefined
       throw apiError(error, `read branch ${branch} in ${this.where}`, READ)
@@ -130,30 +129,14 @@ export class ApiStore implements InfraStore {
   }
 
   files(commit: string): RepoFiles {
-    return {
-      read: async (path) => {
-        const safe = repoPath(path, (problem, fix) => new TargetError(path, undefined, problem, fix))
-        const found = await this.entry(await this.rootTree(commit), safe)
-        if (!found || found.type !== 'blob') return undefined
-        if (found.mode === '120000')
-          throw new TargetError(
-            path,
-            undefined,
-            'is a symbolic link',
-            'Point the target at the real file inside the repository; the action does not follow links.',
-          )
-        if ((found.size ?? 0) > MAX_YAML_BYTES) {
-          throw new TargetError(
-            path,
-            undefined,
-            `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
-            'Promote into a smaller file; a file this large is not hand-maintained configuration.',
-          )
-        }
-        const blob = await this.call(`read ${path}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: found.sha }))
-        return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8')
+    return treeFiles({
+      root: () => this.rootTree(commit),
+      tree: async (oid) => new Map((await this.listing(oid)).map((e): [string, StoredEntry] => [e.path, e.size === undefined ? { mode: e.mode, oid: e.sha } : { mode: e.mode, oid: e.sha, size: e.size }])),
+      blob: async (oid) => {
+        const blob = await this.call(`read blob ${oid}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: oid }))
+        return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8')
       },
-    }
+    })
   }
 
   async commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<BuiltCommit> {
@@ -175,7 +158,7 @@ export class ApiStore implements InfraStore {
     return { commit: commit.sha, tree: tree.sha }
   }
 
-  async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<'updated' | 'moved'> {
+  async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<UpdateOutcome> {
     const what = `move ${branch} to ${commit.slice(0, 12)}`
     try {
       if (expected === undefined) {
@@ -184,10 +167,10 @@ export class ApiStore implements InfraStore {
         // GitHub has no lease for a forced update: the caller re-reads the branch just before.
         await this.client.rest.git.updateRef({ ...this.id, ref: `heads/${branch}`, sha: commit, force: mode === 'force' })
       }
-      return 'updated'
+      return { kind: 'updated' }
     } catch (error) {
       const failure = httpFailure(error)
-      if (failure && (failure.status === 422 || failure.status === 409) && isBranchMoved(failure.message)) return 'moved'
+      if (failure && (failure.status === 422 || failure.status === 409) && isBranchMoved(failure.message)) return { kind: 'moved' }
       throw apiError(error, `${what} in ${this.where}`, WRITE)
     }
   }

@@ -5,13 +5,12 @@
  */
 import { InputError } from '../errors.js'
 import type { Target } from '../edit/types.js'
-import type { InfraRemote } from '../publish/git-remote.js'
+import { publish } from '../publish/publisher.js'
 import type { InfraRepo } from '../publish/settings.js'
+import type { InfraStore } from '../publish/store.js'
 import type { Promotion, PromotionPlan } from '../publish/types.js'
-import { publishViaStore } from './api-publisher.js'
 import { ApiStore } from './api-store.js'
 import { createGitHubClient } from './client.js'
-import { GitStore } from './git-store.js'
 import { promoteBranch, pullRequestBody, type BodyFacts } from './pr-content.js'
 import { publishPullRequest, type PullRequestResult } from './pull-request.js'
 import type { GitHubPublishSettings } from './settings.js'
@@ -26,9 +25,10 @@ export interface PullRequestFacts {
 }
 
 export interface GitHubDelivery {
-  /** The branch to promote into, when the API (not git) reads the repository; undefined otherwise. */
-  resolveBranch(): Promise<string> | undefined
-  publish(remote: InfraRemote, promotion: Promotion, facts: PullRequestFacts): Promise<PullRequestResult>
+  /** The API store, when commits go through the API (`commit-via: api`). */
+  readonly store?: InfraStore
+  /** Lands the promotion through `store` (the API store, or git's): a commit, or a pull request. */
+  publish(store: InfraStore, promotion: Promotion, facts: PullRequestFacts): Promise<PullRequestResult>
 }
 
 export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings, env: NodeJS.ProcessEnv): GitHubDelivery {
@@ -41,13 +41,12 @@ export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings,
   }
   const slug = infra.slug
   const client = createGitHubClient(infra.token, env)
-  const apiStore = delivery.commitVia === 'api' ? new ApiStore(client, slug, infra.branch) : undefined
   return {
-    resolveBranch: () => apiStore?.resolveBranch(),
-    publish(remote, promotion, facts) {
-      if (delivery.mode !== 'pull-request') return publishViaStore(apiStore ?? new GitStore(remote), promotion)
+    ...(delivery.commitVia === 'api' ? { store: new ApiStore(client, slug, infra.branch) } : {}),
+    publish(store, promotion, facts) {
+      if (delivery.mode !== 'pull-request') return publish(store, promotion)
       const { pullRequest } = delivery
-      return publishPullRequest(apiStore ?? new GitStore(remote), client, slug, promotion, {
+      return publishPullRequest(store, client, slug, promotion, {
         branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
         settings: pullRequest,
         imageName: facts.imageName,

@@ -8,14 +8,14 @@
 import * as core from '@actions/core'
 import type { RepoFiles } from '../edit/plan.js'
 import { compareStamps, readRecord, RECORD_DIR } from '../record/stamp.js'
+import { planDiff } from '../edit/diff.js'
+import { landingLoop, requireHead, type PublishOptions } from '../publish/publisher.js'
+import { retryWhileMoving, type Moved } from '../publish/retry.js'
+import type { InfraStore } from '../publish/store.js'
 import type { Promotion, PromotionPlan, PublishResult, StaleFile } from '../publish/types.js'
-import { apiContention, requireHead, type StorePublishOptions } from './api-publisher.js'
 import { repoId, type RepoId } from './api-store.js'
 import { apiError, httpFailure, type GitHubClient } from './client.js'
-import { planDiff } from './pr-content.js'
-import { retryWhileMoving } from '../publish/contention.js'
 import type { PullRequestSettings } from './settings.js'
-import type { InfraStore } from './store.js'
 
 export interface PullRequestSpec {
   /** The branch the pull request is made from (the action's own). */
@@ -46,7 +46,7 @@ export async function publishPullRequest(
   slug: string,
   promotion: Promotion,
   spec: PullRequestSpec,
-  options: StorePublishOptions = {},
+  options: PublishOptions = {},
 ): Promise<PullRequestResult> {
   const landed = await landOnBranch(store, promotion, spec, options)
   const { branchHead, ...result } = landed
@@ -57,8 +57,9 @@ export async function publishPullRequest(
 }
 
 /** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
-function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequestSpec, options: StorePublishOptions): Promise<Landing> {
-  return retryWhileMoving(apiContention(spec.branch, promotion.maxAttempts, options), async (attempt): Promise<Landing | 'moved'> => {
+function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequestSpec, options: PublishOptions): Promise<Landing> {
+  return retryWhileMoving(landingLoop(store, promotion, spec.branch, options), async (attempt): Promise<Landing | Moved> => {
+    const started = performance.now()
     const base = await requireHead(store, promotion.branch)
     const plan = await promotion.plan(store.files(base.commit))
     if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
@@ -72,7 +73,7 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
       return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit }
     }
-    if ((await store.update(spec.branch, built.commit, current?.commit, 'force')) === 'moved') return 'moved'
+    if ((await store.update(spec.branch, built.commit, current?.commit, 'force')).kind === 'moved') return { moved: true, windowMs: performance.now() - started }
     core.info(
       `${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`,
     )

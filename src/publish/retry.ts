@@ -1,72 +1,63 @@
-/** The push-contention policy: which rejections mean "the branch moved", and how long to back off. Pure. */
-
-/** Every form hosts use to say the branch moved under us (git, GitHub, GitLab, Gitea, Bitbucket). */
-const BRANCH_MOVED = [
-  /non-fast-forward/i,
-  /\(fetch first\)/i,
-  /failed to update ref/i,
-  /cannot lock ref/i,
-  /incorrect old value provided/i,
-  /stale info/i,
-  /\b409\b/,
-  /Update is not a fast forward/i,
-  /reference already exists/i,
-]
-
-export function isBranchMoved(stderr: string): boolean {
-  return BRANCH_MOVED.some((pattern) => pattern.test(stderr))
-}
-
-/** Failures on the way to the server or from it that pass: a 5xx, a dropped connection, DNS. */
-const TRANSIENT = [
-  /The requested URL returned error: 5\d\d/i,
-  /RPC failed; HTTP 5\d\d/i,
-  /Could not resolve host/i,
-  /Failed to connect to/i,
-  /Connection (refused|reset|timed out)/i,
-  /Operation timed out/i,
-  /remote end hung up unexpectedly/i,
-  /early EOF/i,
-  /unexpected disconnect/i,
-  /HTTP\/2 stream \d+ was not closed cleanly/i,
-  /TLS connection was non-properly terminated|gnutls_handshake\(\) failed|SSL_ERROR_SYSCALL/i,
-]
-/** What an answer says when the request itself was refused: never worth sending again. */
-const REFUSED = /\b40[134]\b|Authentication failed|Permission to .* denied|Repository not found/i
-
-export function isTransientFailure(stderr: string): boolean {
-  return !REFUSED.test(stderr) && TRANSIENT.some((pattern) => pattern.test(stderr))
-}
-
-/** Waits before sending a failed network call again (1-based `retry`): a fixed short ladder. */
-export const NETWORK_RETRY_DELAYS_MS = [1000, 3000] as const
-
-export interface BackoffPolicy {
-  /** The ceiling grows by this factor with each lost race. */
-  readonly growth: number
-  /** An attempt is taken to last at least this long, so that very fast attempts still spread out. */
-  readonly minAttemptMs: number
-  /** The ceiling stops growing at this many attempt durations… */
-  readonly capAttempts: number
-  /** …and at this many milliseconds. */
-  readonly capMs: number
-}
-
 /**
- * Tuned with a simulation of a burst of N runs racing for one branch (each attempt reads the tip,
- * works for one attempt duration, then pushes): with 10 attempts, no run gave up for N = 16 to 50,
- * and 3% of bursts of 100 lost one run.
+ * The landing loop every publisher shares, and the only place the action waits: run an attempt
+ * (read the tip, re-apply the edit, move the branch by compare-and-swap); while it reports that the
+ * branch moved, wait a few retry windows (backoff.ts) and try again on the new tip — at most
+ * `maxAttempts` times and within a time budget. A host failure (a 5xx, a dropped connection, a
+ * timeout) is not a lost race: the attempt is made again a bounded number of times, then the host's
+ * failure is the error.
  */
-export const DEFAULT_BACKOFF: BackoffPolicy = { growth: 2.5, minAttemptMs: 250, capAttempts: 64, capMs: 60_000 }
+import * as core from '@actions/core'
+import { HostFailure } from '../errors.js'
+import { backoffDelay } from './backoff.js'
 
-/**
- * Delay before retry `attempt` (1 = after the first lost race), given how long the lost attempt took
- * (`attemptMs`): the window a racing run needs is about one attempt, so the ceiling starts there and
- * grows exponentially; "equal jitter" draws from [ceiling/2, ceiling] so racing runs spread out but
- * none retries at once. `random` is in [0, 1).
- */
-export function backoffDelay(attempt: number, attemptMs: number, random: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
-  const unit = Math.max(policy.minAttemptMs, attemptMs)
-  const ceiling = Math.min(policy.capMs, unit * policy.capAttempts, unit * policy.growth ** Math.max(0, attempt - 1))
-  return Math.round(ceiling / 2 + (ceiling / 2) * random)
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Waits before making an attempt again after a host failure: a fixed short ladder, then give up. */
+export const HOST_FAILURE_DELAYS_MS = [1000, 3000] as const
+
+/** An attempt that lost the race; `windowMs` is how long it took from reading the tip to pushing. */
+export interface Moved {
+  readonly moved: true
+  readonly windowMs: number
+}
+
+export interface LandingLoop {
+  readonly branch: string
+  /** Lost races tolerated: the loop gives up when this many attempts lost. */
+  readonly maxAttempts: number
+  /** No wait starts that would end past this many ms after the loop started. */
+  readonly budgetMs: number
+  /** What the lost attempt was doing, for the log ("pushing"). */
+  readonly doing: string
+  /** The error once the races are lost for good (`attempts` lost, in `seconds`). */
+  exhausted(attempts: number, seconds: number): Error
+  /** Waits; tests pass a fast one. */
+  readonly sleep?: (ms: number) => Promise<void>
+}
+
+/** Runs `attempt` (numbered from 1) until it returns something other than `Moved`. */
+export async function retryWhileMoving<T extends object>(loop: LandingLoop, attempt: (n: number) => Promise<T | Moved>): Promise<T> {
+  const wait = loop.sleep ?? sleep
+  const started = performance.now()
+  const elapsed = () => performance.now() - started
+  let lost = 0
+  let hostFailures = 0
+  for (let n = 1; ; n++) {
+    let outcome: T | Moved
+    try {
+      outcome = await attempt(n)
+    } catch (error) {
+      const delay = error instanceof HostFailure ? HOST_FAILURE_DELAYS_MS[hostFailures++] : undefined
+      if (delay === undefined || elapsed() + delay > loop.budgetMs) throw error
+      core.info(`${(error as HostFailure).message} Trying again in ${delay} ms.`)
+      await wait(delay)
+      continue
+    }
+    if (!('moved' in outcome)) return outcome
+    lost++
+    const delay = backoffDelay(lost, outcome.windowMs, Math.random())
+    if (lost >= loop.maxAttempts || elapsed() + delay > loop.budgetMs) throw loop.exhausted(lost, elapsed() / 1000)
+    core.info(`${loop.branch} moved while ${loop.doing} (attempt ${n}, ${lost} of ${loop.maxAttempts} lost); re-applying on the new tip in ${delay} ms.`)
+    await wait(delay)
+  }
 }

@@ -22,6 +22,8 @@ export interface PublishSettings {
   readonly author: CommitIdentity
   readonly dryRun: boolean
   readonly maxAttempts: number
+  /** How long the landing may take, lost races and host failures included. */
+  readonly timeoutSeconds: number
   /** Let an older build replace a newer one (the explicit rollback path). */
   readonly allowDowngrade: boolean
 }
@@ -77,6 +79,7 @@ export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv
     },
     dryRun: booleanInput(inputs, 'dry-run', false),
     maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
+    timeoutSeconds: integerInput(inputs, 'timeout-seconds', 300, 10, 21_600),
     allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
   }
 }

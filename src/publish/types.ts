@@ -30,7 +30,10 @@ export interface Promotion {
   readonly author: CommitIdentity
   /** Branch to land on (resolved; never empty). */
   readonly branch: string
+  /** Lost races tolerated before giving up. */
   readonly maxAttempts: number
+  /** Time budget of the landing loop: no wait starts that would end after it. */
+  readonly timeoutSeconds: number
   readonly dryRun: boolean
 }
 

@@ -1,0 +1,223 @@
+/**
+ * The infra repository over git's smart HTTP protocol, with no git process and no clone. A branch
+ * head is its commit and root tree alone (depth 1, `tree:1`); files are read by fetching, by id, only
+ * the trees and blobs along the paths asked for, level by level and all paths of a level in one
+ * request; objects are kept by id, so after a lost race only what changed on the new tip is fetched.
+ * A commit is built in memory (new blobs, the trees along the changed paths, the commit) and pushed
+ * as a small pack with a compare-and-swap update of the branch. Against a host that does not filter,
+ * a head brings the whole tip instead.
+ */
+import type { FileChange, RepoFiles } from '../edit/plan.js'
+import { isTreeMode, treeFiles, type StoredEntry } from '../edit/files.js'
+import { GitError, InputError } from '../errors.js'
+import {
+  isTree,
+  objectId,
+  parseCommit,
+  parseTree,
+  serializeCommit,
+  serializeTree,
+  TREE_MODE,
+  ZERO_OID,
+  type GitObject,
+  type TreeEntry,
+} from './git-objects.js'
+import { GitHttp } from './git-http.js'
+import { writePack } from './pack.js'
+import { judgeRefusal, lockedAt } from './push-answers.js'
+import type { InfraRepo } from './settings.js'
+import { SmartHttpRemote } from './smart-http.js'
+import type { BranchHead, BuiltCommit, InfraStore, UpdateMode, UpdateOutcome } from './store.js'
+import type { CommitIdentity } from './types.js'
+
+export class GitStore implements InfraStore {
+  readonly where: string
+  private readonly infra: InfraRepo
+  private readonly remote: SmartHttpRemote
+  /** Every object fetched or made, by id. */
+  private readonly objects = new Map<string, GitObject>()
+  /** Fetches on their way, by object id, so that concurrent reads ask once. */
+  private readonly fetching = new Map<string, Promise<void>>()
+  private readonly trees = new Map<string, Map<string, TreeEntry>>()
+  /** The objects each built commit adds, to send with it. */
+  private readonly built = new Map<string, GitObject[]>()
+
+  constructor(infra: InfraRepo, http = new GitHttp(infra)) {
+    this.infra = infra
+    this.where = infra.slug ?? infra.url
+    this.remote = new SmartHttpRemote(http)
+  }
+
+  get requests(): number {
+    return this.remote.http.requests
+  }
+
+  close(): void {
+    this.remote.http.close()
+  }
+
+  async resolveBranch(): Promise<string> {
+    const wanted = this.infra.branch
+    if (wanted === '') {
+      const { head } = await this.remote.listRefs(['HEAD'])
+      if (!head?.startsWith('refs/heads/')) {
+        throw new InputError(
+          'infra-branch',
+          `the infra repository ${this.where} has no default branch (is it empty?)`,
+          'Push an initial commit to the infra repository, or set infra-branch.',
+        )
+      }
+      return head.slice('refs/heads/'.length)
+    }
+    if (!(await this.remote.listRefs([`refs/heads/${wanted}`])).refs.has(`refs/heads/${wanted}`)) {
+      throw new InputError(
+        'infra-branch',
+        `branch '${wanted}' does not exist in ${this.where}`,
+        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).',
+      )
+    }
+    return wanted
+  }
+
+  async head(branch: string, tip?: string): Promise<BranchHead | undefined> {
+    const ref = `refs/heads/${branch}`
+    const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref)
+    if (commit === undefined) return undefined
+    if (!this.objects.has(commit)) {
+      // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
+      const filter = (await this.remote.filters()) ? { filter: 'tree:1' } : {}
+      await this.receive([commit], { depth: 1, ...filter })
+    }
+    const header = parseCommit(this.object(commit, 'commit').body)
+    return { commit, tree: header.tree, parents: header.parents }
+  }
+
+  files(commit: string): RepoFiles {
+    return treeFiles({
+      root: async () => parseCommit((await this.need(commit, 'commit')).body).tree,
+      tree: async (oid) => this.tree(oid),
+      blob: async (oid) => (await this.need(oid, 'blob')).body,
+      prefetch: (paths) => this.prefetch(commit, paths),
+    })
+  }
+
+  async commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<BuiltCommit> {
+    const added: GitObject[] = []
+    const put = (object: GitObject) => {
+      const oid = objectId(object)
+      this.objects.set(oid, object)
+      added.push(object)
+      return oid
+    }
+    const blobs = new Map(files.map((file) => [file.path, put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]))
+    const rewrite = async (tree: string | undefined, changes: ReadonlyMap<string, string>): Promise<string> => {
+      const entries = new Map(tree === undefined ? [] : await this.tree(tree))
+      const below = new Map<string, Map<string, string>>()
+      for (const [path, oid] of changes) {
+        const [name, ...rest] = path.split('/')
+        if (rest.length === 0) entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid })
+        else below.set(name, (below.get(name) ?? new Map<string, string>()).set(rest.join('/'), oid))
+      }
+      for (const [name, sub] of below) {
+        const existing = entries.get(name)
+        entries.set(name, { mode: TREE_MODE, oid: await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub) })
+      }
+      return put({ type: 'tree', body: serializeTree(entries) })
+    }
+    const parentTree = parseCommit((await this.need(parent, 'commit')).body).tree
+    const tree = await rewrite(parentTree, blobs)
+    const commit = put({
+      type: 'commit',
+      body: serializeCommit({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
+    })
+    this.built.set(commit, added)
+    return { commit, tree }
+  }
+
+  async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<UpdateOutcome> {
+    const pack = writePack(this.built.get(commit) ?? [])
+    const answer = await this.remote.push(`refs/heads/${branch}`, expected ?? ZERO_OID, commit, pack)
+    if (answer.ok) return { kind: 'updated' }
+    const tip = lockedAt(answer.messages)
+    // Our own commit already there: an earlier push of it landed and its answer was lost.
+    if (tip === commit) return { kind: 'updated' }
+    const judged = judgeRefusal(answer, branch, this.where, mode)
+    if (judged !== 'moved') throw judged
+    return { kind: 'moved', ...(tip ? { tip } : {}) }
+  }
+
+  private object(oid: string, type: GitObject['type']): GitObject {
+    const object = this.objects.get(oid)
+    if (object?.type !== type) {
+      throw new GitError(`${this.where} did not send the ${type} ${oid} it was asked for.`, 'Re-run the job; nothing was pushed.')
+    }
+    return object
+  }
+
+  private async need(oid: string, type: GitObject['type']): Promise<GitObject> {
+    await this.ensure([oid])
+    return this.object(oid, type)
+  }
+
+  private async tree(oid: string): Promise<ReadonlyMap<string, StoredEntry>> {
+    let entries = this.trees.get(oid)
+    if (!entries) {
+      entries = parseTree((await this.need(oid, 'tree')).body)
+      this.trees.set(oid, entries)
+    }
+    return entries
+  }
+
+  /** Makes `oids` present: one request for those not present and not on their way already. */
+  private async ensure(oids: readonly string[]): Promise<void> {
+    const missing = [...new Set(oids)].filter((oid) => !this.objects.has(oid) && !this.fetching.has(oid))
+    if (missing.length > 0) {
+      const fetched = this.receive(missing, { filter: 'tree:0' })
+      for (const oid of missing) this.fetching.set(oid, fetched)
+      // Forgotten either way: a failed fetch is asked again by the next attempt.
+      void fetched.then(
+        () => missing.forEach((oid) => this.fetching.delete(oid)),
+        () => missing.forEach((oid) => this.fetching.delete(oid)),
+      )
+    }
+    await Promise.all(oids.map((oid) => this.fetching.get(oid)))
+  }
+
+  private async receive(wants: readonly string[], options: { depth?: number; filter?: string }): Promise<void> {
+    const filtering = options.filter !== undefined && (await this.remote.filters())
+    const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) =>
+      this.objects.get(oid),
+    )
+    for (const [oid, object] of objects) this.objects.set(oid, object)
+  }
+
+  /**
+   * Makes the trees along each of `paths` in `commit` present, with what each path names: a file, or
+   * a directory and the files directly in it. One request per level for all paths; paths that do not
+   * exist are passed over (reading them later says so).
+   */
+  private async prefetch(commit: string, paths: readonly string[]): Promise<void> {
+    const root = parseCommit((await this.need(commit, 'commit')).body).tree
+    let level = paths.map((path) => ({ tree: root, rest: path.split('/').filter((part) => part !== '' && part !== '.') }))
+    // Files found at one level travel with the next level's trees.
+    let blobs: string[] = []
+    while (level.length > 0 || blobs.length > 0) {
+      await this.ensure([...level.map((step) => step.tree), ...blobs])
+      const next: typeof level = []
+      blobs = []
+      for (const { tree, rest } of level) {
+        const entries = await this.tree(tree)
+        if (rest.length === 0) {
+          blobs.push(...[...entries.values()].filter(isFile).map((e) => e.oid))
+          continue
+        }
+        const found = entries.get(rest[0])
+        if (found && isTreeMode(found.mode)) next.push({ tree: found.oid, rest: rest.slice(1) })
+        else if (found && rest.length === 1 && isFile(found)) blobs.push(found.oid)
+      }
+      level = next
+    }
+  }
+}
+
+const isFile = (entry: StoredEntry) => entry.mode === '100644' || entry.mode === '100755'

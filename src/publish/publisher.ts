@@ -1,0 +1,101 @@
+/**
+ * Lands a promotion on the infra branch through a store (git or the GitHub API), under contention:
+ * read the tip, plan on its files, build the commit on it, and move the branch by compare-and-swap.
+ * When the branch moved, re-apply the edit on the new tip (which the refusal often names, so no ref
+ * read is needed). The edit is a function of the files, so a retry never needs a textual rebase and
+ * never reverts a neighbour. A push whose answer was lost is confirmed from the next tip, never made
+ * twice.
+ */
+import * as core from '@actions/core'
+import { planDiff } from '../edit/diff.js'
+import { ApiError, GitError, HostFailure } from '../errors.js'
+import { retryWhileMoving, type LandingLoop, type Moved } from './retry.js'
+import type { BranchHead, InfraStore } from './store.js'
+import type { Promotion, PromotionPlan, PublishResult } from './types.js'
+
+/** One attempt's retry window, for the bench: tip read → push sent, and the requests in between. */
+export interface AttemptWindow {
+  readonly attempt: number
+  readonly windowMs: number
+  /** Requests to the host between reading the tip and sending the push (undefined: not counted). */
+  readonly requests?: number
+}
+
+export interface PublishOptions {
+  /** Waits between attempts; tests pass a fast one. */
+  readonly sleep?: (ms: number) => Promise<void>
+  /** Called with every attempt's window just before its push is sent. */
+  readonly observe?: (window: AttemptWindow) => void
+}
+
+export type Published = PublishResult & { diff?: string }
+
+/** The branch's head, which must exist. */
+export async function requireHead(store: InfraStore, branch: string, tip?: string): Promise<BranchHead> {
+  const head = await store.head(branch, tip)
+  if (!head) {
+    throw new GitError(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.')
+  }
+  return head
+}
+
+/** The loop's settings for landing on `branch` of `store`. */
+export function landingLoop(store: InfraStore, promotion: Promotion, branch: string, options: PublishOptions): LandingLoop {
+  const viaApi = store.requests === undefined
+  return {
+    branch,
+    maxAttempts: promotion.maxAttempts,
+    budgetMs: promotion.timeoutSeconds * 1000,
+    doing: viaApi ? 'updating it' : 'pushing',
+    exhausted: (attempts, seconds) => {
+      const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} times in ${seconds.toFixed(1)} s because other pushes kept landing first.`
+      const fix = 'Nothing was pushed. Raise max-attempts or timeout-seconds if many pipelines promote into this branch at once, or re-run the job.'
+      return viaApi ? new ApiError(problem, fix) : new GitError(problem, fix)
+    },
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  }
+}
+
+export function publish(store: InfraStore, promotion: Promotion, options: PublishOptions = {}): Promise<Published> {
+  const { branch } = promotion
+  /** Where the branch is, when the last refusal said. */
+  let knownTip: string | undefined
+  /** A push whose answer was lost: it may have landed. */
+  let unconfirmed: { commit: string; plan: PromotionPlan } | undefined
+  return retryWhileMoving(landingLoop(store, promotion, branch, options), async (attempt): Promise<Published | Moved> => {
+    const started = performance.now()
+    const requestsAtStart = store.requests
+    const head = await requireHead(store, branch, knownTip)
+    knownTip = undefined
+    if (unconfirmed && (head.commit === unconfirmed.commit || head.parents.includes(unconfirmed.commit))) {
+      core.info(`The earlier push of ${unconfirmed.commit.slice(0, 12)} did land on ${branch}.`)
+      return { changed: true, commitSha: unconfirmed.commit, attempts: attempt - 1, plan: unconfirmed.plan }
+    }
+    unconfirmed = undefined
+    const plan = await promotion.plan(store.files(head.commit))
+    if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
+    // A dry run writes nothing at all: no blob, tree or commit objects either.
+    if (promotion.dryRun) return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) }
+    const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author)
+    const windowMs = performance.now() - started
+    options.observe?.({
+      attempt,
+      windowMs,
+      ...(store.requests !== undefined && requestsAtStart !== undefined ? { requests: store.requests - requestsAtStart } : {}),
+    })
+    let outcome
+    try {
+      outcome = await store.update(branch, built.commit, head.commit, 'fast-forward')
+    } catch (error) {
+      // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
+      if (error instanceof HostFailure) unconfirmed = { commit: built.commit, plan }
+      throw error
+    }
+    if (outcome.kind === 'moved') {
+      knownTip = outcome.tip
+      return { moved: true, windowMs }
+    }
+    core.info(`Landed ${built.commit.slice(0, 12)} on ${branch} (attempt ${attempt}).`)
+    return { changed: true, commitSha: built.commit, attempts: attempt, plan }
+  })
+}

@@ -1,0 +1,214 @@
+/**
+ * Git's smart HTTP protocol over `GitHttp`: listing refs, fetching objects by id (with the depth and
+ * tree filters GitHub serves), and pushing a pack with a compare-and-swap ref update. Protocol v2 for
+ * reads where the host speaks it, v0 otherwise; pushes are v0 (there is no v2 push). Each call is one
+ * request once the host's capabilities are known; they are read once per run.
+ */
+import { GitError } from '../errors.js'
+import type { GitObject } from './git-objects.js'
+import { GitHttp } from './git-http.js'
+import { readPack } from './pack.js'
+import { DELIM, FLUSH, packetText, pktLine, readPackets, readSideBand, type Packet } from './pkt-line.js'
+
+const AGENT = 'agent=gitops-promote'
+
+export interface RefListing {
+  /** Full ref name → commit id. */
+  readonly refs: ReadonlyMap<string, string>
+  /** The branch HEAD points at, when asked for and known. */
+  readonly head?: string
+}
+
+export interface FetchOptions {
+  /** `deepen`: 1 fetches the wanted commits without their history. */
+  readonly depth?: number
+  /** `tree:0` (no trees or blobs beyond those wanted), `tree:1` (and the root tree of a wanted commit). */
+  readonly filter?: string
+}
+
+/** The host's answer to a ref update. */
+export interface PushReport {
+  readonly ok: boolean
+  /** The host's reason for refusing (`failed to update ref`, `pre-receive hook declined`). */
+  readonly reason?: string
+  /** Every `remote:` line the host sent (hook output, lock errors). */
+  readonly messages: readonly string[]
+}
+
+interface Advertisement {
+  readonly version: 0 | 2
+  readonly capabilities: ReadonlySet<string>
+  /** v0 only: the refs advertised with the capabilities. */
+  readonly refs: Map<string, string>
+  readonly head?: string
+}
+
+export class SmartHttpRemote {
+  readonly http: GitHttp
+  private uploadPack?: Promise<Advertisement>
+  private receivePack?: Promise<Advertisement>
+
+  constructor(http: GitHttp) {
+    this.http = http
+  }
+
+  /** Whether the host serves the tree filters that make reads independent of the repository's size. */
+  async filters(): Promise<boolean> {
+    const ad = await this.upload()
+    return ad.version === 2 ? [...ad.capabilities].some((c) => /^fetch=.*\bfilter\b/.test(c)) : ad.capabilities.has('filter')
+  }
+
+  async listRefs(names: readonly string[]): Promise<RefListing> {
+    const ad = await this.upload()
+    if (ad.version === 0) {
+      // v0 has no ref listing of its own: the advertisement is it, so read it afresh.
+      this.uploadPack = undefined
+      const fresh = await this.upload()
+      return { refs: new Map([...fresh.refs].filter(([name]) => names.includes(name))), ...(fresh.head ? { head: fresh.head } : {}) }
+    }
+    const body = Buffer.concat([
+      pktLine('command=ls-refs\n'),
+      pktLine(`${AGENT}\n`),
+      DELIM,
+      pktLine('symrefs\n'),
+      ...names.map((name) => pktLine(`ref-prefix ${name}\n`)),
+      FLUSH,
+    ])
+    const answer = await this.post('git-upload-pack', body, 'read the branches of')
+    const refs = new Map<string, string>()
+    let head: string | undefined
+    for (const packet of readPackets(answer)) {
+      const [oid, name, ...attributes] = packetText(packet).split(' ')
+      if (!oid || !name || !names.includes(name)) continue
+      refs.set(name, oid)
+      const target = attributes.find((a) => a.startsWith('symref-target:'))
+      if (name === 'HEAD' && target) head = target.slice('symref-target:'.length)
+    }
+    return { refs, ...(head ? { head } : {}) }
+  }
+
+  /** The wanted objects (and what the options bring with them), by id. */
+  async fetch(wants: readonly string[], options: FetchOptions, known: (oid: string) => GitObject | undefined): Promise<Map<string, GitObject>> {
+    const ad = await this.upload()
+    const answer = ad.version === 2 ? await this.post('git-upload-pack', fetchV2(wants, options), 'fetch from') : await this.fetchV0(ad, wants, options)
+    const band = readSideBand(packPackets(answer, ad.version))
+    if (band.fatal !== undefined) throw new GitError(`the host refused to send objects: ${band.fatal}.`, 'Re-run the job; nothing was pushed.')
+    return readPack(band.data, known)
+  }
+
+  private fetchV0(ad: Advertisement, wants: readonly string[], options: FetchOptions): Promise<Buffer> {
+    const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c))
+    const body = Buffer.concat([
+      ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
+      ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+      ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+      FLUSH,
+      pktLine('done\n'),
+    ])
+    return this.post('git-upload-pack', body, 'fetch from')
+  }
+
+  /** Sends `pack` with the update of `ref` from `old` to `update` (both full ids); the host applies it only if `ref` is still at `old`. */
+  async push(ref: string, old: string, update: string, pack: Buffer): Promise<PushReport> {
+    const ad = await this.receive()
+    const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1'].filter((c) => ad.capabilities.has(c))
+    const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack])
+    const answer = await this.post('git-receive-pack', body, 'push to')
+    const sideBand = wanted.includes('side-band-64k')
+    const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] as string[] }
+    const messages = [...band.messages, ...('fatal' in band && band.fatal !== undefined ? [band.fatal] : [])]
+    const report = [...readPackets(band.data)].map(packetText).filter(Boolean)
+    const unpack = report.find((line) => line.startsWith('unpack '))
+    const line = report.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref} `))
+    if (unpack === 'unpack ok' && line?.startsWith('ok ')) return { ok: true, messages }
+    const reason = line?.startsWith('ng ') ? line.slice(`ng ${ref} `.length) : unpack && unpack !== 'unpack ok' ? unpack : messages.at(-1)
+    return { ok: false, ...(reason ? { reason } : {}), messages }
+  }
+
+  private post(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer, doing: string): Promise<Buffer> {
+    return this.http.request({
+      path: service,
+      body,
+      headers: {
+        'Content-Type': `application/x-${service}-request`,
+        Accept: `application/x-${service}-result`,
+        ...(service === 'git-upload-pack' && this.uploadVersion === 2 ? { 'Git-Protocol': 'version=2' } : {}),
+      },
+      expect: `application/x-${service}-result`,
+      doing,
+    })
+  }
+
+  private uploadVersion: 0 | 2 = 2
+
+  private upload(): Promise<Advertisement> {
+    this.uploadPack ??= this.advertise('git-upload-pack', 'read').then((ad) => {
+      this.uploadVersion = ad.version
+      return ad
+    })
+    this.uploadPack.catch(() => (this.uploadPack = undefined))
+    return this.uploadPack
+  }
+
+  private receive(): Promise<Advertisement> {
+    this.receivePack ??= this.advertise('git-receive-pack', 'push to')
+    this.receivePack.catch(() => (this.receivePack = undefined))
+    return this.receivePack
+  }
+
+  private async advertise(service: 'git-upload-pack' | 'git-receive-pack', doing: string): Promise<Advertisement> {
+    const answer = await this.http.request({
+      path: `info/refs?service=${service}`,
+      headers: service === 'git-upload-pack' ? { 'Git-Protocol': 'version=2' } : {},
+      expect: `application/x-${service}-advertisement`,
+      doing,
+    })
+    let lines: string[]
+    try {
+      lines = [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`))
+    } catch (error) {
+      throw new GitError(`${this.http.infra.slug ?? this.http.infra.url} did not answer as a git server: ${(error as Error).message}.`, 'Check infra-repo.')
+    }
+    if (lines[0]?.startsWith('# service=')) lines = lines.slice(2)
+    if (lines[0] === 'version 2') return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map() }
+    const refs = new Map<string, string>()
+    let capabilities = new Set<string>()
+    for (const [i, line] of lines.entries()) {
+      if (line.startsWith('#')) break
+      const [ref, caps] = line.split('\0')
+      const [oid, name] = ref.split(' ')
+      if (i === 0 && caps !== undefined) capabilities = new Set(caps.split(' ').filter(Boolean))
+      if (name && name !== 'capabilities^{}') refs.set(name, oid)
+    }
+    const head = [...capabilities].find((c) => c.startsWith('symref=HEAD:'))?.slice('symref=HEAD:'.length)
+    return { version: 0, capabilities, refs, ...(head ? { head } : {}) }
+  }
+}
+
+function fetchV2(wants: readonly string[], options: FetchOptions): Buffer {
+  return Buffer.concat([
+    pktLine('command=fetch\n'),
+    pktLine(`${AGENT}\n`),
+    DELIM,
+    pktLine('no-progress\n'),
+    pktLine('ofs-delta\n'),
+    ...wants.map((oid) => pktLine(`want ${oid}\n`)),
+    ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+    ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+    pktLine('done\n'),
+    FLUSH,
+  ])
+}
+
+/** The side-band packets of the pack in a fetch answer: after `packfile` (v2), or after the NAK (v0). */
+function* packPackets(answer: Buffer, version: 0 | 2): Generator<Packet> {
+  let inPack = false
+  for (const packet of readPackets(answer)) {
+    if (inPack) yield packet
+    else if (packet.kind === 'data') {
+      const text = packetText(packet)
+      if (version === 2 ? text === 'packfile' : text === 'NAK' || text.startsWith('ACK ')) inPack = true
+      else if (text.startsWith('ERR ')) throw new GitError(`the host refused to send objects: ${text.slice(4)}.`, 'Re-run the job; nothing was pushed.')
+    }
+  }
+}

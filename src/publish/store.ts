@@ -1,0 +1,50 @@
+/**
+ * The infra repository as the publisher sees it, whatever the transport: branch heads, files of a
+ * commit, commits built on a parent, and branch updates by compare-and-swap that report a lost race
+ * instead of failing. Implemented over git's smart HTTP protocol (git-store.ts) and over the GitHub
+ * Git Data API (github/api-store.ts); tests add an in-memory one.
+ */
+import type { FileChange, RepoFiles } from '../edit/plan.js'
+import type { CommitIdentity } from './types.js'
+
+export interface BranchHead {
+  readonly commit: string
+  readonly tree: string
+  readonly parents: readonly string[]
+}
+
+export interface BuiltCommit {
+  readonly commit: string
+  readonly tree: string
+}
+
+/**
+ * `fast-forward`: land only if the branch still points at the commit's parent (never rewrites
+ * history). `force`: replace whatever is there — only for branches the action owns.
+ */
+export type UpdateMode = 'fast-forward' | 'force'
+
+/**
+ * `moved`: someone else moved the branch first; `tip` is where it is now, when the host said so (the
+ * next attempt then needs no ref read).
+ */
+export type UpdateOutcome = { readonly kind: 'updated' } | { readonly kind: 'moved'; readonly tip?: string }
+
+export interface InfraStore {
+  /** `owner/name` or the URL, for messages. */
+  readonly where: string
+  /** The branch to promote into: infra-branch, which must exist, or the default branch. */
+  resolveBranch(): Promise<string>
+  /** The branch's head (undefined when there is no such branch); `tip` when already known. */
+  head(branch: string, tip?: string): Promise<BranchHead | undefined>
+  files(commit: string): RepoFiles
+  /** Creates (does not publish) a commit on `parent` with the files' new contents. */
+  commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<BuiltCommit>
+  /**
+   * Points `branch` at `commit` if it is still at `expected` (undefined: the branch must not exist).
+   * A request whose answer was lost throws `HostFailure`: it may have landed.
+   */
+  update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<UpdateOutcome>
+  /** Requests sent to the host so far, where the store counts them (the bench reads it). */
+  readonly requests?: number
+}
