@@ -12,7 +12,7 @@ import { renderCommitMessage, type MessageFacts } from './publish/commit-message
 import { GitStore } from './publish/git-store.js'
 import { publish } from './publish/publisher.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
-import { planPromotion } from './promotion.js'
+import { planPromotion, promotionPaths } from './promotion.js'
 import { setOutputs, type PromotionOutputs } from './report/outputs.js'
 import { writeSummary } from './report/summary.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
@@ -76,6 +76,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
             for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
           },
         }),
+      paths: promotionPaths(settings.edit.targets),
       message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
       author: settings.publish.author,
       branch,

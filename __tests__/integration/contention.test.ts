@@ -9,7 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { appFiles, appImage, overlayPath } from '../../bench/infra-monorepo.js'
+import { GitStore } from '../../src/publish/git-store.js'
 import { runAction, type ActionRun } from '../support/action-runner.js'
+import { startPusher } from '../support/pusher.js'
 import { requireService } from '../support/services.js'
 import { startGitServer, type GitServer } from '../support/git-server.js'
 
@@ -119,6 +121,80 @@ describeGit('publishing under contention', () => {
       const attempts = runs.map((run) => Number(run.outputs.attempts))
       expect(attempts.some((n) => n > 1)).toBe(true)
       expect(new Set(log.slice(0, apps).map((c) => c.sha))).toEqual(new Set(runs.map((run) => run.outputs['commit-sha'])))
+    },
+    SLOW,
+  )
+
+  it(
+    '16 concurrent promotions land while another pusher moves the branch every 150 ms, and each says truly what landed',
+    async () => {
+      const apps = 16
+      const name = await infraRepo(apps)
+      const before = await server.log(name, 'main')
+      const pusher = startPusher(server, name, { everyMs: 150, maxMs: SLOW })
+      let runs: ActionRun[]
+      try {
+        runs = await Promise.all(Array.from({ length: apps }, (_, app) => promote(name, app, build(200 + app))))
+      } finally {
+        await pusher.stop()
+      }
+      for (const run of runs)
+        expect({ exitCode: run.exitCode, errors: errorsOf(run), changed: run.outputs.changed }).toEqual({ exitCode: 0, errors: [], changed: 'true' })
+      const log = await server.log(name, 'main')
+      for (const [i, commit] of log.entries()) expect(commit.parents).toEqual(i + 1 < log.length ? [log[i + 1].sha] : [])
+      const onBranch = new Set(log.map((c) => c.sha))
+      for (const run of runs) expect(onBranch.has(run.outputs['commit-sha'])).toBe(true)
+      for (let app = 0; app < apps; app++) {
+        expect(await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).toContain(`newTag: ${build(200 + app).tag}`)
+      }
+      expect(log.length).toBeGreaterThan(before.length + apps)
+    },
+    SLOW,
+  )
+
+  it(
+    'a push endpoint that answers 502 fails within a bounded time, naming the host failure, not a moving branch',
+    async () => {
+      const name = await infraRepo(1)
+      const tip = await server.revParse(name, 'main')
+      server.failNext(10, { service: 'git-receive-pack', method: 'POST' })
+      const started = performance.now()
+      const run = await promote(name, 0, build(3))
+      const seconds = (performance.now() - started) / 1000
+      server.clearFaults()
+      expect(run.exitCode).not.toBe(0)
+      const errors = errorsOf(run)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toContain('HTTP 502')
+      expect(errors[0]).toContain('problem on the host')
+      expect(errors[0]).not.toMatch(/kept (moving|landing)|max-attempts/)
+      expect(seconds).toBeLessThan(60)
+      expect(await server.revParse(name, 'main')).toBe(tip)
+    },
+    SLOW,
+  )
+
+  it(
+    'a push refused because the branch already holds our commit (a resent push) counts as landed',
+    async () => {
+      const name = await infraRepo(1)
+      const store = new GitStore({ url: server.repoUrl(name), token: server.token, branch: 'main' })
+      try {
+        const head = (await store.head('main'))!
+        const file = `${overlayPath(0)}/kustomization.yaml`
+        const before = (await store.files(head.commit).read(file))!
+        const built = await store.commit(head.commit, [{ path: file, before, after: before.replace('newTag: v0', 'newTag: v7') }], 'promote v7', {
+          name: 'test',
+          email: 'test@example.invalid',
+        })
+        // The first push lands and its answer is lost; the same push sent again finds the branch at our commit.
+        server.failNext(1, { service: 'git-receive-pack', method: 'POST', after: true })
+        await expect(store.update('main', built.commit, head.commit, 'fast-forward')).rejects.toThrow(/HTTP 502/)
+        expect(await store.update('main', built.commit, head.commit, 'fast-forward')).toEqual({ kind: 'updated' })
+        expect(await server.revParse(name, 'main')).toBe(built.commit)
+      } finally {
+        store.close()
+      }
     },
     SLOW,
   )

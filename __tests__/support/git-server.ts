@@ -69,6 +69,8 @@ export interface GitServer {
   setHook(name: string, hook: 'pre-receive' | 'update', script: string): Promise<void>
   /** Answers the next `count` requests matching `fault` with a 5xx. */
   failNext(count: number, fault: Fault): void
+  /** Forgets the faults not used yet. */
+  clearFaults(): void
   /** `kubectl kustomize` of a directory at a ref. */
   render(name: string, ref: string, dir: string): Promise<string>
   close(): Promise<void>
@@ -270,6 +272,9 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
     },
     failNext(count, fault) {
       for (let i = 0; i < count; i++) faults.push(fault)
+    },
+    clearFaults() {
+      faults.length = 0
     },
     async setHook(name, hook, script) {
       const dir = join(gitDir(name), 'hooks')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { renderCommitMessage } from '../../src/publish/commit-message.js'
-import { gitAuthEnv } from '../../src/publish/git-auth.js'
-import { backoffDelay, isBranchMoved, isTransientFailure } from '../../src/publish/retry.js'
+import { basicAuthorization } from '../../src/publish/git-http.js'
+import { isBranchMoved, judgeRefusal, lockedAt } from '../../src/publish/push-answers.js'
 import { parsePublishSettings } from '../../src/publish/settings.js'
 import { recordInputs } from '../../src/inputs.js'
 import { readSourceContext } from '../../src/source.js'
@@ -23,62 +23,37 @@ describe('push rejections', () => {
     'remote: Permission to o/infra.git denied to bot. fatal: unable to access: The requested URL returned error: 403',
     'fatal: Authentication failed',
   ])('%s does not', (line) => expect(isBranchMoved(line)).toBe(false))
-})
 
-describe('transient failures', () => {
-  it.each([
-    "fatal: unable to access 'https://github.com/o/infra.git/': The requested URL returned error: 502",
-    'error: RPC failed; HTTP 503 curl 22 The requested URL returned error: 503',
-    "fatal: unable to access 'https://github.com/o/infra.git/': Could not resolve host: github.com",
-    'fatal: the remote end hung up unexpectedly',
-    'error: RPC failed; curl 92 HTTP/2 stream 5 was not closed cleanly: CANCEL (err 8)',
-  ])('%s is sent again', (line) => expect(isTransientFailure(line)).toBe(true))
-
-  it.each([
-    "remote: Invalid username or token.\nfatal: Authentication failed for 'https://github.com/o/infra.git/'",
-    "fatal: unable to access 'https://github.com/o/infra.git/': The requested URL returned error: 403\nfatal: the remote end hung up unexpectedly",
-    'remote: Repository not found.',
-    ' ! [remote rejected] main -> main (pre-receive hook declined)',
-  ])('%s is not', (line) => expect(isTransientFailure(line)).toBe(false))
-})
-
-describe('backoff', () => {
-  const policy = { growth: 2, minAttemptMs: 100, capAttempts: 8, capMs: 5000 }
-
-  it('starts at one attempt duration and grows exponentially, with jitter inside [ceiling/2, ceiling]', () => {
-    expect(backoffDelay(1, 300, 0, policy)).toBe(150)
-    expect(backoffDelay(1, 300, 0.999, policy)).toBeLessThanOrEqual(300)
-    expect(backoffDelay(3, 300, 0, policy)).toBe(600)
+  const tip = 'a'.repeat(40)
+  it("learns where the branch is now from git's lock error", () => {
+    expect(lockedAt([`error: cannot lock ref 'refs/heads/main': is at ${tip} but expected ${'b'.repeat(40)}`])).toBe(tip)
+    expect(lockedAt(['error: cannot lock ref: is at 1 but expected 2'])).toBeUndefined()
   })
 
-  it('treats a very fast attempt as the minimum duration', () => {
-    expect(backoffDelay(1, 5, 0, policy)).toBe(50)
-  })
-
-  it('is capped by a number of attempt durations and by an absolute ceiling', () => {
-    expect(backoffDelay(20, 300, 0.5, policy)).toBe(1800)
-    expect(backoffDelay(20, 2000, 0.5, policy)).toBe(3750)
+  it.each<[string, { reason?: string; messages: string[] }, 'fast-forward' | 'force', string]>([
+    ['a lost compare-and-swap', { reason: 'failed to update ref', messages: [] }, 'fast-forward', 'moved'],
+    ['a policy hook', { reason: 'pre-receive hook declined', messages: ['policy: changes to main need a review'] }, 'fast-forward', 'declined the push'],
+    [
+      'a ruleset, with every line the host said',
+      {
+        reason: 'protected branch hook declined',
+        messages: ['error: GH013: Repository rule violations found for refs/heads/main.', '- Changes must be made through a pull request.'],
+      },
+      'fast-forward',
+      'Changes must be made through a pull request',
+    ],
+    ["a refused non-fast-forward of the action's own branch", { reason: 'non-fast-forward', messages: [] }, 'force', 'forced update'],
+    ["a lost lease on the action's own branch", { reason: 'failed to update ref', messages: [] }, 'force', 'moved'],
+  ])('%s', (_what, answer, mode, expected) => {
+    const judged = judgeRefusal(answer, 'main', 'org/infra', mode)
+    if (expected === 'moved') expect(judged).toBe('moved')
+    else expect((judged as Error).message).toContain(expected)
   })
 })
 
-describe('git auth environment', () => {
-  it('scopes an extraheader to the remote origin and never puts the token in clear text', () => {
-    const env = gitAuthEnv('https://git.example.com/org/infra.git', 's3cret', {})
-    expect(env).toEqual({
-      GIT_CONFIG_COUNT: '2',
-      GIT_CONFIG_KEY_0: 'credential.helper',
-      GIT_CONFIG_VALUE_0: '',
-      GIT_CONFIG_KEY_1: 'http.https://git.example.com/.extraheader',
-      GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${Buffer.from('x-access-token:s3cret').toString('base64')}`,
-    })
-    expect(JSON.stringify(env)).not.toContain('s3cret')
-  })
-
-  it('appends after configuration the runner already passes through the environment', () => {
-    const env = gitAuthEnv('http://127.0.0.1:8080/infra.git', 't', { GIT_CONFIG_COUNT: '1' })
-    expect(env.GIT_CONFIG_COUNT).toBe('3')
-    expect(env.GIT_CONFIG_KEY_1).toBe('credential.helper')
-    expect(env.GIT_CONFIG_KEY_2).toBe('http.http://127.0.0.1:8080/.extraheader')
+describe('credentials', () => {
+  it('are Basic with the token as password, as GitHub accepts installation and personal tokens', () => {
+    expect(basicAuthorization('s3cret')).toBe(`Basic ${Buffer.from('x-access-token:s3cret').toString('base64')}`)
   })
 })
 
@@ -107,6 +82,7 @@ describe('infra repository settings', () => {
     [{ 'infra-repo': 'https://user:pw@github.com/org/infra' }, 'infra-repo', 'carries credentials'],
     [{ 'infra-repo': 'org/infra', 'infra-branch': 'bad..name' }, 'infra-branch', 'not a valid branch'],
     [{ 'infra-repo': 'org/infra', 'max-attempts': '0' }, 'max-attempts', 'whole number'],
+    [{ 'infra-repo': 'org/infra', 'timeout-seconds': '5' }, 'timeout-seconds', 'whole number'],
     [{ 'infra-repo': 'org/infra', 'dry-run': 'yes' }, 'dry-run', 'not a boolean'],
   ])('%j is rejected naming %s', (values, input, problem) => {
     let error: unknown

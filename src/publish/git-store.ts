@@ -26,7 +26,7 @@ import { GitHttp } from './git-http.js'
 import { writePack } from './pack.js'
 import { judgeRefusal, lockedAt } from './push-answers.js'
 import type { InfraRepo } from './settings.js'
-import { SmartHttpRemote } from './smart-http.js'
+import { SmartHttpRemote, type FetchOptions } from './smart-http.js'
 import type { BranchHead, BuiltCommit, InfraStore, UpdateMode, UpdateOutcome } from './store.js'
 import type { CommitIdentity } from './types.js'
 
@@ -83,11 +83,8 @@ export class GitStore implements InfraStore {
     const ref = `refs/heads/${branch}`
     const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref)
     if (commit === undefined) return undefined
-    if (!this.objects.has(commit)) {
-      // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
-      const filter = (await this.remote.filters()) ? { filter: 'tree:1' } : {}
-      await this.receive([commit], { depth: 1, ...filter })
-    }
+    // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
+    await this.ensure([commit], { depth: 1, filter: 'tree:1' })
     const header = parseCommit(this.object(commit, 'commit').body)
     return { commit, tree: header.tree, parents: header.parents }
   }
@@ -168,11 +165,11 @@ export class GitStore implements InfraStore {
     return entries
   }
 
-  /** Makes `oids` present: one request for those not present and not on their way already. */
-  private async ensure(oids: readonly string[]): Promise<void> {
+  /** Makes `oids` present: one request (`tree:0` by default) for those not present and not on their way already. */
+  private async ensure(oids: readonly string[], options: FetchOptions = { filter: 'tree:0' }): Promise<void> {
     const missing = [...new Set(oids)].filter((oid) => !this.objects.has(oid) && !this.fetching.has(oid))
     if (missing.length > 0) {
-      const fetched = this.receive(missing, { filter: 'tree:0' })
+      const fetched = this.receive(missing, options)
       for (const oid of missing) this.fetching.set(oid, fetched)
       // Forgotten either way: a failed fetch is asked again by the next attempt.
       void fetched.then(
@@ -183,7 +180,7 @@ export class GitStore implements InfraStore {
     await Promise.all(oids.map((oid) => this.fetching.get(oid)))
   }
 
-  private async receive(wants: readonly string[], options: { depth?: number; filter?: string }): Promise<void> {
+  private async receive(wants: readonly string[], options: FetchOptions): Promise<void> {
     const filtering = options.filter !== undefined && (await this.remote.filters())
     const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) =>
       this.objects.get(oid),

@@ -1,8 +1,9 @@
 /**
  * Lands a promotion on the infra branch through a store (git or the GitHub API), under contention:
  * read the tip, plan on its files, build the commit on it, and move the branch by compare-and-swap.
- * When the branch moved, re-apply the edit on the new tip (which the refusal often names, so no ref
- * read is needed). The edit is a function of the files, so a retry never needs a textual rebase and
+ * When the branch moved, re-apply the edit on the new tip: the refusal often names it, and its files
+ * are fetched while the lost race is waited out, so that the next attempt — which reads the tip again,
+ * since it moves during the wait too — mostly finds them here. The edit is a function of the files, so a retry never needs a textual rebase and
  * never reverts a neighbour. A push whose answer was lost is confirmed from the next tip, never made
  * twice.
  */
@@ -58,24 +59,23 @@ export function landingLoop(store: InfraStore, promotion: Promotion, branch: str
 
 export function publish(store: InfraStore, promotion: Promotion, options: PublishOptions = {}): Promise<Published> {
   const { branch } = promotion
-  /** Where the branch is, when the last refusal said. */
-  let knownTip: string | undefined
   /** A push whose answer was lost: it may have landed. */
   let unconfirmed: { commit: string; plan: PromotionPlan } | undefined
+  /** Pushes sent: the `attempts` output (a read that failed and was made again is not one). */
+  let pushes = 0
   return retryWhileMoving(landingLoop(store, promotion, branch, options), async (attempt): Promise<Published | Moved> => {
     const started = performance.now()
     const requestsAtStart = store.requests
-    const head = await requireHead(store, branch, knownTip)
-    knownTip = undefined
+    const head = await requireHead(store, branch)
     if (unconfirmed && (head.commit === unconfirmed.commit || head.parents.includes(unconfirmed.commit))) {
       core.info(`The earlier push of ${unconfirmed.commit.slice(0, 12)} did land on ${branch}.`)
-      return { changed: true, commitSha: unconfirmed.commit, attempts: attempt - 1, plan: unconfirmed.plan }
+      return { changed: true, commitSha: unconfirmed.commit, attempts: pushes, plan: unconfirmed.plan }
     }
     unconfirmed = undefined
     const plan = await promotion.plan(store.files(head.commit))
-    if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
+    if (plan.files.length === 0) return { changed: false, attempts: pushes + 1, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
     // A dry run writes nothing at all: no blob, tree or commit objects either.
-    if (promotion.dryRun) return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) }
+    if (promotion.dryRun) return { changed: true, attempts: pushes + 1, plan, diff: planDiff(plan.files) }
     const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author)
     const windowMs = performance.now() - started
     options.observe?.({
@@ -84,6 +84,7 @@ export function publish(store: InfraStore, promotion: Promotion, options: Publis
       ...(store.requests !== undefined && requestsAtStart !== undefined ? { requests: store.requests - requestsAtStart } : {}),
     })
     let outcome
+    pushes++
     try {
       outcome = await store.update(branch, built.commit, head.commit, 'fast-forward')
     } catch (error) {
@@ -92,10 +93,15 @@ export function publish(store: InfraStore, promotion: Promotion, options: Publis
       throw error
     }
     if (outcome.kind === 'moved') {
-      knownTip = outcome.tip
+      const { tip } = outcome
+      // Read ahead; a failure here is met again, and reported, by the next attempt.
+      if (tip)
+        void requireHead(store, branch, tip)
+          .then(() => store.files(tip).prefetch?.(promotion.paths))
+          .catch(() => undefined)
       return { moved: true, windowMs }
     }
     core.info(`Landed ${built.commit.slice(0, 12)} on ${branch} (attempt ${attempt}).`)
-    return { changed: true, commitSha: built.commit, attempts: attempt, plan }
+    return { changed: true, commitSha: built.commit, attempts: pushes, plan }
   })
 }

@@ -25,6 +25,8 @@ export interface CommitIdentity {
 export interface Promotion {
   /** Deterministic function of the files at the tip being built on. */
   plan(files: RepoFiles): Promise<PromotionPlan>
+  /** What the plan reads first (the targets and their records): fetched ahead while a lost race is waited out. */
+  readonly paths: readonly string[]
   /** The commit message for a plan. */
   message(plan: PromotionPlan): string
   readonly author: CommitIdentity
