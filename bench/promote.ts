@@ -1,13 +1,19 @@
 /**
- * `npm run bench`: promotion cost against large infra monorepos served over smart HTTP.
+ * `npm run bench`: promotion cost and landing under contention, against large infra monorepos served
+ * over smart HTTP, printed side by side in one run.
  *
- * For 3,000 and 30,000 apps (each with a long history) it prints, side by side and as medians:
- *  (a) the action's publish path in-process (fetch, edit, ordering record, commit, push; no render
- *      check, no Node start-up), and the whole action as a runner starts it (`runAction`, entry src);
- *  (b) the seed-000 way: `git clone --depth=1` + edit the YAML + commit + push;
- * their ratio, the growth from the small to the large repo, and the makespan of 32 concurrent
- * promotions of different apps with their retries. Environment: BENCH_RUNS (default 3),
- * BENCH_COMMITS (history length, default 3000), BENCH_SIZES (default 3000,30000).
+ * For 3,000 and 30,000 apps (each with a long history):
+ *  - one promotion, as medians: (a) the action's publish path in-process (read, edit, ordering
+ *    record, commit, push; no render check, no Node start-up) and the whole action as a runner starts
+ *    it (the committed dist/index.js); (b) the seed-000 way: `git clone --depth=1` + edit + commit +
+ *    push; their ratio and the growth from the small to the large repo;
+ *  - 16 and 32 concurrent promotions of different apps while another pusher moves the branch every
+ *    150 ms: landed/N, makespan and attempts of the action (default max-attempts), next to a
+ *    `git pull --rebase && git push` loop of 5 tries, and N × one uncontended promotion;
+ *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
+ *    p90 and the requests sent in it.
+ * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
+ * (default 3000,30000), BENCH_BURSTS (default 16,32), BENCH_PUSHER_MS (default 150).
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -16,18 +22,20 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { runAction } from '../__tests__/support/action-runner.js'
 import { startGitServer, type GitServer } from '../__tests__/support/git-server.js'
-import { planPromotion } from '../src/promotion.js'
-import { GitCommandManager } from '../src/publish/git-command.js'
-import { gitAuthEnv } from '../src/publish/git-auth.js'
-import { publishViaGit } from '../src/publish/git-publisher.js'
-import { InfraRemote } from '../src/publish/git-remote.js'
+import { startPusher } from '../__tests__/support/pusher.js'
+import { planPromotion, promotionPaths } from '../src/promotion.js'
+import { GitStore } from '../src/publish/git-store.js'
+import { publish, type AttemptWindow } from '../src/publish/publisher.js'
 import type { PublishResult } from '../src/publish/types.js'
+import type { Target } from '../src/edit/types.js'
 import { appImage, cachedMonorepo, overlayPath } from './infra-monorepo.js'
+import { promoteWithPullRebaseLoop } from './pull-rebase-loop.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 3000)
 const SIZES = (process.env.BENCH_SIZES ?? '3000,30000').split(',').map(Number)
-const CONCURRENT = 32
+const BURSTS = (process.env.BENCH_BURSTS ?? '16,32').split(',').map(Number)
+const PUSHER_MS = Number(process.env.BENCH_PUSHER_MS ?? 150)
 const AUTHOR = { name: 'bench', email: 'bench@example.invalid' }
 
 const execFileAsync = promisify(execFile)
@@ -71,31 +79,34 @@ function median(values: readonly number[]): number {
 }
 
 /** (a) The action's publish path, as src/main.ts wires it, without the render check. */
-async function promoteWithPublisher(server: GitServer, name: string, app: number, tag: string): Promise<PublishResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-promote-'))
+async function promoteWithPublisher(server: GitServer, name: string, app: number, tag: string, windows?: AttemptWindow[]): Promise<PublishResult> {
+  const store = new GitStore({ url: server.repoUrl(name), token: server.token, branch: 'main' })
   try {
-    const url = server.repoUrl(name)
-    const git = new GitCommandManager(dir, gitAuthEnv(url, server.token))
-    const remote = new InfraRemote(git, { url, token: server.token, branch: 'main' })
-    await remote.init()
-    const branch = await remote.resolveBranch()
+    const branch = await store.resolveBranch()
     const desired = { name: appImage(app), tag }
-    return await publishViaGit(remote, {
-      plan: (files) =>
-        planPromotion(files, {
-          targets: [{ kind: 'kustomize', path: overlayPath(app) }],
-          desired,
-          stamp: { ref: `${desired.name}:${tag}`, repository: `bench/app-${app}`, commit: tag, runNumber: 1, runAttempt: 1 },
-          allowDowngrade: false,
-        }),
-      message: () => `promote ${desired.name}:${tag} to ${overlayPath(app)}`,
-      author: AUTHOR,
-      branch,
-      maxAttempts: 10,
-      dryRun: false,
-    })
+    const targets: Target[] = [{ kind: 'kustomize', path: overlayPath(app) }]
+    return await publish(
+      store,
+      {
+        plan: (files) =>
+          planPromotion(files, {
+            targets,
+            desired,
+            stamp: { ref: `${desired.name}:${tag}`, repository: `bench/app-${app}`, commit: tag, runNumber: 1, runAttempt: 1 },
+            allowDowngrade: false,
+          }),
+        paths: promotionPaths(targets),
+        message: () => `promote ${desired.name}:${tag} to ${overlayPath(app)}`,
+        author: AUTHOR,
+        branch,
+        maxAttempts: 10,
+        timeoutSeconds: 300,
+        dryRun: false,
+      },
+      windows ? { observe: (window) => windows.push(window) } : {},
+    )
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    store.close()
   }
 }
 
@@ -105,19 +116,21 @@ async function promoteLikeSeed000(server: GitServer, name: string, app: number, 
   try {
     const url = server.repoUrl(name)
     const env = {
-      ...gitAuthEnv(url, server.token),
+      ...process.env,
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: `http.${new URL(url).origin}/.extraheader`,
+      GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${server.token}`).toString('base64')}`,
       GIT_AUTHOR_NAME: AUTHOR.name,
       GIT_AUTHOR_EMAIL: AUTHOR.email,
       GIT_COMMITTER_NAME: AUTHOR.name,
       GIT_COMMITTER_EMAIL: AUTHOR.email,
     }
-    const fail = (o: { stderr: string }) => new Error(o.stderr)
-    await new GitCommandManager(dir, env).run(['clone', '--quiet', '--depth=1', '--single-branch', '--branch', 'main', url, 'infra'], fail)
-    const work = new GitCommandManager(join(dir, 'infra'), env)
+    const git = (cwd: string, args: readonly string[]) => execFileAsync('git', args, { cwd, env })
+    await git(dir, ['clone', '--quiet', '--depth=1', '--single-branch', '--branch', 'main', url, 'infra'])
     const file = join(dir, 'infra', overlayPath(app), 'kustomization.yaml')
     await writeFile(file, (await readFile(file, 'utf8')).replace(/newTag: \S+/, `newTag: ${tag}`))
-    await work.run(['commit', '--quiet', '--all', '--message', `promote ${appImage(app)}:${tag}`], fail)
-    await work.run(['push', '--quiet', 'origin', 'HEAD:main'], fail)
+    await git(join(dir, 'infra'), ['commit', '--quiet', '--all', '--message', `promote ${appImage(app)}:${tag}`])
+    await git(join(dir, 'infra'), ['push', '--quiet', 'origin', 'HEAD:main'])
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -157,14 +170,15 @@ interface SizeRow {
   seed000: number
 }
 
-interface ContentionRow {
+interface BurstRow {
   apps: number
-  makespan: number
-  retries: number
-  landed: number
-  linear: boolean
-  /** Distinct reasons the runs that did not land gave. */
-  failures: string[]
+  racers: number
+  /** The action's publish path (default max-attempts), with the pusher running. */
+  action: { landed: number; makespan: number; meanAttempts: number; maxAttempts: number; linear: boolean; failures: string[] }
+  /** The pull --rebase loop of 5 tries, with the pusher running. */
+  loop: { landed: number; makespan: number }
+  /** Windows of the action's attempts after a lost race. */
+  retries: AttemptWindow[]
 }
 
 async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
@@ -180,30 +194,71 @@ async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
   }
 }
 
-async function measureContention(server: GitServer, apps: number): Promise<ContentionRow> {
-  const name = `contention-${apps}`
+/** `racers` promotions of different apps started together on a fresh copy, with the pusher running. */
+async function race<T>(server: GitServer, apps: number, racers: number, promote: (name: string, app: number, tag: string) => Promise<T>) {
+  const name = `burst-${apps}-${racers}-${nextTag}`
   await serveCopy(server, name, await cachedMonorepo(apps, COMMITS))
   const before = await server.commitCount(name, 'main')
   const tag = `burst-${nextTag++}`
-  const burst = Array.from({ length: CONCURRENT }, (_, i) => 1 + i * 37)
-  const { ms, value: results } = await quietly(() => timed(() => Promise.allSettled(burst.map((app) => promoteWithPublisher(server, name, app, tag)))))
+  const burst = Array.from({ length: racers }, (_, i) => 1 + ((i * 37) % apps))
+  const pusher = startPusher(server, name, { everyMs: PUSHER_MS, maxMs: 600_000 })
+  let ms: number
+  let results: PromiseSettledResult<T>[]
+  try {
+    ;({ ms, value: results } = await quietly(() => timed(() => Promise.allSettled(burst.map((app) => promote(name, app, tag))))))
+  } finally {
+    await pusher.stop()
+  }
   const landed = await Promise.all(
     burst.map(async (app) => (await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).includes(`newTag: ${tag}`)),
   )
   const log = await server.log(name, 'main')
   return {
-    apps,
     makespan: ms,
-    retries: results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.attempts - 1 : 0), 0),
+    results,
     landed: landed.filter(Boolean).length,
     linear: log.slice(0, log.length - before).every((c) => c.parents.length === 1),
-    failures: [...new Set(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
+  }
+}
+
+async function measureBurst(server: GitServer, apps: number, racers: number): Promise<BurstRow> {
+  const windows: AttemptWindow[] = []
+  const action = await race(server, apps, racers, (name, app, tag) => promoteWithPublisher(server, name, app, tag, windows))
+  const attempts = action.results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.attempts] : []))
+  const loop = await race(server, apps, racers, (name, app, tag) => promoteWithPullRebaseLoop(server, name, app, tag, 5))
+  return {
+    apps,
+    racers,
+    action: {
+      landed: action.landed,
+      makespan: action.makespan,
+      meanAttempts: attempts.reduce((a, b) => a + b, 0) / Math.max(1, attempts.length),
+      maxAttempts: Math.max(0, ...attempts),
+      linear: action.linear,
+      failures: [...new Set(action.results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
+    },
+    loop: { landed: loop.landed, makespan: loop.makespan },
+    retries: windows.filter((w) => w.attempt > 1),
   }
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-function printTable(sizes: readonly SizeRow[], bursts: readonly ContentionRow[]): void {
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+}
+
+function printRows(title: string, rows: string[][]): void {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
+  const line = (row: readonly string[]) => row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')
+  console.log(`\n${title}`)
+  console.log(line(rows[0]))
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
+  rows.slice(1).forEach((row) => console.log(line(row)))
+}
+
+function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): void {
   const rows = [['apps', '(a) publish path', '(a) whole action', '(b) seed-000 way', '(b)/(a) publish', '(b)/(a) action']]
   for (const r of sizes) {
     rows.push([
@@ -220,32 +275,56 @@ function printTable(sizes: readonly SizeRow[], bursts: readonly ContentionRow[])
     const growth = (pick: (r: SizeRow) => number) => `${(pick(large) / pick(small)).toFixed(2)}× (+${seconds(pick(large) - pick(small))})`
     rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), growth((r) => r.action), growth((r) => r.seed000), '', ''])
   }
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
-  const line = (row: readonly string[]) => row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')
-  console.log(`\nOne promotion, median of ${RUNS} (history: ${COMMITS} commits)`)
-  console.log(line(rows[0]))
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
-  rows.slice(1).forEach((row) => console.log(line(row)))
-  console.log(`\n${CONCURRENT} concurrent promotions of different apps (publish path, max-attempts 10)`)
-  for (const b of bursts) {
-    console.log(
-      `${b.apps.toLocaleString('en')} apps: makespan ${seconds(b.makespan)}, ${b.retries} retries, ${b.landed}/${CONCURRENT} landed, history ${b.linear ? 'linear' : 'NOT linear'}`,
-    )
-    b.failures.forEach((reason) => console.log(`  not landed: ${reason}`))
+  printRows(`One promotion, median of ${RUNS} (history: ${COMMITS} commits)`, rows)
+
+  const retryRows = [['apps', 'retries', 'window median', 'window p90', 'requests median', 'requests max']]
+  for (const apps of SIZES) {
+    const retries = bursts.filter((b) => b.apps === apps).flatMap((b) => b.retries)
+    const ms = retries.map((w) => w.windowMs)
+    const requests = retries.map((w) => w.requests ?? NaN)
+    retryRows.push([
+      apps.toLocaleString('en'),
+      String(retries.length),
+      `${percentile(ms, 50).toFixed(0)} ms`,
+      `${percentile(ms, 90).toFixed(0)} ms`,
+      String(percentile(requests, 50)),
+      String(Math.max(...requests)),
+    ])
   }
+  printRows(`Retry window after a lost race (tip read → push sent), over the bursts below`, retryRows)
+
+  const burstRows = [['apps', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan']]
+  for (const b of bursts) {
+    const uncontended = sizes.find((s) => s.apps === b.apps)?.publisher ?? NaN
+    burstRows.push([
+      b.apps.toLocaleString('en'),
+      String(b.racers),
+      `${b.action.landed}/${b.racers}${b.action.linear ? '' : ' (history NOT linear)'}`,
+      seconds(b.action.makespan),
+      `${b.action.meanAttempts.toFixed(1)} / ${b.action.maxAttempts}`,
+      seconds(b.racers * uncontended),
+      `${b.loop.landed}/${b.racers}`,
+      seconds(b.loop.makespan),
+    ])
+  }
+  printRows(`Concurrent promotions of different apps while another pusher moves the branch every ${PUSHER_MS} ms`, burstRows)
+  for (const b of bursts) b.action.failures.forEach((reason) => console.log(`  ${b.apps} apps, N=${b.racers}, not landed: ${reason}`))
 }
 
 async function main(): Promise<void> {
   const server = await startGitServer()
   try {
     const sizes: SizeRow[] = []
-    const bursts: ContentionRow[] = []
+    const bursts: BurstRow[] = []
     for (const apps of SIZES) {
       console.error(`${apps} apps: preparing the repository (generated once, then cached under ${tmpdir()})…`)
       sizes.push(await measureSize(server, apps))
-      bursts.push(await measureContention(server, apps))
+      for (const racers of BURSTS) {
+        console.error(`${apps} apps: ${racers} concurrent promotions against a pusher every ${PUSHER_MS} ms…`)
+        bursts.push(await measureBurst(server, apps, racers))
+      }
     }
-    printTable(sizes, bursts)
+    printTables(sizes, bursts)
   } finally {
     await server.close()
   }

@@ -24,10 +24,11 @@ describe('backoffDelay', () => {
   })
 
   it.each([
-    // window, longest wait: 24 windows of at least 50 ms, and never more than 15 s.
-    [10, 1200],
-    [100, 2400],
-    [1000, 15_000],
+    // window, longest wait: 8 windows of at least 50 ms, and never more than 15 s.
+    [10, 400],
+    [100, 800],
+    [1000, 8000],
+    [5000, 15_000],
     [60_000, 15_000],
   ])('with a %i ms window waits at most %i ms by default, however many races it lost', (windowMs, longest) => {
     const delays = Array.from({ length: 100 }, (_, lost) => [0, 0.5, 0.999].map((random) => backoffDelay(lost + 1, windowMs, random))).flat()

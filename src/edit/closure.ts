@@ -56,7 +56,12 @@ export function kustomizationReferences(text: string): string[] {
  * The closure of the overlay `dir` (path → text), with `overrides` (the edited files) taking the
  * place of what `files` holds, added to `into`.
  */
-export async function overlayClosure(files: RepoFiles, dir: string, overrides: ReadonlyMap<string, string>, into = new Map<string, string>()): Promise<Map<string, string>> {
+export async function overlayClosure(
+  files: RepoFiles,
+  dir: string,
+  overrides: ReadonlyMap<string, string>,
+  into = new Map<string, string>(),
+): Promise<Map<string, string>> {
   const read = async (path: string) => overrides.get(path) ?? (await files.read(path))
   const visited = new Set<string>()
   const put = (path: string, text: string) => {

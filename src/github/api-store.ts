@@ -131,7 +131,13 @@ export class ApiStore implements InfraStore {
   files(commit: string): RepoFiles {
     return treeFiles({
       root: () => this.rootTree(commit),
-      tree: async (oid) => new Map((await this.listing(oid)).map((e): [string, StoredEntry] => [e.path, e.size === undefined ? { mode: e.mode, oid: e.sha } : { mode: e.mode, oid: e.sha, size: e.size }])),
+      tree: async (oid) =>
+        new Map(
+          (await this.listing(oid)).map((e): [string, StoredEntry] => [
+            e.path,
+            e.size === undefined ? { mode: e.mode, oid: e.sha } : { mode: e.mode, oid: e.sha, size: e.size },
+          ]),
+        ),
       blob: async (oid) => {
         const blob = await this.call(`read blob ${oid}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: oid }))
         return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8')

@@ -73,7 +73,8 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
       return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit }
     }
-    if ((await store.update(spec.branch, built.commit, current?.commit, 'force')).kind === 'moved') return { moved: true, windowMs: performance.now() - started }
+    if ((await store.update(spec.branch, built.commit, current?.commit, 'force')).kind === 'moved')
+      return { moved: true, windowMs: performance.now() - started }
     core.info(
       `${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`,
     )

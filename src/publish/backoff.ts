@@ -24,7 +24,7 @@ export interface BackoffPolicy {
  * 64 racers without other traffic all land within 10 attempts from 24 windows on (16 windows lose
  * some); the 15 s ceiling keeps a slow (1 s) window from waiting tens of seconds.
  */
-export const DEFAULT_BACKOFF: BackoffPolicy = { minWindowMs: 50, firstCeilingWindows: 4, growth: 3, maxCeilingWindows: 24, maxDelayMs: 15_000 }
+export const DEFAULT_BACKOFF: BackoffPolicy = { minWindowMs: 50, firstCeilingWindows: 2, growth: 1.5, maxCeilingWindows: 8, maxDelayMs: 15_000 }
 
 /** Delay in ms before retry after the `lost`-th lost race (1-based), given `windowMs` (how long the losing attempt's retry window — tip read to push sent — took) and `random` in [0,1). */
 export function backoffDelay(lost: number, windowMs: number, random: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {

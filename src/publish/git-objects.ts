@@ -45,11 +45,17 @@ export function parseTree(body: Buffer): Map<string, TreeEntry> {
   return entries
 }
 
-/** A tree's bytes, entries in git's order (a directory sorts as if its name ended in `/`). */
+/**
+ * A tree's bytes, entries in git's order (a directory sorts as if its name ended in `/`). Entries
+ * already in that order (a parsed tree with values replaced) are kept as they are: sorting a
+ * 30,000-entry directory on every retry would cost more than the rest of the commit.
+ */
 export function serializeTree(entries: ReadonlyMap<string, TreeEntry>): Buffer {
-  const key = (name: string, entry: TreeEntry) => Buffer.from(isTree(entry) ? `${name}/` : name, 'utf8')
-  const sorted = [...entries].sort(([a, x], [b, y]) => Buffer.compare(key(a, x), key(b, y)))
-  return Buffer.concat(sorted.flatMap(([name, entry]) => [Buffer.from(`${entry.mode} ${name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex')]))
+  const keyed = [...entries].map(([name, entry]) => ({ key: Buffer.from(isTree(entry) ? `${name}/` : name, 'utf8'), name, entry }))
+  if (keyed.some((e, i) => i > 0 && Buffer.compare(keyed[i - 1].key, e.key) > 0)) keyed.sort((a, b) => Buffer.compare(a.key, b.key))
+  const parts: Buffer[] = []
+  for (const { name, entry } of keyed) parts.push(Buffer.from(`${entry.mode} ${name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'))
+  return Buffer.concat(parts)
 }
 
 export interface CommitHeader {

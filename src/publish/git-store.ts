@@ -10,18 +10,7 @@
 import type { FileChange, RepoFiles } from '../edit/plan.js'
 import { isTreeMode, treeFiles, type StoredEntry } from '../edit/files.js'
 import { GitError, InputError } from '../errors.js'
-import {
-  isTree,
-  objectId,
-  parseCommit,
-  parseTree,
-  serializeCommit,
-  serializeTree,
-  TREE_MODE,
-  ZERO_OID,
-  type GitObject,
-  type TreeEntry,
-} from './git-objects.js'
+import { isTree, objectId, parseCommit, parseTree, serializeCommit, serializeTree, TREE_MODE, ZERO_OID, type GitObject, type TreeEntry } from './git-objects.js'
 import { GitHttp } from './git-http.js'
 import { writePack } from './pack.js'
 import { judgeRefusal, lockedAt } from './push-answers.js'
@@ -177,14 +166,12 @@ export class GitStore implements InfraStore {
         () => missing.forEach((oid) => this.fetching.delete(oid)),
       )
     }
-    await Promise.all(oids.map((oid) => this.fetching.get(oid)))
+    await Promise.all(oids.map((oid) => this.fetching.get(oid) ?? Promise.resolve()))
   }
 
   private async receive(wants: readonly string[], options: FetchOptions): Promise<void> {
     const filtering = options.filter !== undefined && (await this.remote.filters())
-    const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) =>
-      this.objects.get(oid),
-    )
+    const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) => this.objects.get(oid))
     for (const [oid, object] of objects) this.objects.set(oid, object)
   }
 

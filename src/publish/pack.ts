@@ -63,7 +63,7 @@ export function readPack(pack: Buffer, known: (oid: string) => GitObject | undef
     }
   }
   // A REF_DELTA may name a base that comes later in the pack.
-  for (let progress = true; pendingRef.length > 0 && progress; ) {
+  for (let progress = true; pendingRef.length > 0 && progress;) {
     progress = false
     for (const [i, entry] of [...pendingRef.entries()].reverse()) {
       const found = objects.get(entry.base) ?? known(entry.base)

@@ -78,7 +78,7 @@ export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv
       email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
     },
     dryRun: booleanInput(inputs, 'dry-run', false),
-    maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
+    maxAttempts: integerInput(inputs, 'max-attempts', 30, 1, 100),
     timeoutSeconds: integerInput(inputs, 'timeout-seconds', 300, 10, 21_600),
     allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
   }
