@@ -28368,6 +28368,200 @@ module.exports = {
 
 /***/ }),
 
+/***/ 4222:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ planDiff),
+/* harmony export */   W: () => (/* binding */ unifiedDiff)
+/* harmony export */ });
+const CONTEXT = 3;
+/**
+ * A unified diff of one file. Promotion edits replace values in place or append lines, so lines
+ * are paired one to one between the common head and tail; a block whose line count changed is
+ * shown whole. Always a correct diff, if not always the shortest.
+ */
+function unifiedDiff(path, before, after) {
+    const a = splitLines(before);
+    const b = splitLines(after);
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head])
+        head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+        tail++;
+    if (head === a.length && head === b.length)
+        return '';
+    // Changed spans as [start in a, end in a, start in b, end in b).
+    const spans = [];
+    if (a.length - head - tail === b.length - head - tail) {
+        for (let i = head; i < a.length - tail; i++) {
+            if (a[i] === b[i])
+                continue;
+            const last = spans[spans.length - 1];
+            if (last && last[1] === i) {
+                last[1] = i + 1;
+                last[3] = i + 1;
+            }
+            else
+                spans.push([i, i + 1, i, i + 1]);
+        }
+    }
+    else {
+        spans.push([head, a.length - tail, head, b.length - tail]);
+    }
+    const hunks = [];
+    let group = [];
+    const flush = () => {
+        const first = group[0];
+        const last = group[group.length - 1];
+        const startA = Math.max(0, first[0] - CONTEXT);
+        const startB = startA + (first[2] - first[0]);
+        const endA = Math.min(a.length, last[1] + CONTEXT);
+        const endB = endA + (last[3] - last[1]);
+        const lines = [];
+        let i = startA;
+        for (const [sa, ea, sb, eb] of group) {
+            for (; i < sa; i++)
+                lines.push(` ${a[i]}`);
+            for (let k = sa; k < ea; k++)
+                lines.push(`-${a[k]}`);
+            for (let k = sb; k < eb; k++)
+                lines.push(`+${b[k]}`);
+            i = ea;
+        }
+        for (; i < endA; i++)
+            lines.push(` ${a[i]}`);
+        hunks.push(`@@ -${startA + 1},${endA - startA} +${startB + 1},${endB - startB} @@\n${lines.join('\n')}`);
+        group = [];
+    };
+    for (const span of spans) {
+        const previous = group[group.length - 1];
+        if (previous && span[0] - previous[1] > 2 * CONTEXT)
+            flush();
+        group.push(span);
+    }
+    flush();
+    return `--- a/${path}\n+++ b/${path}\n${hunks.join('\n')}`;
+}
+function splitLines(text) {
+    if (text === '')
+        return [];
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '')
+        lines.pop();
+    return lines;
+}
+/** The unified diff of every file of a plan. */
+function planDiff(files) {
+    return files
+        .map((f) => unifiedDiff(f.path, f.before, f.after))
+        .filter(Boolean)
+        .join('\n');
+}
+
+
+/***/ }),
+
+/***/ 9171:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AY: () => (/* binding */ isTreeMode),
+/* harmony export */   B$: () => (/* binding */ workTreeFiles),
+/* harmony export */   CU: () => (/* binding */ treeFiles)
+/* harmony export */ });
+/* unused harmony export SYMLINK_MODE */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6823);
+/* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1078);
+/**
+ * Read access to the infra repository's files, whatever holds them: a work tree, or the trees of a
+ * commit (read over git or the GitHub API). The one place that says what may be read: paths that
+ * leave the repository, symbolic links (or paths through them) and files over the size limit are
+ * refused the same way for every store.
+ */
+
+
+
+
+
+const isTreeMode = (mode) => mode === '40000' || mode === '040000';
+const SYMLINK_MODE = '120000';
+const symlinkRefused = (path, through) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, through === undefined ? 'is a symbolic link' : `goes through ${through}, which is a symbolic link`, 'Point the target at the real file inside the repository; the action does not follow links.');
+const tooLarge = (path) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, `is larger than ${_yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .MAX_YAML_BYTES */ .jl / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
+/** The files of a commit's trees, with the same refusals as a work tree. */
+function treeFiles(source) {
+    return {
+        ...(source.prefetch ? { prefetch: (paths) => source.prefetch(paths) } : {}),
+        async read(path) {
+            const safe = (0,_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, problem, fix));
+            if (safe === '.')
+                return undefined;
+            const parts = safe.split('/');
+            let tree = await source.root();
+            for (const [i, part] of parts.entries()) {
+                const entry = (await source.tree(tree)).get(part);
+                if (!entry)
+                    return undefined;
+                if (entry.mode === SYMLINK_MODE)
+                    throw symlinkRefused(path, i === parts.length - 1 ? undefined : parts.slice(0, i + 1).join('/'));
+                if (i < parts.length - 1) {
+                    if (!isTreeMode(entry.mode))
+                        return undefined;
+                    tree = entry.oid;
+                    continue;
+                }
+                if (entry.mode !== '100644' && entry.mode !== '100755')
+                    return undefined;
+                if ((entry.size ?? 0) > _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .MAX_YAML_BYTES */ .jl)
+                    throw tooLarge(path);
+                const blob = await source.blob(entry.oid);
+                if (blob.length > _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .MAX_YAML_BYTES */ .jl)
+                    throw tooLarge(path);
+                return blob.toString('utf8');
+            }
+            return undefined;
+        },
+    };
+}
+/** Files of a checked-out work tree at `root`. Symlinks anywhere on the path are refused. */
+function workTreeFiles(root) {
+    return {
+        async read(path) {
+            const safe = (0,_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, problem, fix));
+            let current = root;
+            const parts = safe.split('/');
+            for (const [i, part] of parts.entries()) {
+                current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(current, part);
+                const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(current).catch((error) => {
+                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                        return undefined;
+                    throw error;
+                });
+                if (!stat)
+                    return undefined;
+                if (stat.isSymbolicLink())
+                    throw symlinkRefused(path, i === parts.length - 1 ? undefined : parts.slice(0, i + 1).join('/'));
+                if (i === parts.length - 1) {
+                    if (!stat.isFile())
+                        return undefined;
+                    if (stat.size > _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .MAX_YAML_BYTES */ .jl)
+                        throw tooLarge(path);
+                }
+            }
+            return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(current, 'utf8');
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 1078:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -28939,6 +29133,7 @@ function scalarText(value) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A0: () => (/* binding */ HostFailure),
 /* harmony export */   C8: () => (/* binding */ ImageError),
 /* harmony export */   I0: () => (/* binding */ TargetError),
 /* harmony export */   XS: () => (/* binding */ GitError),
@@ -28985,6 +29180,12 @@ class TargetError extends ActionError {
 }
 /** git, the infra remote or its credentials failed. */
 class GitError extends ActionError {
+}
+/**
+ * The infra host failed in a way that may pass: a 5xx, a dropped connection, a timeout. Worth trying
+ * again a bounded number of times; never a sign that the branch moved.
+ */
+class HostFailure extends GitError {
 }
 /** Building or pushing the image, or checking it in the registry, failed. */
 class ImageError extends ActionError {
@@ -29101,7 +29302,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7439);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -29111,7 +29312,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7439:
+/***/ 8161:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29122,8 +29323,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
@@ -29173,7 +29374,7 @@ function credentialsFromConfig(configJson, registry) {
     return undefined;
 }
 async function runnerCredentials(registry, env) {
-    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
+    const text = await (0,promises_.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
     return text ? credentialsFromConfig(text, registry) : undefined;
 }
 
@@ -29296,8 +29497,61 @@ function networkProblem(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-// EXTERNAL MODULE: ./src/process.ts
-var src_process = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/process.ts
+/**
+ * The one place that spawns a program: arguments as an array (never a shell), secrets only on
+ * stdin or in the environment, output captured and optionally streamed line by line to the log.
+ */
+
+function runProcess(command, args, options) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        const stream = (sink) => {
+            let pending = '';
+            return {
+                data: (chunk) => {
+                    sink.push(chunk);
+                    if (!options.onLine)
+                        return;
+                    const lines = (pending + chunk.toString('utf8')).split('\n');
+                    pending = lines.pop() ?? '';
+                    lines.forEach((line) => options.onLine?.(line));
+                },
+                end: () => {
+                    if (pending && options.onLine)
+                        options.onLine(pending);
+                },
+            };
+        };
+        const stdout = stream(out);
+        const stderr = stream(err);
+        child.stdout.on('data', stdout.data);
+        child.stderr.on('data', stderr.data);
+        child.on('error', reject);
+        child.on('close', (code) => {
+            stdout.end();
+            stderr.end();
+            resolve({ exitCode: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+        });
+        // A program that exits without reading stdin closes the pipe; that is not our error.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** The last meaningful lines of a program's output, for one-line error messages. */
+function lastLines(text, max, skip = () => false) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !skip(line))
+        .slice(-max)
+        .join(' | ');
+}
+
 ;// CONCATENATED MODULE: ./src/build/docker-args.ts
 /**
  * The docker command lines of the image stage, built from settings. Pure, so both build paths
@@ -29358,7 +29612,7 @@ function pushedDigest(output) {
  * notice (a `DEPRECATED:` line and its indented continuation) that the classic CLI prints first.
  */
 function dockerErrorLines(output, max = 4) {
-    return (0,src_process/* lastLines */.w)(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
+    return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
 }
 
 ;// CONCATENATED MODULE: ./src/build/docker.ts
@@ -29388,9 +29642,9 @@ class DockerCli {
     static async open(login, env = process.env) {
         if (!login)
             return new DockerCli({ ...env }, undefined);
-        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(login.tempDir, 'docker-config-'));
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(login.tempDir, 'docker-config-'));
         // Keep the runner's other logins (a private base image) working inside the temporary config.
-        await (0,promises_namespaceObject.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
+        await (0,promises_.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
         const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
         try {
             const server = login.registry === image_reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
@@ -29408,13 +29662,13 @@ class DockerCli {
     /** Removes the temporary Docker config (and the credentials in it). */
     async close() {
         if (this.tempConfig)
-            await (0,promises_namespaceObject.rm)(this.tempConfig, { recursive: true, force: true });
+            await (0,promises_.rm)(this.tempConfig, { recursive: true, force: true });
     }
     async hasBuildx() {
         return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
     }
     exec(args, options = {}) {
-        return (0,src_process/* runProcess */.R)('docker', args, {
+        return runProcess('docker', args, {
             env: this.env,
             ...(options.input !== undefined ? { input: options.input } : {}),
             ...(options.stream ? { onLine: (line) => core/* info */.pq(line) } : {}),
@@ -29491,12 +29745,12 @@ async function runImageStage(settings, context) {
 async function buildRequest(settings, build, context) {
     const inWorkspace = (path) => ((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(settings.workspace, path));
     const contextDir = inWorkspace(build.context);
-    if (!(await (0,promises_namespaceObject.stat)(contextDir).then((s) => s.isDirectory(), () => false))) {
+    if (!(await (0,promises_.stat)(contextDir).then((s) => s.isDirectory(), () => false))) {
         throw new errors/* InputError */.dz('context', `build context '${build.context}' is not a directory (looked at ${contextDir})`, 'Set context to the directory to build, relative to the repository root, and check out the repository before this step.');
     }
     const file = build.file ? inWorkspace(build.file) : '';
     const dockerfile = file || (0,external_node_path_.join)(contextDir, 'Dockerfile');
-    if (!(await (0,promises_namespaceObject.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
+    if (!(await (0,promises_.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
         throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, "Set file to the Dockerfile's path, or context to the directory that holds it.");
     }
     const { source } = context;
@@ -29514,12 +29768,12 @@ async function buildAndPush(docker, request, push, tempDir) {
         const metadataFile = (0,external_node_path_.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
         try {
             await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix);
-            const metadata = JSON.parse(await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => '{}'));
+            const metadata = JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8').catch(() => '{}'));
             const digest = metadata['containerimage.digest'];
             return push && typeof digest === 'string' ? digest : undefined;
         }
         finally {
-            await (0,promises_namespaceObject.rm)(metadataFile, { force: true });
+            await (0,promises_.rm)(metadataFile, { force: true });
         }
     }
     if (request.settings.platforms.length > 1) {
@@ -29537,8 +29791,6 @@ async function buildAndPush(docker, request, push, tempDir) {
     return digest;
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -29549,7 +29801,6 @@ var dist = __nccwpck_require__(8815);
  * directory it refers to. The promotion never checks out the repository, so the render check copies
  * just this closure (with the edits applied) into a scratch directory.
  */
-
 
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -29599,19 +29850,16 @@ function kustomizationReferences(text) {
     return refs.filter((ref) => !isRemote(ref) && !ref.includes('\n'));
 }
 /**
- * Writes the closure of the overlay `dir` into `destination`, with `overrides` (path → text: the
- * edited files) taking the place of what `files` holds. Returns the repository paths written.
+ * The closure of the overlay `dir` (path → text), with `overrides` (the edited files) taking the
+ * place of what `files` holds, added to `into`.
  */
-async function writeOverlayClosure(files, dir, destination, overrides) {
+async function overlayClosure(files, dir, overrides, into = new Map()) {
     const read = async (path) => overrides.get(path) ?? (await files.read(path));
-    const written = new Set();
     const visited = new Set();
-    const put = async (path, text) => {
-        if (written.size >= MAX_FILES)
+    const put = (path, text) => {
+        if (into.size >= MAX_FILES)
             throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`);
-        written.add(path);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)((0,external_node_path_.join)(destination, path)), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(destination, path), text);
+        into.set(path, text);
     };
     const visitDirectory = async (directory) => {
         if (visited.has(directory))
@@ -29622,14 +29870,14 @@ async function writeOverlayClosure(files, dir, destination, overrides) {
             const text = await read(path);
             if (text === undefined)
                 continue;
-            await put(path, text);
+            put(path, text);
             for (const ref of kustomizationReferences(text)) {
                 const target = external_node_path_.posix.normalize(external_node_path_.posix.join(directory, ref));
                 if (target.startsWith('../') || target === '..')
                     continue; // outside the repository: kustomize reports it
                 const file = await read(target);
                 if (file !== undefined)
-                    await put(target, file);
+                    put(target, file);
                 else
                     await visitDirectory(target);
             }
@@ -29638,55 +29886,13 @@ async function writeOverlayClosure(files, dir, destination, overrides) {
         return false;
     };
     await visitDirectory(dir);
-    return [...written];
+    return into;
 }
 
+// EXTERNAL MODULE: ./src/edit/files.ts
+var edit_files = __nccwpck_require__(9171);
 // EXTERNAL MODULE: ./src/edit/yaml-source.ts
 var yaml_source = __nccwpck_require__(6823);
-// EXTERNAL MODULE: ./src/edit/targets.ts
-var edit_targets = __nccwpck_require__(1078);
-;// CONCATENATED MODULE: ./src/edit/files.ts
-/**
- * Read access to the infra repository's files, whatever holds them (a work tree here; a commit or
- * the GitHub API elsewhere). Every implementation refuses paths that leave the repository.
- */
-
-
-
-
-
-/** Files of a checked-out work tree at `root`. Symlinks anywhere on the path are refused. */
-function workTreeFiles(root) {
-    return {
-        async read(path) {
-            const safe = (0,edit_targets/* repoPath */.qN)(path, (problem, fix) => new errors/* TargetError */.I0(path, undefined, problem, fix));
-            let current = root;
-            const parts = safe.split('/');
-            for (const [i, part] of parts.entries()) {
-                current = (0,external_node_path_.join)(current, part);
-                const stat = await (0,promises_namespaceObject.lstat)(current).catch((error) => {
-                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                        return undefined;
-                    throw error;
-                });
-                if (!stat)
-                    return undefined;
-                if (stat.isSymbolicLink()) {
-                    throw new errors/* TargetError */.I0(path, undefined, `${i === parts.length - 1 ? 'is' : `goes through ${parts.slice(0, i + 1).join('/')}, which is`} a symbolic link`, 'Point the target at the real file inside the repository; the action does not follow links.');
-                }
-                if (i === parts.length - 1) {
-                    if (!stat.isFile())
-                        return undefined;
-                    if (stat.size > yaml_source/* MAX_YAML_BYTES */.jl) {
-                        throw new errors/* TargetError */.I0(path, undefined, `is larger than ${yaml_source/* MAX_YAML_BYTES */.jl / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
-                    }
-                }
-            }
-            return (0,promises_namespaceObject.readFile)(current, 'utf8');
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/edit/kustomize.ts
 /**
  * Kustomize `images:` edits with `kustomize edit set image` semantics, byte-preserving. Pure.
@@ -30134,6 +30340,8 @@ function flux_namesImage(marker, image) {
     return repository !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(repository).name, image);
 }
 
+// EXTERNAL MODULE: ./src/edit/targets.ts
+var edit_targets = __nccwpck_require__(1078);
 ;// CONCATENATED MODULE: ./src/edit/keypath.ts
 /**
  * A YAML key path in any YAML file (Helm values, a HelmRelease's `spec.values`, …): the value there
@@ -30342,6 +30550,7 @@ function missingFile(target, file) {
 
 
 
+
 /** Rendering one overlay should take seconds; a hang is bounded. */
 const RENDER_TIMEOUT_MS = 120_000;
 const RENDER_MAX_OUTPUT = 64 * 1024 * 1024;
@@ -30366,7 +30575,7 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
             throw new errors/* InputError */.dz('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.');
         return { warnings: [`Not checked: ${problem}. Install kubectl or kustomize to check them, or set validate: false to silence this.`], rendered: [] };
     }
-    const files = workTreeFiles(root);
+    const files = (0,edit_files/* workTreeFiles */.B$)(root);
     const rendered = [];
     for (const target of overlays) {
         const file = await targetFile(files, target);
@@ -30383,24 +30592,41 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
     return { warnings: [], rendered };
 }
 /**
- * The render check against RepoFiles: writes each overlay's closure with the edited files in place
- * into a scratch directory under `tempDir`, checks it, and removes it.
+ * The render check against RepoFiles, for every plan of one promotion: writes each overlay's closure
+ * with the edited files in place into a scratch directory under `tempDir`, checks it, and removes it.
+ * The verdict is kept by the closure's contents: a retry whose overlays read the same files (the
+ * branch moved elsewhere) reuses it instead of rendering again.
  */
-async function checkPlanRenders(files, edited, targets, desired, mode, tempDir) {
-    const overlays = targets.filter((t) => t.kind === 'kustomize');
-    if (mode === 'false' || overlays.length === 0)
-        return { warnings: [], rendered: [] };
-    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(tempDir, 'render-check-'));
-    try {
+function planRenderCheck(targets, desired, mode, tempDir) {
+    let last;
+    return async (files, edited) => {
+        const overlays = targets.filter((t) => t.kind === 'kustomize');
+        if (mode === 'false' || overlays.length === 0)
+            return { warnings: [], rendered: [] };
         const overrides = new Map(edited.map((f) => [f.path, f.after]));
-        for (const target of overlays) {
-            await writeOverlayClosure(files, external_node_path_.posix.dirname(await targetFile(files, target)), scratch, overrides);
+        const closure = new Map();
+        for (const target of overlays)
+            await overlayClosure(files, external_node_path_.posix.dirname(await targetFile(files, target)), overrides, closure);
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1)))
+            hash.update(`${path}\0${text.length}\0${text}`);
+        const key = hash.digest('hex');
+        if (last?.key === key)
+            return last.report;
+        const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)(tempDir, 'render-check-'));
+        try {
+            for (const [path, text] of closure) {
+                await (0,promises_.mkdir)((0,external_node_path_.dirname)((0,external_node_path_.join)(scratch, path)), { recursive: true });
+                await (0,promises_.writeFile)((0,external_node_path_.join)(scratch, path), text);
+            }
+            const report = await checkRendered(scratch, overlays, desired, mode);
+            last = { key, report };
+            return report;
         }
-        return await checkRendered(scratch, overlays, desired, mode);
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
-    }
+        finally {
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
+        }
+    };
 }
 /** Pure: throws when no rendered container uses the desired image, naming what is there instead. */
 function checkUsesImage(kustomization, imageName, desired, images) {
@@ -30456,7 +30682,7 @@ function cleanRenderError(stderr, root) {
 async function findRenderer(path) {
     for (const renderer of RENDERERS) {
         for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
-            const ok = await (0,promises_namespaceObject.access)((0,external_node_path_.join)(dir, renderer.command), external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
+            const ok = await (0,promises_.access)((0,external_node_path_.join)(dir, renderer.command), external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
             if (ok)
                 return renderer;
         }
@@ -30466,7 +30692,7 @@ async function findRenderer(path) {
 /** Runs the renderer on one directory; never throws for a failed render. */
 function render(renderer, dir) {
     return new Promise((resolve) => {
-        (0,external_node_child_process_.execFile)(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
+        (0,external_node_child_process_namespaceObject.execFile)(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
             if (!error)
                 resolve({ stdout });
             else
@@ -30531,115 +30757,773 @@ function renderCommitMessage(template, facts) {
         .trim();
 }
 
-// EXTERNAL MODULE: ./src/publish/git-command.ts
-var git_command = __nccwpck_require__(4851);
-;// CONCATENATED MODULE: ./src/publish/git-auth.ts
+;// CONCATENATED MODULE: ./src/publish/git-objects.ts
 /**
- * Hands the infra token to git without it ever appearing in argv, logs or a config file: git reads
- * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` from the environment of each call, so
- * nothing is written to `.git/config` and there is nothing to remove afterwards.
+ * Git's object model as plain data: object ids, and trees and commits to and from their raw bytes.
+ * Pure. It is what lets the action build a promotion commit in memory and push it without a git
+ * process: the ids it computes are the ids git would.
  */
 
+const TREE_MODE = '40000';
+const SYMLINK_MODE = '120000';
+const ZERO_OID = '0'.repeat(40);
+const isTree = (entry) => entry.mode === TREE_MODE;
+/** A file git would check out as a regular file (not a link, a directory or a submodule). */
+const isRegularFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
+function objectId(object) {
+    return (0,external_node_crypto_.createHash)('sha1').update(`${object.type} ${object.body.length}\0`).update(object.body).digest('hex');
+}
+/** Entries by name, in the order the tree holds them. */
+function parseTree(body) {
+    const entries = new Map();
+    let at = 0;
+    while (at < body.length) {
+        const space = body.indexOf(0x20, at);
+        const nul = body.indexOf(0, space);
+        if (space === -1 || nul === -1 || nul + 21 > body.length)
+            throw new Error('malformed tree object');
+        const mode = body.toString('latin1', at, space);
+        entries.set(body.toString('utf8', space + 1, nul), { mode: mode === '040000' ? TREE_MODE : mode, oid: body.toString('hex', nul + 1, nul + 21) });
+        at = nul + 21;
+    }
+    return entries;
+}
+/**
+ * A tree's bytes, entries in git's order (a directory sorts as if its name ended in `/`). Entries
+ * already in that order (a parsed tree with values replaced) are kept as they are: sorting a
+ * 30,000-entry directory on every retry would cost more than the rest of the commit.
+ */
+function serializeTree(entries) {
+    const keyed = [...entries].map(([name, entry]) => ({ key: Buffer.from(isTree(entry) ? `${name}/` : name, 'utf8'), name, entry }));
+    if (keyed.some((e, i) => i > 0 && Buffer.compare(keyed[i - 1].key, e.key) > 0))
+        keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+    const parts = [];
+    for (const { name, entry } of keyed)
+        parts.push(Buffer.from(`${entry.mode} ${name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'));
+    return Buffer.concat(parts);
+}
+function parseCommit(body) {
+    const header = body.toString('utf8').split('\n\n', 1)[0].split('\n');
+    const field = (name) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
+    const tree = field('tree')[0];
+    if (!tree)
+        throw new Error('malformed commit object: no tree');
+    return { tree, parents: field('parent') };
+}
+/** A commit's bytes; the author is also the committer, at `time` (seconds since the epoch, UTC). */
+function serializeCommit(commit) {
+    const person = `${commit.author.name} <${commit.author.email}> ${Math.floor(commit.time)} +0000`;
+    const lines = [`tree ${commit.tree}`, ...commit.parents.map((p) => `parent ${p}`), `author ${person}`, `committer ${person}`, '', commit.message];
+    return Buffer.from(`${lines.join('\n').replace(/\n*$/, '')}\n`, 'utf8');
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./src/publish/git-http.ts
+/**
+ * The HTTP side of git's smart protocol: one request at a time to the infra repository's own origin,
+ * over keep-alive connections, with the token in a Basic Authorization header and nowhere else. No
+ * redirect to another origin is followed (the header would go with it), every request is bounded by an
+ * idle timeout, and every answer that is not git data becomes one typed error carrying the host's
+ * own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a timeout), an input error
+ * for refused credentials or a missing repository, a git error for the rest.
+ */
+
+
+
+
+/** A request that sends or receives nothing for this long has stalled. */
+const IDLE_TIMEOUT_MS = 30_000;
+const MAX_REDIRECTS = 3;
+const USER_AGENT = 'git/2.45 (gitops-promote)';
 /** Basic credentials as GitHub accepts an installation or personal token. */
-function basicAuthHeader(token) {
-    return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
+function basicAuthorization(token) {
+    return `Basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
 }
-/**
- * Environment entries that configure git for `remoteUrl`: the auth header scoped to the remote's
- * origin, and no credential helper (a runner's stored credentials must not be used instead).
- * Entries already in `baseEnv` (`GIT_CONFIG_COUNT`) are kept: ours are appended after them.
- */
-function gitAuthEnv(remoteUrl, token, baseEnv = process.env) {
-    const entries = [['credential.helper', '']];
-    if (token !== '') {
-        const header = basicAuthHeader(token);
-        core/* setSecret */.Pq(token);
-        core/* setSecret */.Pq(header.slice('AUTHORIZATION: basic '.length));
-        entries.push([`http.${new URL(remoteUrl).origin}/.extraheader`, header]);
+class GitHttp {
+    infra;
+    /** Requests sent so far (the bench counts them). */
+    requests = 0;
+    base;
+    authorization;
+    agent;
+    idleTimeoutMs;
+    constructor(infra, idleTimeoutMs = IDLE_TIMEOUT_MS) {
+        this.infra = infra;
+        this.base = new URL(infra.url.replace(/\/*$/, '/'));
+        this.idleTimeoutMs = idleTimeoutMs;
+        if (infra.token !== '') {
+            this.authorization = basicAuthorization(infra.token);
+            core/* setSecret */.Pq(infra.token);
+            core/* setSecret */.Pq(this.authorization.slice('Basic '.length));
+        }
+        // proxyEnv: Node 24 sends through HTTPS_PROXY / HTTP_PROXY (and honours NO_PROXY) as git would.
+        const options = { keepAlive: true, maxSockets: 4, proxyEnv: process.env };
+        this.agent = this.base.protocol === 'https:' ? new (external_node_https_default()).Agent(options) : new (external_node_http_default()).Agent(options);
     }
-    const start = Number.parseInt(baseEnv.GIT_CONFIG_COUNT ?? '0', 10) || 0;
-    const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
-    entries.forEach(([key, value], i) => {
-        env[`GIT_CONFIG_KEY_${start + i}`] = key;
-        env[`GIT_CONFIG_VALUE_${start + i}`] = value;
-    });
-    return env;
+    get where() {
+        return this.infra.slug ?? this.infra.url;
+    }
+    async request(request) {
+        for (let redirects = 0;; redirects++) {
+            const url = new URL(request.path, this.base);
+            const answer = await this.send(url, request);
+            if (answer.status >= 300 && answer.status < 400) {
+                const location = answer.location ? new URL(answer.location, url) : undefined;
+                // Only a same-origin move of the repository itself (a renamed repository) is followed, and only
+                // for a read: the token never leaves the origin named in infra-repo.
+                if (request.body === undefined && location?.origin === this.base.origin && location.href.endsWith(request.path) && redirects < MAX_REDIRECTS) {
+                    this.base = new URL(location.href.slice(0, -request.path.length));
+                    continue;
+                }
+                throw new errors/* GitError */.XS(`${this.where} answered the request to ${request.doing} it with a redirect (HTTP ${answer.status}) to ${location?.origin ?? 'nowhere'}${location?.pathname ?? ''}.`, 'Set infra-repo to the repository URL the host redirects to; the action does not follow a redirect to another host, so that the token only goes where you sent it.');
+            }
+            if (answer.status !== 200)
+                throw this.refusal(answer.status, answer.body, request.doing);
+            if (!answer.contentType.startsWith(request.expect)) {
+                throw new errors/* GitError */.XS(`${this.where} did not answer as a git server when asked to ${request.doing} it: it sent ${answer.contentType || 'no content type'} (${firstWords(answer.body)}).`, 'Check infra-repo: it must be the git URL of the repository (a login page or a proxy answered instead).');
+            }
+            return answer.body;
+        }
+    }
+    send(url, request) {
+        this.requests++;
+        core/* debug */.Yz(`git-http: ${request.body ? 'POST' : 'GET'} ${url.pathname}${url.search}`);
+        const client = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+        return new Promise((resolve, reject) => {
+            const failed = (error) => reject(new errors/* HostFailure */.A0(`the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`, 'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later.'));
+            const req = client.request(url, {
+                method: request.body ? 'POST' : 'GET',
+                agent: this.agent,
+                headers: {
+                    'User-Agent': USER_AGENT,
+                    ...(this.authorization ? { Authorization: this.authorization } : {}),
+                    ...(request.body ? { 'Content-Length': String(request.body.length) } : {}),
+                    ...request.headers,
+                },
+            }, (res) => {
+                const chunks = [];
+                res.on('data', (chunk) => chunks.push(chunk));
+                res.on('error', failed);
+                res.on('aborted', () => failed(new Error('the answer was cut off')));
+                res.on('end', () => resolve({
+                    status: res.statusCode ?? 0,
+                    contentType: String(res.headers['content-type'] ?? ''),
+                    ...(res.headers.location ? { location: res.headers.location } : {}),
+                    body: Buffer.concat(chunks),
+                }));
+            });
+            req.setTimeout(this.idleTimeoutMs, () => req.destroy(new Error(`no data for ${this.idleTimeoutMs / 1000} s`)));
+            req.on('error', failed);
+            req.end(request.body);
+        });
+    }
+    /** The typed error for a refused request, with the host's words. */
+    refusal(status, body, doing) {
+        const said = firstWords(body);
+        const detail = `HTTP ${status}${said ? `: ${said}` : ''}`;
+        if (status >= 500 || status === 429 || status === 408) {
+            return new errors/* HostFailure */.A0(`${this.where} failed while the action tried to ${doing} it (${detail}).`, 'This is a problem on the host; re-run the job later.');
+        }
+        if (status === 401) {
+            return new errors/* InputError */.dz('infra-token', `the infra repository ${this.where} refused the credentials while the action tried to ${doing} it (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
+        }
+        if (status === 403) {
+            return new errors/* InputError */.dz('infra-token', `the token may not ${doing} ${this.where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
+        }
+        if (status === 404) {
+            return new errors/* InputError */.dz('infra-repo', `${this.where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
+        }
+        return new errors/* GitError */.XS(`${this.where} refused to let the action ${doing} it (${detail}).`, 'Check infra-repo and infra-token; nothing was pushed.');
+    }
+    close() {
+        this.agent.destroy();
+    }
+}
+/** The start of a host's answer as one line of text (an HTML page's tags dropped). */
+function firstWords(body) {
+    const text = body
+        .subarray(0, 2000)
+        .toString('utf8')
+        .replace(/<(script|style)[^]*?<\/\1>/gi, ' ')
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-// EXTERNAL MODULE: ./src/publish/contention.ts
-var contention = __nccwpck_require__(86);
-// EXTERNAL MODULE: ./src/publish/git-commit.ts
-var git_commit = __nccwpck_require__(6549);
-// EXTERNAL MODULE: ./src/publish/git-remote.ts
-var git_remote = __nccwpck_require__(1298);
-// EXTERNAL MODULE: ./src/publish/retry.ts
-var retry = __nccwpck_require__(833);
-;// CONCATENATED MODULE: ./src/publish/git-publisher.ts
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/publish/pack.ts
 /**
- * Lands a promotion by git push, under contention: build the commit on the fetched tip, push it as a
- * compare-and-swap on that tip, and when the branch moved, fetch the new tip and re-apply the edit to
- * its files. The edit is a function of the files, so a retry never needs a textual rebase and never
- * reverts a neighbour.
+ * Git pack files: reading the packs a host sends (whole objects and deltas against objects in the
+ * same pack), and writing the small pack of a promotion (undeltified, so it never depends on what the
+ * host has). Pure.
  */
 
 
 
-
-
-
-
-function publishViaGit(remote, promotion, options = {}) {
-    const { branch } = promotion;
-    let lastRefusal = '';
-    /** A push whose answer was lost (a 5xx, a dropped connection): it may have landed. */
-    let unconfirmed;
-    const loop = {
-        branch,
-        maxAttempts: promotion.maxAttempts,
-        doing: 'pushing',
-        exhausted: (attempts) => new errors/* GitError */.XS(`the push to ${branch} was rejected ${attempts} times because the branch kept moving (${lastRefusal}).`, 'Nothing was pushed. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.'),
-        ...(options.sleep ? { sleep: options.sleep } : {}),
+const TYPES = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const CODES = { commit: 1, tree: 2, blob: 3, tag: 4 };
+const OFS_DELTA = 6;
+const REF_DELTA = 7;
+/** Inflates the zlib stream at the start of `data`; returns the bytes and how many input bytes it used. */
+function inflateAt(data) {
+    const { buffer, engine } = (0,external_node_zlib_.inflateSync)(data, { info: true });
+    return { body: buffer, used: engine.bytesWritten };
+}
+/** The objects of a pack by id. `known` resolves a REF_DELTA base the pack does not carry. */
+function readPack(pack, known = () => undefined) {
+    if (pack.length < 12 || pack.toString('latin1', 0, 4) !== 'PACK')
+        throw new Error('the host sent no pack');
+    const count = pack.readUInt32BE(8);
+    const byOffset = new Map();
+    const objects = new Map();
+    const pendingRef = [];
+    let at = 12;
+    for (let i = 0; i < count; i++) {
+        const start = at;
+        let byte = pack[at++];
+        const code = (byte >> 4) & 7;
+        while (byte & 0x80)
+            byte = pack[at++];
+        let base;
+        if (code === OFS_DELTA) {
+            byte = pack[at++];
+            let offset = byte & 0x7f;
+            while (byte & 0x80) {
+                byte = pack[at++];
+                offset = ((offset + 1) << 7) | (byte & 0x7f);
+            }
+            base = byOffset.get(start - offset);
+            if (!base)
+                throw new Error('pack delta against an unknown offset');
+        }
+        else if (code === REF_DELTA) {
+            base = pack.toString('hex', at, at + 20);
+            at += 20;
+        }
+        else if (!TYPES[code]) {
+            throw new Error(`pack object of unknown type ${code}`);
+        }
+        const { body, used } = inflateAt(pack.subarray(at));
+        at += used;
+        let object;
+        if (base === undefined)
+            object = { type: TYPES[code], body };
+        else if (typeof base !== 'string')
+            object = { type: base.type, body: applyDelta(base.body, body) };
+        else {
+            const found = objects.get(base) ?? known(base);
+            if (found)
+                object = { type: found.type, body: applyDelta(found.body, body) };
+            else
+                pendingRef.push({ at: start, base, delta: body });
+        }
+        if (object) {
+            byOffset.set(start, object);
+            objects.set(objectId(object), object);
+        }
+    }
+    // A REF_DELTA may name a base that comes later in the pack.
+    for (let progress = true; pendingRef.length > 0 && progress;) {
+        progress = false;
+        for (const [i, entry] of [...pendingRef.entries()].reverse()) {
+            const found = objects.get(entry.base) ?? known(entry.base);
+            if (!found)
+                continue;
+            const object = { type: found.type, body: applyDelta(found.body, entry.delta) };
+            objects.set(objectId(object), object);
+            pendingRef.splice(i, 1);
+            progress = true;
+        }
+    }
+    if (pendingRef.length > 0)
+        throw new Error(`pack delta against an object not sent (${pendingRef[0].base})`);
+    return objects;
+}
+/** Applies a git delta to `base`. */
+function applyDelta(base, delta) {
+    let at = 0;
+    const size = () => {
+        let value = 0;
+        let shift = 0;
+        let byte;
+        do {
+            byte = delta[at++];
+            value += (byte & 0x7f) * 2 ** shift;
+            shift += 7;
+        } while (byte & 0x80);
+        return value;
     };
-    return (0,contention/* retryWhileMoving */.g)(loop, async (attempt) => {
-        const tip = await remote.fetchTip(branch);
-        if (tip === unconfirmed?.commit) {
-            core/* info */.pq(`The earlier push of ${tip.slice(0, 12)} did land on ${branch}.`);
-            return { changed: true, commitSha: tip, attempts: attempt - 1, plan: unconfirmed.plan };
+    if (size() !== base.length)
+        throw new Error('pack delta does not fit its base');
+    const out = Buffer.alloc(size());
+    let written = 0;
+    while (at < delta.length) {
+        const op = delta[at++];
+        if (op & 0x80) {
+            let offset = 0;
+            let length = 0;
+            for (let bit = 0; bit < 4; bit++)
+                if (op & (1 << bit))
+                    offset += delta[at++] * 2 ** (8 * bit);
+            for (let bit = 0; bit < 3; bit++)
+                if (op & (0x10 << bit))
+                    length += delta[at++] * 2 ** (8 * bit);
+            written += base.copy(out, written, offset, offset + (length || 0x10000));
         }
-        const plan = await promotion.plan(remote.files(tip));
-        if (plan.files.length === 0) {
-            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+        else if (op > 0) {
+            written += delta.copy(out, written, at, at + op);
+            at += op;
         }
-        const commit = await remote.commit(tip, plan.files, promotion.message(plan), promotion.author);
-        if (promotion.dryRun) {
-            return { changed: true, commitSha: commit, attempts: attempt, plan, diff: await (0,git_commit/* commitDiff */.f)(remote.git, commit) };
+        else {
+            throw new Error('pack delta with a reserved instruction');
         }
-        const pushed = await remote.push(commit, `refs/heads/${branch}`, tip);
-        if (pushed.exitCode === 0) {
-            core/* info */.pq(`Pushed ${commit.slice(0, 12)} onto ${branch} (attempt ${attempt}).`);
-            return { changed: true, commitSha: commit, attempts: attempt, plan };
-        }
-        const refusal = { ...pushed, stderr: `${pushed.stdout}\n${pushed.stderr}` };
-        lastRefusal = (0,git_command/* gitErrorLines */.o)(refusal, 2);
-        if ((0,retry/* isTransientFailure */.Ri)(refusal.stderr)) {
-            // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
-            core/* info */.pq(`The push's answer was lost (${(0,git_command/* gitErrorLines */.o)(refusal, 1)}); reading ${branch} again before anything else.`);
-            unconfirmed = { commit, plan };
-            return 'moved';
-        }
-        if (!(0,retry/* isBranchMoved */.Kc)(refusal.stderr))
-            throw pushRefused(remote, branch, refusal);
-        return 'moved';
-    });
-}
-/** A refusal that is not a lost race: stop at once. */
-function pushRefused(remote, branch, refusal) {
-    if (/hook declined|protected branch|GH00\d|declined/i.test(refusal.stderr)) {
-        return new errors/* GitError */.XS(`the infra repository declined the push to ${branch}: ${(0,git_command/* gitErrorLines */.o)(refusal)}.`, 'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.');
     }
-    return (0,git_remote/* remoteError */.b)(remote.infra, `push to ${branch} of`, refusal);
+    if (written !== out.length)
+        throw new Error('pack delta of the wrong size');
+    return out;
+}
+/** A version 2 pack of whole objects. */
+function writePack(objects) {
+    const header = Buffer.alloc(12);
+    header.write('PACK', 0, 'latin1');
+    header.writeUInt32BE(2, 4);
+    header.writeUInt32BE(objects.length, 8);
+    const parts = [header];
+    for (const object of objects) {
+        let size = object.body.length;
+        const bytes = [(CODES[object.type] << 4) | (size & 0x0f)];
+        size = Math.floor(size / 16);
+        while (size > 0) {
+            bytes[bytes.length - 1] |= 0x80;
+            bytes.push(size & 0x7f);
+            size = Math.floor(size / 128);
+        }
+        parts.push(Buffer.from(bytes), (0,external_node_zlib_.deflateSync)(object.body));
+    }
+    const body = Buffer.concat(parts);
+    return Buffer.concat([body, (0,external_node_crypto_.createHash)('sha1').update(body).digest()]);
 }
 
+// EXTERNAL MODULE: ./src/publish/push-answers.ts
+var push_answers = __nccwpck_require__(7901);
+;// CONCATENATED MODULE: ./src/publish/pkt-line.ts
+const FLUSH = Buffer.from('0000');
+const DELIM = Buffer.from('0001');
+function pktLine(data) {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return Buffer.concat([Buffer.from((bytes.length + 4).toString(16).padStart(4, '0')), bytes]);
+}
+/** The packets of a buffer, in order. Throws on a length that is not hex or runs past the end. */
+function* readPackets(buffer) {
+    let at = 0;
+    while (at < buffer.length) {
+        const head = buffer.toString('latin1', at, at + 4);
+        const length = /^[0-9a-f]{4}$/i.test(head) ? Number.parseInt(head, 16) : NaN;
+        if (Number.isNaN(length) || (length > 2 && length < 4) || at + Math.max(length, 4) > buffer.length) {
+            throw new Error(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`);
+        }
+        if (length < 4)
+            yield { kind: length === 0 ? 'flush' : length === 1 ? 'delim' : 'end' };
+        else
+            yield { kind: 'data', data: buffer.subarray(at + 4, at + length) };
+        at += Math.max(length, 4);
+    }
+}
+/** A data packet as text, without its trailing newline. */
+const packetText = (packet) => (packet.kind === 'data' ? packet.data.toString('utf8').replace(/\n$/, '') : '');
+/** Demultiplexes side-band packets (up to a flush) into the payload and the host's messages. */
+function readSideBand(packets) {
+    const data = [];
+    let text = '';
+    let fatal;
+    for (const packet of packets) {
+        if (packet.kind !== 'data')
+            break;
+        const band = packet.data[0];
+        const payload = packet.data.subarray(1);
+        if (band === 1)
+            data.push(payload);
+        else if (band === 2)
+            text += payload.toString('utf8');
+        else if (band === 3)
+            fatal = payload.toString('utf8').trim();
+    }
+    const messages = text
+        .split(/[\r\n]+/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    return { data: Buffer.concat(data), messages, ...(fatal !== undefined ? { fatal } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/publish/smart-http.ts
+/**
+ * Git's smart HTTP protocol over `GitHttp`: listing refs, fetching objects by id (with the depth and
+ * tree filters GitHub serves), and pushing a pack with a compare-and-swap ref update. Protocol v2 for
+ * reads where the host speaks it, v0 otherwise; pushes are v0 (there is no v2 push). Each call is one
+ * request once the host's capabilities are known; they are read once per run.
+ */
+
+
+
+const AGENT = 'agent=gitops-promote';
+class SmartHttpRemote {
+    http;
+    uploadPack;
+    receivePack;
+    constructor(http) {
+        this.http = http;
+    }
+    /** Whether the host serves the tree filters that make reads independent of the repository's size. */
+    async filters() {
+        const ad = await this.upload();
+        return ad.version === 2 ? [...ad.capabilities].some((c) => /^fetch=.*\bfilter\b/.test(c)) : ad.capabilities.has('filter');
+    }
+    async listRefs(names) {
+        const ad = await this.upload();
+        if (ad.version === 0) {
+            // v0 has no ref listing of its own: the advertisement is it, so read it afresh.
+            this.uploadPack = undefined;
+            const fresh = await this.upload();
+            return { refs: new Map([...fresh.refs].filter(([name]) => names.includes(name))), ...(fresh.head ? { head: fresh.head } : {}) };
+        }
+        const body = Buffer.concat([
+            pktLine('command=ls-refs\n'),
+            pktLine(`${AGENT}\n`),
+            DELIM,
+            pktLine('symrefs\n'),
+            ...names.map((name) => pktLine(`ref-prefix ${name}\n`)),
+            FLUSH,
+        ]);
+        const answer = await this.post('git-upload-pack', body, 'read the branches of');
+        const refs = new Map();
+        let head;
+        for (const packet of readPackets(answer)) {
+            const [oid, name, ...attributes] = packetText(packet).split(' ');
+            if (!oid || !name || !names.includes(name))
+                continue;
+            refs.set(name, oid);
+            const target = attributes.find((a) => a.startsWith('symref-target:'));
+            if (name === 'HEAD' && target)
+                head = target.slice('symref-target:'.length);
+        }
+        return { refs, ...(head ? { head } : {}) };
+    }
+    /** The wanted objects (and what the options bring with them), by id. */
+    async fetch(wants, options, known) {
+        const ad = await this.upload();
+        const answer = ad.version === 2 ? await this.post('git-upload-pack', fetchV2(wants, options), 'fetch from') : await this.fetchV0(ad, wants, options);
+        const band = readSideBand(packPackets(answer, ad.version));
+        if (band.fatal !== undefined)
+            throw new errors/* GitError */.XS(`the host refused to send objects: ${band.fatal}.`, 'Re-run the job; nothing was pushed.');
+        return readPack(band.data, known);
+    }
+    fetchV0(ad, wants, options) {
+        const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c));
+        const body = Buffer.concat([
+            ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
+            ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+            ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+            FLUSH,
+            pktLine('done\n'),
+        ]);
+        return this.post('git-upload-pack', body, 'fetch from');
+    }
+    /** Sends `pack` with the update of `ref` from `old` to `update` (both full ids); the host applies it only if `ref` is still at `old`. */
+    async push(ref, old, update, pack) {
+        const ad = await this.receive();
+        const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1'].filter((c) => ad.capabilities.has(c));
+        const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack]);
+        const answer = await this.post('git-receive-pack', body, 'push to');
+        const sideBand = wanted.includes('side-band-64k');
+        const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] };
+        const messages = [...band.messages, ...('fatal' in band && band.fatal !== undefined ? [band.fatal] : [])];
+        const report = [...readPackets(band.data)].map(packetText).filter(Boolean);
+        const unpack = report.find((line) => line.startsWith('unpack '));
+        const line = report.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref} `));
+        if (unpack === 'unpack ok' && line?.startsWith('ok '))
+            return { ok: true, messages };
+        const reason = line?.startsWith('ng ') ? line.slice(`ng ${ref} `.length) : unpack && unpack !== 'unpack ok' ? unpack : messages.at(-1);
+        return { ok: false, ...(reason ? { reason } : {}), messages };
+    }
+    post(service, body, doing) {
+        return this.http.request({
+            path: service,
+            body,
+            headers: {
+                'Content-Type': `application/x-${service}-request`,
+                Accept: `application/x-${service}-result`,
+                ...(service === 'git-upload-pack' && this.uploadVersion === 2 ? { 'Git-Protocol': 'version=2' } : {}),
+            },
+            expect: `application/x-${service}-result`,
+            doing,
+        });
+    }
+    uploadVersion = 2;
+    upload() {
+        this.uploadPack ??= this.advertise('git-upload-pack', 'read').then((ad) => {
+            this.uploadVersion = ad.version;
+            return ad;
+        });
+        this.uploadPack.catch(() => (this.uploadPack = undefined));
+        return this.uploadPack;
+    }
+    receive() {
+        this.receivePack ??= this.advertise('git-receive-pack', 'push to');
+        this.receivePack.catch(() => (this.receivePack = undefined));
+        return this.receivePack;
+    }
+    async advertise(service, doing) {
+        const answer = await this.http.request({
+            path: `info/refs?service=${service}`,
+            headers: service === 'git-upload-pack' ? { 'Git-Protocol': 'version=2' } : {},
+            expect: `application/x-${service}-advertisement`,
+            doing,
+        });
+        let lines;
+        try {
+            lines = [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`));
+        }
+        catch (error) {
+            throw new errors/* GitError */.XS(`${this.http.infra.slug ?? this.http.infra.url} did not answer as a git server: ${error.message}.`, 'Check infra-repo.');
+        }
+        if (lines[0]?.startsWith('# service='))
+            lines = lines.slice(2);
+        if (lines[0] === 'version 2')
+            return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map() };
+        const refs = new Map();
+        let capabilities = new Set();
+        for (const [i, line] of lines.entries()) {
+            if (line.startsWith('#'))
+                break;
+            const [ref, caps] = line.split('\0');
+            const [oid, name] = ref.split(' ');
+            if (i === 0 && caps !== undefined)
+                capabilities = new Set(caps.split(' ').filter(Boolean));
+            if (name && name !== 'capabilities^{}')
+                refs.set(name, oid);
+        }
+        const head = [...capabilities].find((c) => c.startsWith('symref=HEAD:'))?.slice('symref=HEAD:'.length);
+        return { version: 0, capabilities, refs, ...(head ? { head } : {}) };
+    }
+}
+function fetchV2(wants, options) {
+    return Buffer.concat([
+        pktLine('command=fetch\n'),
+        pktLine(`${AGENT}\n`),
+        DELIM,
+        pktLine('no-progress\n'),
+        pktLine('ofs-delta\n'),
+        ...wants.map((oid) => pktLine(`want ${oid}\n`)),
+        ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+        ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+        pktLine('done\n'),
+        FLUSH,
+    ]);
+}
+/** The side-band packets of the pack in a fetch answer: after `packfile` (v2), or after the NAK (v0). */
+function* packPackets(answer, version) {
+    let inPack = false;
+    for (const packet of readPackets(answer)) {
+        if (inPack)
+            yield packet;
+        else if (packet.kind === 'data') {
+            const text = packetText(packet);
+            if (version === 2 ? text === 'packfile' : text === 'NAK' || text.startsWith('ACK '))
+                inPack = true;
+            else if (text.startsWith('ERR '))
+                throw new errors/* GitError */.XS(`the host refused to send objects: ${text.slice(4)}.`, 'Re-run the job; nothing was pushed.');
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/git-store.ts
+
+
+
+
+
+
+
+class GitStore {
+    where;
+    infra;
+    remote;
+    /** Every object fetched or made, by id. */
+    objects = new Map();
+    /** Fetches on their way, by object id, so that concurrent reads ask once. */
+    fetching = new Map();
+    trees = new Map();
+    /** The objects each built commit adds, to send with it. */
+    built = new Map();
+    constructor(infra, http = new GitHttp(infra)) {
+        this.infra = infra;
+        this.where = infra.slug ?? infra.url;
+        this.remote = new SmartHttpRemote(http);
+    }
+    get requests() {
+        return this.remote.http.requests;
+    }
+    close() {
+        this.remote.http.close();
+    }
+    async resolveBranch() {
+        const wanted = this.infra.branch;
+        if (wanted === '') {
+            const { head } = await this.remote.listRefs(['HEAD']);
+            if (!head?.startsWith('refs/heads/')) {
+                throw new errors/* InputError */.dz('infra-branch', `the infra repository ${this.where} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
+            }
+            return head.slice('refs/heads/'.length);
+        }
+        if (!(await this.remote.listRefs([`refs/heads/${wanted}`])).refs.has(`refs/heads/${wanted}`)) {
+            throw new errors/* InputError */.dz('infra-branch', `branch '${wanted}' does not exist in ${this.where}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+        }
+        return wanted;
+    }
+    async head(branch, tip) {
+        const ref = `refs/heads/${branch}`;
+        const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref);
+        if (commit === undefined)
+            return undefined;
+        // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
+        await this.ensure([commit], { depth: 1, filter: 'tree:1' });
+        const header = parseCommit(this.object(commit, 'commit').body);
+        return { commit, tree: header.tree, parents: header.parents };
+    }
+    files(commit) {
+        return (0,edit_files/* treeFiles */.CU)({
+            root: async () => parseCommit((await this.need(commit, 'commit')).body).tree,
+            tree: async (oid) => this.tree(oid),
+            blob: async (oid) => (await this.need(oid, 'blob')).body,
+            prefetch: (paths) => this.prefetch(commit, paths),
+        });
+    }
+    async commit(parent, files, message, author) {
+        const added = [];
+        const put = (object) => {
+            const oid = objectId(object);
+            this.objects.set(oid, object);
+            added.push(object);
+            return oid;
+        };
+        const blobs = new Map(files.map((file) => [file.path, put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]));
+        const rewrite = async (tree, changes) => {
+            const entries = new Map(tree === undefined ? [] : await this.tree(tree));
+            const below = new Map();
+            for (const [path, oid] of changes) {
+                const [name, ...rest] = path.split('/');
+                if (rest.length === 0)
+                    entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid });
+                else
+                    below.set(name, (below.get(name) ?? new Map()).set(rest.join('/'), oid));
+            }
+            for (const [name, sub] of below) {
+                const existing = entries.get(name);
+                entries.set(name, { mode: TREE_MODE, oid: await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub) });
+            }
+            return put({ type: 'tree', body: serializeTree(entries) });
+        };
+        const parentTree = parseCommit((await this.need(parent, 'commit')).body).tree;
+        const tree = await rewrite(parentTree, blobs);
+        const commit = put({
+            type: 'commit',
+            body: serializeCommit({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
+        });
+        this.built.set(commit, added);
+        return { commit, tree };
+    }
+    async update(branch, commit, expected, mode) {
+        const pack = writePack(this.built.get(commit) ?? []);
+        const answer = await this.remote.push(`refs/heads/${branch}`, expected ?? ZERO_OID, commit, pack);
+        if (answer.ok)
+            return { kind: 'updated' };
+        const tip = (0,push_answers/* lockedAt */.g6)(answer.messages);
+        // Our own commit already there: an earlier push of it landed and its answer was lost.
+        if (tip === commit)
+            return { kind: 'updated' };
+        const judged = (0,push_answers/* judgeRefusal */.cT)(answer, branch, this.where, mode);
+        if (judged !== 'moved')
+            throw judged;
+        return { kind: 'moved', ...(tip ? { tip } : {}) };
+    }
+    object(oid, type) {
+        const object = this.objects.get(oid);
+        if (object?.type !== type) {
+            throw new errors/* GitError */.XS(`${this.where} did not send the ${type} ${oid} it was asked for.`, 'Re-run the job; nothing was pushed.');
+        }
+        return object;
+    }
+    async need(oid, type) {
+        await this.ensure([oid]);
+        return this.object(oid, type);
+    }
+    async tree(oid) {
+        let entries = this.trees.get(oid);
+        if (!entries) {
+            entries = parseTree((await this.need(oid, 'tree')).body);
+            this.trees.set(oid, entries);
+        }
+        return entries;
+    }
+    /** Makes `oids` present: one request (`tree:0` by default) for those not present and not on their way already. */
+    async ensure(oids, options = { filter: 'tree:0' }) {
+        const missing = [...new Set(oids)].filter((oid) => !this.objects.has(oid) && !this.fetching.has(oid));
+        if (missing.length > 0) {
+            const fetched = this.receive(missing, options);
+            for (const oid of missing)
+                this.fetching.set(oid, fetched);
+            // Forgotten either way: a failed fetch is asked again by the next attempt.
+            void fetched.then(() => missing.forEach((oid) => this.fetching.delete(oid)), () => missing.forEach((oid) => this.fetching.delete(oid)));
+        }
+        await Promise.all(oids.map((oid) => this.fetching.get(oid) ?? Promise.resolve()));
+    }
+    async receive(wants, options) {
+        const filtering = options.filter !== undefined && (await this.remote.filters());
+        const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) => this.objects.get(oid));
+        for (const [oid, object] of objects)
+            this.objects.set(oid, object);
+    }
+    /**
+     * Makes the trees along each of `paths` in `commit` present, with what each path names: a file, or
+     * a directory and the files directly in it. One request per level for all paths; paths that do not
+     * exist are passed over (reading them later says so).
+     */
+    async prefetch(commit, paths) {
+        const root = parseCommit((await this.need(commit, 'commit')).body).tree;
+        let level = paths.map((path) => ({ tree: root, rest: path.split('/').filter((part) => part !== '' && part !== '.') }));
+        // Files found at one level travel with the next level's trees.
+        let blobs = [];
+        while (level.length > 0 || blobs.length > 0) {
+            await this.ensure([...level.map((step) => step.tree), ...blobs]);
+            const next = [];
+            blobs = [];
+            for (const { tree, rest } of level) {
+                const entries = await this.tree(tree);
+                if (rest.length === 0) {
+                    blobs.push(...[...entries.values()].filter(isFile).map((e) => e.oid));
+                    continue;
+                }
+                const found = entries.get(rest[0]);
+                if (found && (0,edit_files/* isTreeMode */.AY)(found.mode))
+                    next.push({ tree: found.oid, rest: rest.slice(1) });
+                else if (found && rest.length === 1 && isFile(found))
+                    blobs.push(found.oid);
+            }
+            level = next;
+        }
+    }
+}
+const isFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
+
+// EXTERNAL MODULE: ./src/publish/publisher.ts
+var publisher = __nccwpck_require__(7915);
 // EXTERNAL MODULE: ./src/record/stamp.ts
 var stamp = __nccwpck_require__(6806);
 ;// CONCATENATED MODULE: ./src/promotion.ts
@@ -30963,7 +31847,8 @@ function parsePublishSettings(inputs, env) {
             email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
         },
         dryRun: booleanInput(inputs, 'dry-run', false),
-        maxAttempts: integerInput(inputs, 'max-attempts', 10, 1, 100),
+        maxAttempts: integerInput(inputs, 'max-attempts', 30, 1, 100),
+        timeoutSeconds: integerInput(inputs, 'timeout-seconds', 300, 10, 21_600),
         allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
     };
 }
@@ -31035,7 +31920,7 @@ function readSourceContext(env) {
 async function readSourceCommitTime(env) {
     if (env.GITHUB_EVENT_PATH) {
         try {
-            const event = JSON.parse(await (0,promises_namespaceObject.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
+            const event = JSON.parse(await (0,promises_.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
             if (event.head_commit?.id === env.GITHUB_SHA && event.head_commit?.timestamp)
                 return event.head_commit.timestamp;
         }
@@ -31050,7 +31935,7 @@ async function readSourceCommitTime(env) {
 }
 function execFileText(file, args) {
     return new Promise((resolve) => {
-        (0,external_node_child_process_.execFile)(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
+        (0,external_node_child_process_namespaceObject.execFile)(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
     });
 }
 
@@ -31107,10 +31992,6 @@ function runnerInputs() {
 
 
 
-
-
-
-
 async function run(env = process.env) {
     try {
         await promote(parseSettings(runnerInputs(), env), env);
@@ -31134,22 +32015,16 @@ async function promote(settings, env) {
         runNumber: source.runNumber,
         runAttempt: source.runAttempt,
     };
-    const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(settings.tempDir, 'gitops-promote-'));
+    const { delivery } = settings;
+    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
+    const gitStore = github?.store ? undefined : new GitStore(infra);
+    const store = github?.store ?? gitStore;
     try {
-        const git = new git_command/* GitCommandManager */.b(workDir, gitAuthEnv(infra.url, infra.token));
-        const remote = new git_remote/* InfraRemote */.f(git, infra);
-        const { delivery } = settings;
-        const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(389)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3389))).connectGitHub(infra, delivery, env) : undefined;
-        // The render check runs on every attempt; say each warning once.
+        // The render check runs on every attempt whose overlays changed; say each warning once.
         const renderWarnings = new Set();
         let lastRender;
-        const branch = await core/* group */.Os('Infra repository', async () => {
-            const viaApi = github?.resolveBranch();
-            if (viaApi)
-                return viaApi;
-            await remote.init();
-            return remote.resolveBranch();
-        });
+        const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir);
+        const branch = await core/* group */.Os('Infra repository', () => store.resolveBranch());
         const facts = (plan) => ({
             image: settings.image.image.name,
             tag: image.tag,
@@ -31166,29 +32041,31 @@ async function promote(settings, env) {
                 stamp,
                 allowDowngrade: settings.publish.allowDowngrade,
                 verify: async (tipFiles, plan) => {
-                    const report = await checkPlanRenders(tipFiles, plan.files, settings.edit.targets, desired, settings.edit.validate, settings.tempDir);
+                    const report = await renderCheck(tipFiles, plan.files);
                     lastRender = report;
                     report.warnings.forEach((warning) => renderWarnings.add(warning));
                     for (const { target, images } of report.rendered)
                         core/* info */.pq(`${target} renders; its containers run ${images.join(', ')}`);
                 },
             }),
+            paths: promotionPaths(settings.edit.targets),
             message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
             author: settings.publish.author,
             branch,
             maxAttempts: settings.publish.maxAttempts,
+            timeoutSeconds: settings.publish.timeoutSeconds,
             dryRun: settings.publish.dryRun,
         };
-        const publish = () => github
-            ? github.publish(remote, promotion, {
+        const land = () => github
+            ? github.publish(store, promotion, {
                 imageName: desired.name,
                 targets: settings.edit.targets,
                 allowDowngrade: settings.publish.allowDowngrade,
                 title: (plan) => (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
                 body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
             })
-            : publishViaGit(remote, promotion);
-        const result = await core/* group */.Os(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, publish);
+            : (0,publisher/* publish */.mk)(store, promotion);
+        const result = await core/* group */.Os(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, land);
         renderWarnings.forEach((warning) => core/* warning */.$e(warning));
         if (result.diff !== undefined)
             core/* info */.pq(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`);
@@ -31223,7 +32100,7 @@ async function promote(settings, env) {
         });
     }
     finally {
-        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
+        gitStore?.close();
     }
 }
 function reportFailure(error) {
@@ -31243,583 +32120,132 @@ function reportFailure(error) {
 
 /***/ }),
 
-/***/ 4006:
+/***/ 7915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ runProcess),
-/* harmony export */   w: () => (/* binding */ lastLines)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/**
- * The one place that spawns a program: arguments as an array (never a shell), secrets only on
- * stdin or in the environment, output captured and optionally streamed line by line to the log.
- */
-
-function runProcess(command, args, options) {
-    return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        const stream = (sink) => {
-            let pending = '';
-            return {
-                data: (chunk) => {
-                    sink.push(chunk);
-                    if (!options.onLine)
-                        return;
-                    const lines = (pending + chunk.toString('utf8')).split('\n');
-                    pending = lines.pop() ?? '';
-                    lines.forEach((line) => options.onLine?.(line));
-                },
-                end: () => {
-                    if (pending && options.onLine)
-                        options.onLine(pending);
-                },
-            };
-        };
-        const stdout = stream(out);
-        const stderr = stream(err);
-        child.stdout.on('data', stdout.data);
-        child.stderr.on('data', stderr.data);
-        child.on('error', reject);
-        child.on('close', (code) => {
-            stdout.end();
-            stderr.end();
-            resolve({ exitCode: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-        });
-        // A program that exits without reading stdin closes the pipe; that is not our error.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** The last meaningful lines of a program's output, for one-line error messages. */
-function lastLines(text, max, skip = () => false) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !skip(line))
-        .slice(-max)
-        .join(' | ');
-}
-
-
-/***/ }),
-
-/***/ 8027:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cj: () => (/* binding */ CommitObjects),
-/* harmony export */   k7: () => (/* binding */ localObjects)
-/* harmony export */ });
-/* unused harmony export parseTree */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _edit_targets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1078);
-/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4851);
-/**
- * Files of a commit read straight from git objects, walking the trees along each path. Every tree and
- * blob goes through `fetch` first: against a filtering server that fetches exactly those objects, so a
- * promotion reads a handful of objects whatever the size of the repository. `prefetch` walks several
- * paths at once, one fetch per directory level for all of them, so the number of round trips is the
- * depth of the deepest path, not the number of objects. Objects are cached by id, so after a lost race
- * only what changed on the new tip is fetched again.
- */
-
-
-
-const SYMLINK = '120000';
-const readFailure = (what) => (o) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not read ${what}: ${(0,_git_command_js__WEBPACK_IMPORTED_MODULE_2__/* .gitErrorLines */ .o)(o)}.`, 'Re-run the job; nothing was pushed.');
-/** Parses `git ls-tree -z` output. */
-function parseTree(listing) {
-    const entries = new Map();
-    for (const record of listing.split('\0')) {
-        const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
-        if (match)
-            entries.set(match[4], { mode: match[1], type: match[2], oid: match[3] });
-    }
-    return entries;
-}
-class CommitObjects {
-    git;
-    fetch;
-    trees = new Map();
-    blobs = new Map();
-    roots = new Map();
-    /** Objects made present (or being fetched), by id. */
-    present = new Map();
-    constructor(git, fetch) {
-        this.git = git;
-        this.fetch = fetch;
-    }
-    /** The root tree of `commit` (which must be present), read from the commit itself: peeling with `^{tree}` would make git fetch the whole tree. */
-    rootTree(commit) {
-        return this.cached(this.roots, commit, async () => {
-            const header = await this.git.run(['cat-file', 'commit', commit], readFailure(`commit ${commit}`));
-            const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1];
-            if (!tree)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not read commit ${commit}: it names no tree.`, 'Re-run the job; nothing was pushed.');
-            return tree;
-        }, false);
-    }
-    tree(oid) {
-        return this.cached(this.trees, oid, async () => parseTree(await this.git.run(['ls-tree', '-z', oid], readFailure(`tree ${oid}`))));
-    }
-    blob(oid, path) {
-        return this.cached(this.blobs, oid, () => this.git.run(['cat-file', 'blob', oid], readFailure(path)));
-    }
-    /** `load` once per id; by default after making the object present. */
-    cached(cache, oid, load, fetch = true) {
-        let value = cache.get(oid);
-        if (!value) {
-            value = fetch ? this.ensure([oid]).then(load) : load();
-            forgetOnFailure(cache, oid, value);
-            cache.set(oid, value);
-        }
-        return value;
-    }
-    /** Makes `oids` present with one fetch for those not present or on their way already. */
-    ensure(oids) {
-        const missing = [...new Set(oids)].filter((oid) => !this.present.has(oid));
-        const fetched = missing.length > 0 ? this.fetch(missing) : Promise.resolve();
-        for (const oid of missing) {
-            this.present.set(oid, fetched);
-            forgetOnFailure(this.present, oid, fetched);
-        }
-        return Promise.all(oids.map((oid) => this.present.get(oid) ?? fetched));
-    }
-    /**
-     * Makes the trees along each of `paths` in `commit` present, with what each path names: a file, or
-     * a directory and the files directly in it. One fetch per level for all paths; paths that do not
-     * exist are passed over (reading them later says so).
-     */
-    async prefetch(commit, paths) {
-        const root = await this.rootTree(commit);
-        let level = paths.map((path) => ({ tree: root, rest: path.split('/').filter((part) => part !== '' && part !== '.') }));
-        // Files found at one level travel with the next level's trees.
-        let blobs = [];
-        while (level.length > 0 || blobs.length > 0) {
-            await this.ensure([...level.map((step) => step.tree), ...blobs]);
-            const next = [];
-            blobs = [];
-            for (const { tree, rest } of level) {
-                const entries = await this.tree(tree);
-                const found = rest.length === 0 ? undefined : entries.get(rest[0]);
-                if (rest.length === 0)
-                    blobs.push(...[...entries.values()].filter(isRegularFile).map((e) => e.oid));
-                else if (found?.type === 'tree')
-                    next.push({ tree: found.oid, rest: rest.slice(1) });
-                else if (found && rest.length === 1 && isRegularFile(found))
-                    blobs.push(found.oid);
-            }
-            level = next;
-        }
-    }
-    /** The entry at `path` in the tree `root`; undefined when absent or when a directory on the way is not a tree (a symlink). */
-    async entry(root, path) {
-        let tree = root;
-        const parts = path.split('/');
-        for (const [i, part] of parts.entries()) {
-            const found = (await this.tree(tree)).get(part);
-            if (!found || i === parts.length - 1)
-                return found;
-            if (found.type !== 'tree')
-                return undefined;
-            tree = found.oid;
-        }
-        return undefined;
-    }
-    /**
-     * The files of `commit`. Only regular files are read: a symlink is refused, and a path through a
-     * symlinked directory does not exist, so nothing leads outside the repository.
-     */
-    files(commit) {
-        return {
-            prefetch: (paths) => this.prefetch(commit, paths),
-            read: async (path) => {
-                const safe = (0,_edit_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(path, undefined, problem, fix));
-                const found = safe === '.' ? undefined : await this.entry(await this.rootTree(commit), safe);
-                if (!found || found.type !== 'blob')
-                    return undefined;
-                if (found.mode === SYMLINK) {
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository.');
-                }
-                return this.blob(found.oid, path);
-            },
-        };
-    }
-}
-const isRegularFile = (entry) => entry.type === 'blob' && entry.mode !== SYMLINK;
-/** A failed fetch or read is not remembered: the next attempt asks again. */
-function forgetOnFailure(cache, oid, value) {
-    value.catch(() => {
-        if (cache.get(oid) === value)
-            cache.delete(oid);
-    });
-}
-/** Objects read from the local store only (git itself fetches a missing one from a promisor remote). */
-function localObjects(git) {
-    return new CommitObjects(git, () => Promise.resolve());
-}
-
-
-/***/ }),
-
-/***/ 86:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   J: () => (/* binding */ defaultSleep),
-/* harmony export */   g: () => (/* binding */ retryWhileMoving)
+/* harmony export */   EU: () => (/* binding */ requireHead),
+/* harmony export */   _t: () => (/* binding */ landingLoop),
+/* harmony export */   mk: () => (/* binding */ publish)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(833);
+/* harmony import */ var _edit_diff_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4222);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2254);
 /**
- * The contention loop every publisher shares: run an attempt (read the tip, re-apply the edit, try
- * to move the branch by compare-and-swap); while it reports that the branch moved, back off and try
- * again on the new tip, at most `maxAttempts` times.
- */
-
-
-const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Runs `attempt` (numbered from 1) until it returns something other than 'moved'. */
-async function retryWhileMoving(loop, attempt) {
-    const sleep = loop.sleep ?? defaultSleep;
-    for (let n = 1;; n++) {
-        const started = performance.now();
-        const outcome = await attempt(n);
-        if (outcome !== 'moved')
-            return outcome;
-        if (n >= loop.maxAttempts)
-            throw loop.exhausted(n);
-        const delay = (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .backoffDelay */ .EY)(n, performance.now() - started, Math.random());
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${loop.branch} moved while ${loop.doing} (attempt ${n} of ${loop.maxAttempts}); re-applying on the new tip in ${delay} ms.`);
-        await sleep(delay);
-    }
-}
-
-
-/***/ }),
-
-/***/ 4851:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ GitCommandManager),
-/* harmony export */   o: () => (/* binding */ gitErrorLines)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4006);
-/**
- * Every git call goes through here: one place that sets the non-interactive environment, hides the
- * credentials from argv, and turns a failing call into a typed result.
- */
-
-
-class GitCommandManager {
-    dir;
-    env;
-    /** `env` is added to the process environment for every call: the auth config lives there. */
-    constructor(dir, env) {
-        this.dir = dir;
-        this.env = {
-            ...process.env,
-            ...env,
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_ASKPASS: '',
-            SSH_ASKPASS: '',
-            GCM_INTERACTIVE: 'never',
-            LC_ALL: 'C',
-        };
-    }
-    /** Runs git and resolves whatever its exit code; the caller decides what a failure means. */
-    exec(args, options = {}) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`git ${args.join(' ')}`);
-        return (0,_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R)('git', args, {
-            cwd: this.dir,
-            env: options.env ? { ...this.env, ...options.env } : this.env,
-            ...(options.input !== undefined ? { input: options.input } : {}),
-        });
-    }
-    /** Runs git and returns stdout; a non-zero exit throws `onFailure(output)`. */
-    async run(args, onFailure, options = {}) {
-        const output = await this.exec(args, options);
-        if (output.exitCode !== 0)
-            throw onFailure(output);
-        return output.stdout;
-    }
-}
-/** The last meaningful lines of git's stderr, for error messages. */
-function gitErrorLines(output, max = 4) {
-    return (0,_process_js__WEBPACK_IMPORTED_MODULE_1__/* .lastLines */ .w)(output.stderr, max, (line) => line.startsWith('hint:'));
-}
-
-
-/***/ }),
-
-/***/ 6549:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   f: () => (/* binding */ commitDiff),
-/* harmony export */   k: () => (/* binding */ createCommit)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _commit_objects_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8027);
-/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4851);
-/**
- * Builds the promotion commit with plumbing, straight from the fetched tip: only the trees along the
- * changed paths are rewritten, so no checkout is needed and the cost does not grow with the repo.
+ * Lands a promotion on the infra branch through a store (git or the GitHub API), under contention:
+ * read the tip, plan on its files, build the commit on it, and move the branch by compare-and-swap.
+ * When the branch moved, re-apply the edit on the new tip: the refusal often names it, and its files
+ * are fetched while the lost race is waited out, so that the next attempt — which reads the tip again,
+ * since it moves during the wait too — mostly finds them here. The edit is a function of the files, so a retry never needs a textual rebase and
+ * never reverts a neighbour. A push whose answer was lost is confirmed from the next tip, never made
+ * twice.
  */
 
 
 
-const fail = (what) => (o) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`git could not ${what}: ${(0,_git_command_js__WEBPACK_IMPORTED_MODULE_2__/* .gitErrorLines */ .o)(o)}.`, 'Re-run the job; nothing was pushed.');
-/** Returns the id of `tree` with `blobs` (path → blob id) written in, creating directories as needed. */
-async function rewriteTree(git, objects, tree, blobs) {
-    const entries = new Map(tree === undefined ? [] : await objects.tree(tree));
-    const below = new Map();
-    for (const [path, oid] of blobs) {
-        const slash = path.indexOf('/');
-        if (slash === -1) {
-            const mode = entries.get(path)?.mode;
-            entries.set(path, { mode: mode === '100755' ? mode : '100644', type: 'blob', oid });
-        }
-        else {
-            const dir = path.slice(0, slash);
-            const sub = below.get(dir) ?? new Map();
-            sub.set(path.slice(slash + 1), oid);
-            below.set(dir, sub);
-        }
+
+/** The branch's head, which must exist. */
+async function requireHead(store, branch, tip) {
+    const head = await store.head(branch, tip);
+    if (!head) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.');
     }
-    for (const [dir, sub] of below) {
-        const existing = entries.get(dir);
-        const oid = await rewriteTree(git, objects, existing?.type === 'tree' ? existing.oid : undefined, sub);
-        entries.set(dir, { mode: '040000', type: 'tree', oid });
-    }
-    const listing = [...entries].map(([name, e]) => `${e.mode} ${e.type} ${e.oid}\t${name}\0`).join('');
-    // --missing: siblings in a partial clone are not local, and need not be.
-    return (await git.run(['mktree', '-z', '--missing'], fail('write a tree'), { input: listing })).trim();
+    return head;
 }
-/**
- * Creates (does not push) a commit on `parent` with the files' new contents. `objects` reads the
- * trees along the changed paths (by default from the local object store); subtrees left alone are
- * referenced by id and need not be present.
- */
-async function createCommit(git, parent, files, message, author, objects = (0,_commit_objects_js__WEBPACK_IMPORTED_MODULE_1__/* .localObjects */ .k7)(git)) {
-    const blobs = new Map();
-    for (const file of files) {
-        blobs.set(file.path, (await git.run(['hash-object', '-w', '--stdin'], fail(`store ${file.path}`), { input: file.after })).trim());
-    }
-    const tree = await rewriteTree(git, objects, await objects.rootTree(parent), blobs);
-    const identity = {
-        GIT_AUTHOR_NAME: author.name,
-        GIT_AUTHOR_EMAIL: author.email,
-        GIT_COMMITTER_NAME: author.name,
-        GIT_COMMITTER_EMAIL: author.email,
+/** The loop's settings for landing on `branch` of `store`. */
+function landingLoop(store, promotion, branch, options) {
+    const viaApi = store.requests === undefined;
+    return {
+        branch,
+        maxAttempts: promotion.maxAttempts,
+        budgetMs: promotion.timeoutSeconds * 1000,
+        doing: viaApi ? 'updating it' : 'pushing',
+        exhausted: (attempts, seconds) => {
+            const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} times in ${seconds.toFixed(1)} s because other pushes kept landing first.`;
+            const fix = 'Nothing was pushed. Raise max-attempts or timeout-seconds if many pipelines promote into this branch at once, or re-run the job.';
+            return viaApi ? new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ApiError */ .hD(problem, fix) : new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(problem, fix);
+        },
+        ...(options.sleep ? { sleep: options.sleep } : {}),
     };
-    return (await git.run(['commit-tree', tree, '-p', parent, '-F', '-'], fail('create the commit'), { input: `${message}\n`, env: identity })).trim();
 }
-/** The unified diff of a commit against its parent, for dry runs and logs. */
-function commitDiff(git, commit) {
-    return git.run(['diff', '--no-color', '--no-ext-diff', `${commit}^`, commit], fail('diff the commit'));
-}
-
-
-/***/ }),
-
-/***/ 1298:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ remoteError),
-/* harmony export */   f: () => (/* binding */ InfraRemote)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _commit_objects_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8027);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6549);
-/* harmony import */ var _git_command_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4851);
-/* harmony import */ var _contention_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(86);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(833);
-/**
- * The infra remote: resolving the branch, fetching only what an edit needs, reading files from git's
- * object store, and pushing. Errors are classified here into what the user should do next.
- */
-
-
-
-
-
-
-
-
-/** The repository pushes are made from (see `push`), inside this one's git directory. */
-const PUSH_GIT_DIR = '.git/push';
-const QUIET_FETCH = ['--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--no-auto-maintenance', '--quiet'];
-/** The branch tip alone: no history (depth 1), no trees (tree:0 is the tree filter GitHub serves). */
-const TIP_FETCH = ['--depth=1', '--filter=tree:0', ...QUIET_FETCH];
-/** Fallback for a server that refuses tree filters: every tree of the tip, blobs when read. */
-const BLOBLESS_FETCH = ['--depth=1', '--filter=blob:none', ...QUIET_FETCH];
-/**
- * Objects wanted by id, each without what it points to. No "have" lines: the tip we hold contains
- * these objects, so a negotiating server would assume we have them and send nothing.
- */
-const OBJECT_FETCH = ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--filter=tree:0', ...QUIET_FETCH];
-/** The typed error for a failed call against the remote. */
-function remoteError(infra, what, output) {
-    const detail = (0,_git_command_js__WEBPACK_IMPORTED_MODULE_5__/* .gitErrorLines */ .o)(output);
-    const where = infra.slug ?? infra.url;
-    if (/Authentication failed|could not read Username|terminal prompts disabled|\b401\b|invalid credentials|Invalid username or password/i.test(output.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-token', `the infra repository ${where} refused the credentials while trying to ${what} (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
-    }
-    if (/\b403\b|Permission to .* denied|not granted|denied to/i.test(output.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-token', `the token may not ${what} ${where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
-    }
-    if (/Repository not found|\b404\b|does not appear to be a git repository|not found/i.test(output.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-repo', `${where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
-    }
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GitError */ .XS(`git could not ${what} ${where}: ${detail || `exit code ${output.exitCode}`}.`, 'If this is a network or server problem, re-run the job; nothing was pushed.');
-}
-/**
- * The infra repository as this run sees it. Against a server that filters (GitHub, GitLab, Gitea, git
- * itself) a fetch brings the tip commit alone, and `files` then fetches by id only the trees and blobs
- * along the paths read, level by level, so the cost of a promotion does not grow with the number of
- * apps or the length of history. git's own lazy fetch is never triggered: it would pull whole subtrees.
- */
-class InfraRemote {
-    git;
-    infra;
-    /** False once the server turned out not to filter: the tip fetch then holds every tree. */
-    fetchesByPath = true;
-    objects;
-    sleep;
-    /** `sleep` waits before a failed read is sent again; tests pass a fast one. */
-    constructor(git, infra, sleep = _contention_js__WEBPACK_IMPORTED_MODULE_6__/* .defaultSleep */ .J) {
-        this.git = git;
-        this.infra = infra;
-        this.sleep = sleep;
-        this.objects = new _commit_objects_js__WEBPACK_IMPORTED_MODULE_3__/* .CommitObjects */ .cj(git, (oids) => this.fetchObjects(oids));
-    }
-    /**
-     * A read from the remote (ls-remote, fetch), sent again after a short wait while it fails in a way
-     * that passes (a 5xx, a dropped connection). Reads change nothing, so repeating them is safe.
-     */
-    async read(args) {
-        for (let retry = 0;; retry++) {
-            const output = await this.git.exec(args);
-            const delay = _retry_js__WEBPACK_IMPORTED_MODULE_7__/* .NETWORK_RETRY_DELAYS_MS */ .I0[retry];
-            if (output.exitCode === 0 || delay === undefined || !(0,_retry_js__WEBPACK_IMPORTED_MODULE_7__/* .isTransientFailure */ .Ri)(output.stderr))
-                return output;
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Reading ${this.infra.slug ?? this.infra.url} failed (${(0,_git_command_js__WEBPACK_IMPORTED_MODULE_5__/* .gitErrorLines */ .o)(output, 1)}); trying again in ${delay} ms.`);
-            await this.sleep(delay);
+function publish(store, promotion, options = {}) {
+    const { branch } = promotion;
+    /** A push whose answer was lost: it may have landed. */
+    let unconfirmed;
+    /** Pushes sent: the `attempts` output (a read that failed and was made again is not one). */
+    let pushes = 0;
+    return (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .retryWhileMoving */ .gB)(landingLoop(store, promotion, branch, options), async (attempt) => {
+        const started = performance.now();
+        const requestsAtStart = store.requests;
+        const head = await requireHead(store, branch);
+        if (unconfirmed && (head.commit === unconfirmed.commit || head.parents.includes(unconfirmed.commit))) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The earlier push of ${unconfirmed.commit.slice(0, 12)} did land on ${branch}.`);
+            return { changed: true, commitSha: unconfirmed.commit, attempts: pushes, plan: unconfirmed.plan };
         }
-    }
-    async readOrFail(args, what) {
-        const output = await this.read(args);
-        if (output.exitCode !== 0)
-            throw remoteError(this.infra, what, output);
-        return output.stdout;
-    }
-    /** `git ls-remote --symref` of `refs` on the remote. */
-    listRefs(refs) {
-        return this.readOrFail(['ls-remote', '--symref', 'origin', ...refs], 'read');
-    }
-    async init() {
-        const fail = (o) => remoteError(this.infra, 'prepare a local repository for', o);
-        await this.git.run(['init', '--quiet', '--initial-branch=promote', '.'], fail);
-        await this.git.run(['remote', 'add', 'origin', this.infra.url], fail);
-        await this.git.run(['init', '--quiet', '--bare', PUSH_GIT_DIR], fail);
-    }
-    /** The branch to land on: the configured one (which must exist) or the remote's default branch. */
-    async resolveBranch() {
-        const wanted = this.infra.branch;
-        const refs = wanted === '' ? ['HEAD'] : [`refs/heads/${wanted}`];
-        const out = await this.listRefs(refs);
-        if (wanted === '') {
-            const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
-            if (!symref?.[1]) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-branch', `the infra repository ${this.infra.slug ?? this.infra.url} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
-            }
-            return symref[1];
+        unconfirmed = undefined;
+        const plan = await promotion.plan(store.files(head.commit));
+        if (plan.files.length === 0)
+            return { changed: false, attempts: pushes + 1, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+        // A dry run writes nothing at all: no blob, tree or commit objects either.
+        if (promotion.dryRun)
+            return { changed: true, attempts: pushes + 1, plan, diff: (0,_edit_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .planDiff */ .R)(plan.files) };
+        const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author);
+        const windowMs = performance.now() - started;
+        options.observe?.({
+            attempt,
+            windowMs,
+            ...(store.requests !== undefined && requestsAtStart !== undefined ? { requests: store.requests - requestsAtStart } : {}),
+        });
+        let outcome;
+        pushes++;
+        try {
+            outcome = await store.update(branch, built.commit, head.commit, 'fast-forward');
         }
-        if (!out.includes(`\trefs/heads/${wanted}`)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('infra-branch', `branch '${wanted}' does not exist in ${this.infra.slug ?? this.infra.url}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+        catch (error) {
+            // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
+            if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HostFailure */ .A0)
+                unconfirmed = { commit: built.commit, plan };
+            throw error;
         }
-        return wanted;
-    }
-    /** Fetches the branch tip and returns its commit id. */
-    async fetchTip(branch) {
-        const ref = `refs/remotes/origin/${branch}`;
-        const refspec = `+refs/heads/${branch}:${ref}`;
-        const fail = (o) => remoteError(this.infra, 'fetch', o);
-        const fetched = this.fetchesByPath ? await this.read(['fetch', ...TIP_FETCH, 'origin', refspec]) : undefined;
-        if (fetched?.exitCode !== 0) {
-            if (fetched && !/filter/i.test(fetched.stderr))
-                throw fail(fetched);
-            this.fetchesByPath = false;
-            await this.readOrFail(['fetch', ...BLOBLESS_FETCH, 'origin', refspec], 'fetch');
+        if (outcome.kind === 'moved') {
+            const { tip } = outcome;
+            // Read ahead; a failure here is met again, and reported, by the next attempt.
+            if (tip)
+                void requireHead(store, branch, tip)
+                    .then(() => store.files(tip).prefetch?.(promotion.paths))
+                    .catch(() => undefined);
+            return { moved: true, windowMs };
         }
-        else if (/filtering not recognized/i.test(fetched.stderr)) {
-            // The server ignored the filter and sent the whole tip: everything is local.
-            this.fetchesByPath = false;
-        }
-        return (await this.git.run(['rev-parse', '--verify', `${ref}^{commit}`], fail)).trim();
-    }
-    /** The files of a fetched commit; see the class comment for what is fetched. */
-    files(commit) {
-        return this.objects.files(commit);
-    }
-    /** Creates (does not push) a commit on the fetched `parent`, reading only the trees along the changed paths. */
-    commit(parent, files, message, author) {
-        return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_4__/* .createCommit */ .k)(this.git, parent, files, message, author, this.objects);
-    }
-    async fetchObjects(oids) {
-        if (!this.fetchesByPath)
-            return;
-        await this.readOrFail([...OBJECT_FETCH, 'origin', ...oids], 'fetch');
-    }
-    /**
-     * Pushes `commit` to `ref`; with a `lease` (the commit the ref must still be at, '' for "must not
-     * exist") as a compare-and-swap the server enforces. For the promotion commit, a child of the tip
-     * it was built on, that is a fast-forward only, never a force.
-     *
-     * The push runs from a repository with no objects of its own that reads this one's as alternates,
-     * and so is not a partial clone: what git looks up while packing (the trees of the commit the
-     * remote has, for a thin pack) and is not here counts as absent. From the partial clone itself the
-     * same lookups would fetch those trees from the remote, one by one, and then start maintenance.
-     */
-    push(commit, ref, lease) {
-        const args = ['--git-dir', PUSH_GIT_DIR, 'push', '--porcelain', '--quiet'];
-        if (lease !== undefined)
-            args.push(`--force-with-lease=${ref}:${lease}`);
-        args.push(this.infra.url, `${commit}:${ref}`);
-        return this.git.exec(args, { env: { GIT_ALTERNATE_OBJECT_DIRECTORIES: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(this.git.dir, '.git', 'objects') } });
-    }
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Landed ${built.commit.slice(0, 12)} on ${branch} (attempt ${attempt}).`);
+        return { changed: true, commitSha: built.commit, attempts: pushes, plan };
+    });
 }
 
 
 /***/ }),
 
-/***/ 833:
+/***/ 7901:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EY: () => (/* binding */ backoffDelay),
-/* harmony export */   I0: () => (/* binding */ NETWORK_RETRY_DELAYS_MS),
 /* harmony export */   Kc: () => (/* binding */ isBranchMoved),
-/* harmony export */   Ri: () => (/* binding */ isTransientFailure)
+/* harmony export */   cT: () => (/* binding */ judgeRefusal),
+/* harmony export */   g6: () => (/* binding */ lockedAt)
 /* harmony export */ });
-/* unused harmony export DEFAULT_BACKOFF */
-/** The push-contention policy: which rejections mean "the branch moved", and how long to back off. Pure. */
+/* unused harmony export hostWords */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/**
+ * What a host's answer to a push means, in one place: the branch moved under us (and, where the host
+ * says, where it is now), or a refusal with the advice that fits it. Pure.
+ */
+
 /** Every form hosts use to say the branch moved under us (git, GitHub, GitLab, Gitea, Bitbucket). */
 const BRANCH_MOVED = [
     /non-fast-forward/i,
-    /\(fetch first\)/i,
+    /fetch first/i,
     /failed to update ref/i,
+    /failed to lock/i,
     /cannot lock ref/i,
     /incorrect old value provided/i,
     /stale info/i,
@@ -31827,46 +32253,128 @@ const BRANCH_MOVED = [
     /Update is not a fast forward/i,
     /reference already exists/i,
 ];
-function isBranchMoved(stderr) {
-    return BRANCH_MOVED.some((pattern) => pattern.test(stderr));
+function isBranchMoved(text) {
+    return BRANCH_MOVED.some((pattern) => pattern.test(text));
 }
-/** Failures on the way to the server or from it that pass: a 5xx, a dropped connection, DNS. */
-const TRANSIENT = [
-    /The requested URL returned error: 5\d\d/i,
-    /RPC failed; HTTP 5\d\d/i,
-    /Could not resolve host/i,
-    /Failed to connect to/i,
-    /Connection (refused|reset|timed out)/i,
-    /Operation timed out/i,
-    /remote end hung up unexpectedly/i,
-    /early EOF/i,
-    /unexpected disconnect/i,
-    /HTTP\/2 stream \d+ was not closed cleanly/i,
-    /TLS connection was non-properly terminated|gnutls_handshake\(\) failed|SSL_ERROR_SYSCALL/i,
-];
-/** What an answer says when the request itself was refused: never worth sending again. */
-const REFUSED = /\b40[134]\b|Authentication failed|Permission to .* denied|Repository not found/i;
-function isTransientFailure(stderr) {
-    return !REFUSED.test(stderr) && TRANSIENT.some((pattern) => pattern.test(stderr));
+/** Where the branch is now, from git's lock error (`cannot lock ref '…': is at <oid> but expected <oid>`). */
+function lockedAt(messages) {
+    for (const line of messages) {
+        const match = /is at ([0-9a-f]{40}) but expected/.exec(line);
+        if (match)
+            return match[1];
+    }
+    return undefined;
 }
-/** Waits before sending a failed network call again (1-based `retry`): a fixed short ladder. */
-const NETWORK_RETRY_DELAYS_MS = [1000, 3000];
+/** The longest rejection shown whole; a host that says more is cut, with a mark. */
+const MAX_REJECTION = 4000;
+/** The host's words: every message line and the refusal reason, bounded. */
+function hostWords(messages, reason) {
+    const text = [...messages, ...(reason && !messages.some((m) => m.includes(reason)) ? [reason] : [])].join(' | ');
+    return text.length > MAX_REJECTION ? `${text.slice(0, MAX_REJECTION)}…` : text;
+}
 /**
- * Tuned with a simulation of a burst of N runs racing for one branch (each attempt reads the tip,
- * works for one attempt duration, then pushes): with 10 attempts, no run gave up for N = 16 to 50,
- * and 3% of bursts of 100 lost one run.
+ * Whether a refused push lost a race, or the error to stop with. Forced (the action's own branch),
+ * only a failed compare-and-swap is a race: anything else is the host's policy.
  */
-const DEFAULT_BACKOFF = { growth: 2.5, minAttemptMs: 250, capAttempts: 64, capMs: 60_000 };
+function judgeRefusal(answer, branch, where, mode) {
+    const words = hostWords(answer.messages, answer.reason);
+    const lostLease = lockedAt(answer.messages) !== undefined || /failed to (update ref|lock)|stale info|incorrect old value/i.test(words);
+    if (mode === 'force' ? lostLease : isBranchMoved(words))
+        return 'moved';
+    if (mode === 'force') {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} refused the forced update of ${branch}, the action's own pull-request branch (${words}).`, 'Allow force pushes to that branch (exclude promote/** from branch protection), or name another one in pr-branch.');
+    }
+    if (/GH006|GH013|protected branch|ruleset|hook declined|declined|pull request/i.test(words)) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} declined the push to ${branch}: ${words}.`, 'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.');
+    }
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} refused the push to ${branch}: ${words || 'no reason given'}.`, 'Nothing was pushed; the host says why above.');
+}
+
+
+/***/ }),
+
+/***/ 2254:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  gB: () => (/* binding */ retryWhileMoving)
+});
+
+// UNUSED EXPORTS: HOST_FAILURE_DELAYS_MS, sleep
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/publish/backoff.ts
 /**
- * Delay before retry `attempt` (1 = after the first lost race), given how long the lost attempt took
- * (`attemptMs`): the window a racing run needs is about one attempt, so the ceiling starts there and
- * grows exponentially; "equal jitter" draws from [ceiling/2, ceiling] so racing runs spread out but
- * none retries at once. `random` is in [0, 1).
+ * How long a run waits after losing the race for the branch (the tip moved between reading it and
+ * pushing) before it reads the tip again: a jittered delay counted in retry windows (tip read to
+ * push sent), growing with each lost race up to a cap of a couple of dozen windows and an absolute
+ * ceiling, so that runs racing each other spread out while a run losing to a pusher that never
+ * backs off is back within seconds. Pure; when to stop (max attempts, time budget) belongs to the
+ * contention loop. Tuned with `npx tsx bench/contention-sim.ts`.
  */
-function backoffDelay(attempt, attemptMs, random, policy = DEFAULT_BACKOFF) {
-    const unit = Math.max(policy.minAttemptMs, attemptMs);
-    const ceiling = Math.min(policy.capMs, unit * policy.capAttempts, unit * policy.growth ** Math.max(0, attempt - 1));
+/**
+ * 64 racers without other traffic all land within 10 attempts from 24 windows on (16 windows lose
+ * some); the 15 s ceiling keeps a slow (1 s) window from waiting tens of seconds.
+ */
+const DEFAULT_BACKOFF = { minWindowMs: 50, firstCeilingWindows: 2, growth: 1.5, maxCeilingWindows: 8, maxDelayMs: 15_000 };
+/** Delay in ms before retry after the `lost`-th lost race (1-based), given `windowMs` (how long the losing attempt's retry window — tip read to push sent — took) and `random` in [0,1). */
+function backoffDelay(lost, windowMs, random, policy = DEFAULT_BACKOFF) {
+    const windows = Math.min(policy.maxCeilingWindows, policy.firstCeilingWindows * policy.growth ** Math.max(0, lost - 1));
+    const ceiling = Math.min(policy.maxDelayMs, windows * Math.max(policy.minWindowMs, windowMs));
+    // Equal jitter, [ceiling/2, ceiling]: racers that lost to the same push spread out, and none is back
+    // before the winner's next competitor has had half a ceiling to land.
     return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+;// CONCATENATED MODULE: ./src/publish/retry.ts
+/**
+ * The landing loop every publisher shares, and the only place the action waits: run an attempt
+ * (read the tip, re-apply the edit, move the branch by compare-and-swap); while it reports that the
+ * branch moved, wait a few retry windows (backoff.ts) and try again on the new tip — at most
+ * `maxAttempts` times and within a time budget. A host failure (a 5xx, a dropped connection, a
+ * timeout) is not a lost race: the attempt is made again a bounded number of times, then the host's
+ * failure is the error.
+ */
+
+
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits before making an attempt again after a host failure: a fixed short ladder, then give up. */
+const HOST_FAILURE_DELAYS_MS = [1000, 3000];
+/** Runs `attempt` (numbered from 1) until it returns something other than `Moved`. */
+async function retryWhileMoving(loop, attempt) {
+    const wait = loop.sleep ?? sleep;
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    let lost = 0;
+    let hostFailures = 0;
+    for (let n = 1;; n++) {
+        let outcome;
+        try {
+            outcome = await attempt(n);
+        }
+        catch (error) {
+            const delay = error instanceof errors/* HostFailure */.A0 ? HOST_FAILURE_DELAYS_MS[hostFailures++] : undefined;
+            if (delay === undefined || elapsed() + delay > loop.budgetMs)
+                throw error;
+            core/* info */.pq(`${error.message} Trying again in ${delay} ms.`);
+            await wait(delay);
+            continue;
+        }
+        if (!('moved' in outcome))
+            return outcome;
+        lost++;
+        const delay = backoffDelay(lost, outcome.windowMs, Math.random());
+        if (lost >= loop.maxAttempts || elapsed() + delay > loop.budgetMs)
+            throw loop.exhausted(lost, elapsed() / 1000);
+        core/* info */.pq(`${loop.branch} moved while ${loop.doing} (attempt ${n}, ${lost} of ${loop.maxAttempts} lost); re-applying on the new tip in ${delay} ms.`);
+        await wait(delay);
+    }
 }
 
 
@@ -32008,13 +32516,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-
-/***/ }),
-
 /***/ 7540:
 /***/ ((module) => {
 
@@ -32047,6 +32548,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 

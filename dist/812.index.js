@@ -1,8 +1,8 @@
-export const id = 389;
-export const ids = [389];
+export const id = 812;
+export const ids = [812];
 export const modules = {
 
-/***/ 3389:
+/***/ 1812:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -15,220 +15,12 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __webpack_require__(6257);
-// EXTERNAL MODULE: ./src/publish/contention.ts
-var contention = __webpack_require__(86);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: ./src/image/reference.ts
-var reference = __webpack_require__(3564);
-// EXTERNAL MODULE: ./src/record/stamp.ts
-var stamp = __webpack_require__(6806);
-;// CONCATENATED MODULE: ./src/github/pr-content.ts
-/**
- * What a promotion pull request says and where it lives: the deterministic branch per target set,
- * and the body — a readable promotion record with the image, its source, and each target's diff.
- * Pure.
- */
-
-
-
-/**
- * `promote/<image path>/<hash>`: one branch (and so one open pull request) per image and set of
- * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
- */
-function promoteBranch(imageName, targets) {
-    const files = [...new Set(targets.map((t) => (t.kind === 'kustomize' ? t.path : t.file).replace(/\/+$/, '')))].sort();
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(files.join('\n')).digest('hex').slice(0, 10);
-    return `promote/${(0,reference/* parseImageName */["if"])(imageName).path}/${hash}`;
-}
-const CONTEXT = 3;
-/**
- * A unified diff of one file. Promotion edits replace values in place or append lines, so lines
- * are paired one to one between the common head and tail; a block whose line count changed is
- * shown whole. Always a correct diff, if not always the shortest.
- */
-function unifiedDiff(path, before, after) {
-    const a = splitLines(before);
-    const b = splitLines(after);
-    let head = 0;
-    while (head < a.length && head < b.length && a[head] === b[head])
-        head++;
-    let tail = 0;
-    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
-        tail++;
-    if (head === a.length && head === b.length)
-        return '';
-    // Changed spans as [start in a, end in a, start in b, end in b).
-    const spans = [];
-    if (a.length - head - tail === b.length - head - tail) {
-        for (let i = head; i < a.length - tail; i++) {
-            if (a[i] === b[i])
-                continue;
-            const last = spans[spans.length - 1];
-            if (last && last[1] === i) {
-                last[1] = i + 1;
-                last[3] = i + 1;
-            }
-            else
-                spans.push([i, i + 1, i, i + 1]);
-        }
-    }
-    else {
-        spans.push([head, a.length - tail, head, b.length - tail]);
-    }
-    const hunks = [];
-    let group = [];
-    const flush = () => {
-        const first = group[0];
-        const last = group[group.length - 1];
-        const startA = Math.max(0, first[0] - CONTEXT);
-        const startB = startA + (first[2] - first[0]);
-        const endA = Math.min(a.length, last[1] + CONTEXT);
-        const endB = endA + (last[3] - last[1]);
-        const lines = [];
-        let i = startA;
-        for (const [sa, ea, sb, eb] of group) {
-            for (; i < sa; i++)
-                lines.push(` ${a[i]}`);
-            for (let k = sa; k < ea; k++)
-                lines.push(`-${a[k]}`);
-            for (let k = sb; k < eb; k++)
-                lines.push(`+${b[k]}`);
-            i = ea;
-        }
-        for (; i < endA; i++)
-            lines.push(` ${a[i]}`);
-        hunks.push(`@@ -${startA + 1},${endA - startA} +${startB + 1},${endB - startB} @@\n${lines.join('\n')}`);
-        group = [];
-    };
-    for (const span of spans) {
-        const previous = group[group.length - 1];
-        if (previous && span[0] - previous[1] > 2 * CONTEXT)
-            flush();
-        group.push(span);
-    }
-    flush();
-    return `--- a/${path}\n+++ b/${path}\n${hunks.join('\n')}`;
-}
-function splitLines(text) {
-    if (text === '')
-        return [];
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '')
-        lines.pop();
-    return lines;
-}
-/** The unified diff of every file of a plan. */
-function planDiff(files) {
-    return files
-        .map((f) => unifiedDiff(f.path, f.before, f.after))
-        .filter(Boolean)
-        .join('\n');
-}
-/** GitHub refuses bodies over 65,536 characters; diffs past this are cut. */
-const MAX_BODY = 60_000;
-function pullRequestBody(facts, plan) {
-    const { source } = facts;
-    const short = source.sha.slice(0, 7);
-    const link = (text, url) => (url ? `[${text}](${url})` : text);
-    const rows = [
-        ['Image', `\`${facts.image}\``],
-        ['Tag', `\`${facts.tag}\``],
-        ['Digest', facts.digest ? `\`${facts.digest}\`` : '_unknown_'],
-        ['Reference written', `\`${facts.imageRef}\``],
-        [
-            'Source',
-            source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_',
-        ],
-        [
-            'Workflow run',
-            source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_',
-        ],
-        ['Into', `\`${facts.baseBranch}\``],
-    ];
-    const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`);
-    const targets = plan.files.filter((f) => !f.path.startsWith(`${stamp/* RECORD_DIR */.Oi}/`));
-    const parts = [
-        `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
-        `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
-        `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
-        ...(plan.stale.length > 0
-            ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`]
-            : []),
-    ];
-    let body = parts.join('\n\n');
-    const diffs = [];
-    for (const file of targets) {
-        const section = `#### \`${file.path}\`\n\n\`\`\`diff\n${unifiedDiff(file.path, file.before, file.after)}\n\`\`\``;
-        if (body.length + section.length > MAX_BODY) {
-            diffs.push(`_${targets.length - diffs.length} more diff(s) left out: see the Files changed tab._`);
-            break;
-        }
-        diffs.push(section);
-        body += section;
-    }
-    const records = plan.files.length - targets.length;
-    return [
-        ...parts,
-        `### Diff\n\n${diffs.join('\n\n')}`,
-        `<sub>Opened by gitops-promote. ${records} promotion record(s) under \`${stamp/* RECORD_DIR */.Oi}/\` are updated too; a newer promotion of the same targets updates this pull request.</sub>`,
-    ].join('\n\n');
-}
-
-;// CONCATENATED MODULE: ./src/github/api-publisher.ts
-/**
- * Lands a promotion straight on the infra branch through a store (`commit-via: api`): read the head,
- * plan on its files, build the commit on it, and move the branch only by fast-forward — GitHub's
- * compare-and-swap. A lost race re-reads and re-applies, exactly as the git push path does.
- */
-
-
-
-
-/** The branch's head, which must exist. */
-async function requireHead(store, branch) {
-    const head = await store.head(branch);
-    if (!head)
-        throw new errors/* ApiError */.hD(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.');
-    return head;
-}
-/** The contention loop of the API publishers: a lost race is a refused fast-forward of the ref. */
-function apiContention(branch, maxAttempts, options) {
-    return {
-        branch,
-        maxAttempts,
-        doing: 'updating it',
-        exhausted: (attempts) => new errors/* ApiError */.hD(`the update of ${branch} was refused ${attempts} times because the branch kept moving.`, 'Nothing was published. Raise max-attempts if many pipelines promote into this branch at once, or re-run the job.'),
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-    };
-}
-function publishViaStore(store, promotion, options = {}) {
-    const { branch } = promotion;
-    return (0,contention/* retryWhileMoving */.g)(apiContention(branch, promotion.maxAttempts, options), async (attempt) => {
-        const head = await requireHead(store, branch);
-        const plan = await promotion.plan(store.files(head.commit));
-        if (plan.files.length === 0) {
-            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
-        }
-        // A dry run writes nothing at all: no blob, tree or commit objects either.
-        if (promotion.dryRun)
-            return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) };
-        const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author);
-        if ((await store.update(branch, built.commit, head.commit, 'fast-forward')) === 'moved')
-            return 'moved';
-        core/* info */.pq(`Committed ${built.commit.slice(0, 12)} onto ${branch} through the API (attempt ${attempt}).`);
-        return { changed: true, commitSha: built.commit, attempts: attempt, plan };
-    });
-}
-
-// EXTERNAL MODULE: ./src/edit/targets.ts
-var targets = __webpack_require__(1078);
-// EXTERNAL MODULE: ./src/edit/yaml-source.ts
-var yaml_source = __webpack_require__(6823);
-// EXTERNAL MODULE: ./src/publish/retry.ts
-var retry = __webpack_require__(833);
+// EXTERNAL MODULE: ./src/publish/publisher.ts
+var publisher = __webpack_require__(7915);
+// EXTERNAL MODULE: ./src/edit/files.ts
+var files = __webpack_require__(9171);
+// EXTERNAL MODULE: ./src/publish/push-answers.ts
+var push_answers = __webpack_require__(7901);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
 var github = __webpack_require__(2413);
 ;// CONCATENATED MODULE: ./src/github/client.ts
@@ -316,7 +108,13 @@ function apiError(error, what, permission) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/api-store.ts
-
+/**
+ * The infra repository over the GitHub Git Data API: no clone at all. Files are read by walking the
+ * trees along their paths (one listing per directory, cached) and fetching only the blobs edited;
+ * commits are built blobs → tree (on the parent's tree) → commit, with no committer given so GitHub
+ * signs them (Verified). A fast-forward ref update is GitHub's compare-and-swap: a commit whose parent
+ * is no longer the head is refused with 422 "Update is not a fast forward".
+ */
 
 
 
@@ -362,10 +160,10 @@ class ApiStore {
         }
         return configured;
     }
-    async head(branch) {
+    async head(branch, tip) {
         let sha;
         try {
-            sha = (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha;
+            sha = tip ?? (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha;
         }
         catch (error) {
             if (httpFailure(error)?.status === 404)
@@ -413,21 +211,17 @@ class ApiStore {
         return tree;
     }
     files(commit) {
-        return {
-            read: async (path) => {
-                const safe = (0,targets/* repoPath */.qN)(path, (problem, fix) => new errors/* TargetError */.I0(path, undefined, problem, fix));
-                const found = await this.entry(await this.rootTree(commit), safe);
-                if (!found || found.type !== 'blob')
-                    return undefined;
-                if (found.mode === '120000')
-                    throw new errors/* TargetError */.I0(path, undefined, 'is a symbolic link', 'Point the target at the real file inside the repository; the action does not follow links.');
-                if ((found.size ?? 0) > yaml_source/* MAX_YAML_BYTES */.jl) {
-                    throw new errors/* TargetError */.I0(path, undefined, `is larger than ${yaml_source/* MAX_YAML_BYTES */.jl / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
-                }
-                const blob = await this.call(`read ${path}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: found.sha }));
-                return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8');
+        return (0,files/* treeFiles */.CU)({
+            root: () => this.rootTree(commit),
+            tree: async (oid) => new Map((await this.listing(oid)).map((e) => [
+                e.path,
+                e.size === undefined ? { mode: e.mode, oid: e.sha } : { mode: e.mode, oid: e.sha, size: e.size },
+            ])),
+            blob: async (oid) => {
+                const blob = await this.call(`read blob ${oid}`, READ, () => this.client.rest.git.getBlob({ ...this.id, file_sha: oid }));
+                return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8');
             },
-        };
+        });
     }
     async commit(parent, files, message, author) {
         const baseTree = await this.rootTree(parent);
@@ -451,73 +245,98 @@ class ApiStore {
                 // GitHub has no lease for a forced update: the caller re-reads the branch just before.
                 await this.client.rest.git.updateRef({ ...this.id, ref: `heads/${branch}`, sha: commit, force: mode === 'force' });
             }
-            return 'updated';
+            return { kind: 'updated' };
         }
         catch (error) {
             const failure = httpFailure(error);
-            if (failure && (failure.status === 422 || failure.status === 409) && (0,retry/* isBranchMoved */.Kc)(failure.message))
-                return 'moved';
+            if (failure && (failure.status === 422 || failure.status === 409) && (0,push_answers/* isBranchMoved */.Kc)(failure.message))
+                return { kind: 'moved' };
             throw apiError(error, `${what} in ${this.where}`, WRITE);
         }
     }
 }
 
-// EXTERNAL MODULE: ./src/publish/git-command.ts
-var git_command = __webpack_require__(4851);
-// EXTERNAL MODULE: ./src/publish/git-remote.ts
-var git_remote = __webpack_require__(1298);
-;// CONCATENATED MODULE: ./src/github/git-store.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./src/edit/diff.ts
+var diff = __webpack_require__(4222);
+// EXTERNAL MODULE: ./src/image/reference.ts
+var reference = __webpack_require__(3564);
+// EXTERNAL MODULE: ./src/record/stamp.ts
+var stamp = __webpack_require__(6806);
+;// CONCATENATED MODULE: ./src/github/pr-content.ts
+/**
+ * What a promotion pull request says and where it lives: the deterministic branch per target set,
+ * and the body — a readable promotion record with the image, its source, and each target's diff.
+ * Pure.
+ */
 
 
 
 
-class GitStore {
-    where;
-    remote;
-    constructor(remote) {
-        this.remote = remote;
-        this.where = remote.infra.slug ?? remote.infra.url;
-    }
-    resolveBranch() {
-        return this.remote.resolveBranch();
-    }
-    async head(branch) {
-        const listed = await this.remote.listRefs([`refs/heads/${branch}`]);
-        if (!listed.includes(`\trefs/heads/${branch}`))
-            return undefined;
-        const commit = await this.remote.fetchTip(branch);
-        const fail = (o) => new errors/* GitError */.XS(`git could not read ${commit}: ${(0,git_command/* gitErrorLines */.o)(o)}.`, 'Re-run the job.');
-        // The raw object: in a shallow fetch, `git log` hides the parents behind the shallow boundary.
-        const header = (await this.remote.git.run(['cat-file', 'commit', commit], fail)).split('\n\n')[0].split('\n');
-        const field = (name) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
-        return { commit, tree: field('tree')[0], parents: field('parent') };
-    }
-    files(commit) {
-        return this.remote.files(commit);
-    }
-    async commit(parent, files, message, author) {
-        const commit = await this.remote.commit(parent, files, message, author);
-        const tree = (await this.remote.git.run(['rev-parse', `${commit}^{tree}`], (o) => (0,git_remote/* remoteError */.b)(this.remote.infra, 'read', o))).trim();
-        return { commit, tree };
-    }
-    async update(branch, commit, expected, mode) {
-        const ref = `refs/heads/${branch}`;
-        // Always under a lease on the head we saw: a concurrent run's update is noticed, not lost. A
-        // fast-forward's commit is a child of that head, so the lease never forces anything there.
-        const pushed = await this.remote.push(commit, ref, expected ?? '');
-        if (pushed.exitCode === 0)
-            return 'updated';
-        const output = `${pushed.stdout}\n${pushed.stderr}`;
-        // Forced, only a failed lease means a race; any other refusal is the server's policy.
-        if (mode === 'force' ? /stale info/i.test(output) : (0,retry/* isBranchMoved */.Kc)(output))
-            return 'moved';
-        if (mode === 'force' && /rejected|declined|denying|protected/i.test(output)) {
-            throw new errors/* GitError */.XS(`the infra repository refused the forced update of ${branch}, the action's own pull-request branch (${(0,git_command/* gitErrorLines */.o)({ ...pushed, stderr: output })}).`, 'Allow force pushes to that branch (exclude promote/** from branch protection), or name another one in pr-branch.');
+/**
+ * `promote/<image path>/<hash>`: one branch (and so one open pull request) per image and set of
+ * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
+ */
+function promoteBranch(imageName, targets) {
+    const files = [...new Set(targets.map((t) => (t.kind === 'kustomize' ? t.path : t.file).replace(/\/+$/, '')))].sort();
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(files.join('\n')).digest('hex').slice(0, 10);
+    return `promote/${(0,reference/* parseImageName */["if"])(imageName).path}/${hash}`;
+}
+/** GitHub refuses bodies over 65,536 characters; diffs past this are cut. */
+const MAX_BODY = 60_000;
+function pullRequestBody(facts, plan) {
+    const { source } = facts;
+    const short = source.sha.slice(0, 7);
+    const link = (text, url) => (url ? `[${text}](${url})` : text);
+    const rows = [
+        ['Image', `\`${facts.image}\``],
+        ['Tag', `\`${facts.tag}\``],
+        ['Digest', facts.digest ? `\`${facts.digest}\`` : '_unknown_'],
+        ['Reference written', `\`${facts.imageRef}\``],
+        [
+            'Source',
+            source.repository ? `${link(source.repository, `${source.serverUrl}/${source.repository}`)} @ ${link(`\`${short}\``, source.commitUrl)}` : '_unknown_',
+        ],
+        [
+            'Workflow run',
+            source.runUrl ? link(`#${source.runNumber}${source.runAttempt > 1 ? ` (attempt ${source.runAttempt})` : ''}`, source.runUrl) : '_unknown_',
+        ],
+        ['Into', `\`${facts.baseBranch}\``],
+    ];
+    const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`);
+    const targets = plan.files.filter((f) => !f.path.startsWith(`${stamp/* RECORD_DIR */.Oi}/`));
+    const parts = [
+        `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
+        `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
+        `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
+        ...(plan.stale.length > 0
+            ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`]
+            : []),
+    ];
+    let body = parts.join('\n\n');
+    const diffs = [];
+    for (const file of targets) {
+        const section = `#### \`${file.path}\`\n\n\`\`\`diff\n${(0,diff/* unifiedDiff */.W)(file.path, file.before, file.after)}\n\`\`\``;
+        if (body.length + section.length > MAX_BODY) {
+            diffs.push(`_${targets.length - diffs.length} more diff(s) left out: see the Files changed tab._`);
+            break;
         }
-        throw (0,git_remote/* remoteError */.b)(this.remote.infra, `push to ${branch} of`, pushed);
+        diffs.push(section);
+        body += section;
     }
+    const records = plan.files.length - targets.length;
+    return [
+        ...parts,
+        `### Diff\n\n${diffs.join('\n\n')}`,
+        `<sub>Opened by gitops-promote. ${records} promotion record(s) under \`${stamp/* RECORD_DIR */.Oi}/\` are updated too; a newer promotion of the same targets updates this pull request.</sub>`,
+    ].join('\n\n');
 }
 
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __webpack_require__(6257);
+// EXTERNAL MODULE: ./src/publish/retry.ts + 1 modules
+var retry = __webpack_require__(2254);
 ;// CONCATENATED MODULE: ./src/github/pull-request.ts
 /**
  * `mode: pull-request`: the promotion is committed on the base branch's head and placed on the
@@ -544,8 +363,9 @@ async function publishPullRequest(store, client, slug, promotion, spec, options 
 }
 /** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
 function landOnBranch(store, promotion, spec, options) {
-    return (0,contention/* retryWhileMoving */.g)(apiContention(spec.branch, promotion.maxAttempts, options), async (attempt) => {
-        const base = await requireHead(store, promotion.branch);
+    return (0,retry/* retryWhileMoving */.gB)((0,publisher/* landingLoop */._t)(store, promotion, spec.branch, options), async (attempt) => {
+        const started = performance.now();
+        const base = await (0,publisher/* requireHead */.EU)(store, promotion.branch);
         const plan = await promotion.plan(store.files(base.commit));
         if (plan.files.length === 0)
             return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
@@ -556,13 +376,13 @@ function landOnBranch(store, promotion, spec, options) {
                 return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer }, skippedReason: 'stale' };
         }
         if (promotion.dryRun)
-            return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) };
+            return { changed: true, attempts: attempt, plan, diff: (0,diff/* planDiff */.R)(plan.files) };
         const built = await store.commit(base.commit, plan.files, promotion.message(plan), promotion.author);
         if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
             return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit };
         }
-        if ((await store.update(spec.branch, built.commit, current?.commit, 'force')) === 'moved')
-            return 'moved';
+        if ((await store.update(spec.branch, built.commit, current?.commit, 'force')).kind === 'moved')
+            return { moved: true, windowMs: performance.now() - started };
         core/* info */.pq(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`);
         return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit };
     });
@@ -681,21 +501,19 @@ class PullRequests {
 
 
 
-
 function connectGitHub(infra, delivery, env) {
     if (!infra.slug) {
         throw new errors/* InputError */.dz('infra-repo', `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`, 'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.');
     }
     const slug = infra.slug;
     const client = createGitHubClient(infra.token, env);
-    const apiStore = delivery.commitVia === 'api' ? new ApiStore(client, slug, infra.branch) : undefined;
     return {
-        resolveBranch: () => apiStore?.resolveBranch(),
-        publish(remote, promotion, facts) {
+        ...(delivery.commitVia === 'api' ? { store: new ApiStore(client, slug, infra.branch) } : {}),
+        publish(store, promotion, facts) {
             if (delivery.mode !== 'pull-request')
-                return publishViaStore(apiStore ?? new GitStore(remote), promotion);
+                return (0,publisher/* publish */.mk)(store, promotion);
             const { pullRequest } = delivery;
-            return publishPullRequest(apiStore ?? new GitStore(remote), client, slug, promotion, {
+            return publishPullRequest(store, client, slug, promotion, {
                 branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
                 settings: pullRequest,
                 imageName: facts.imageName,
