@@ -5,7 +5,7 @@
  * For 3,000 and 30,000 apps (each with a long history):
  *  - one promotion, as medians: (a) the action's publish path in-process (read, edit, ordering
  *    record, commit, push; no render check, no Node start-up) and the whole action as a runner starts
- *    it (the committed dist/index.js); (b) the seed-000 way: `git clone --depth=1` + edit + commit +
+ *    it (the committed dist/index.js); (b) by hand: `git clone --depth=1` + edit + commit +
  *    push; their ratio and the growth from the small to the large repo;
  *  - 16 and 32 concurrent promotions of different apps while another pusher moves the branch every
  *    150 ms: landed/N, makespan and attempts of the action (default max-attempts), next to a
@@ -110,9 +110,9 @@ async function promoteWithPublisher(server: GitServer, name: string, app: number
   }
 }
 
-/** (b) The seed-000 pipeline: shallow clone with checkout, sed the tag, commit, push. */
-async function promoteLikeSeed000(server: GitServer, name: string, app: number, tag: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-seed000-'))
+/** (b) By hand, as a pipeline script does: shallow clone with checkout, sed the tag, commit, push. */
+async function promoteByHand(server: GitServer, name: string, app: number, tag: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-by-hand-'))
   try {
     const url = server.repoUrl(name)
     const env = {
@@ -167,7 +167,7 @@ interface SizeRow {
   apps: number
   publisher: number
   action: number
-  seed000: number
+  byHand: number
 }
 
 interface BurstRow {
@@ -184,12 +184,12 @@ interface BurstRow {
 async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
   const name = `infra-${apps}`
   await serveCopy(server, name, await cachedMonorepo(apps, COMMITS))
-  const promote = (how: typeof promoteWithPublisher | typeof promoteLikeSeed000) => (app: number, tag: string) => how(server, name, app, tag)
+  const promote = (how: typeof promoteWithPublisher | typeof promoteByHand) => (app: number, tag: string) => how(server, name, app, tag)
   await quietly(() => promoteWithPublisher(server, name, nextApp++, 'warm-up'))
   return {
     apps,
     publisher: await medianMs(promote(promoteWithPublisher)),
-    seed000: await medianMs(promote(promoteLikeSeed000)),
+    byHand: await medianMs(promote(promoteByHand)),
     action: await medianMs(promote(promoteWithAction)),
   }
 }
@@ -259,21 +259,21 @@ function printRows(title: string, rows: string[][]): void {
 }
 
 function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): void {
-  const rows = [['apps', '(a) publish path', '(a) whole action', '(b) seed-000 way', '(b)/(a) publish', '(b)/(a) action']]
+  const rows = [['apps', '(a) publish path', '(a) whole action', '(b) clone, edit, push', '(b)/(a) publish', '(b)/(a) action']]
   for (const r of sizes) {
     rows.push([
       r.apps.toLocaleString('en'),
       seconds(r.publisher),
       seconds(r.action),
-      seconds(r.seed000),
-      `${(r.seed000 / r.publisher).toFixed(1)}×`,
-      `${(r.seed000 / r.action).toFixed(1)}×`,
+      seconds(r.byHand),
+      `${(r.byHand / r.publisher).toFixed(1)}×`,
+      `${(r.byHand / r.action).toFixed(1)}×`,
     ])
   }
   const [small, large] = [sizes[0], sizes[sizes.length - 1]]
   if (small && large && small !== large) {
     const growth = (pick: (r: SizeRow) => number) => `${(pick(large) / pick(small)).toFixed(2)}× (+${seconds(pick(large) - pick(small))})`
-    rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), growth((r) => r.action), growth((r) => r.seed000), '', ''])
+    rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), growth((r) => r.action), growth((r) => r.byHand), '', ''])
   }
   printRows(`One promotion, median of ${RUNS} (history: ${COMMITS} commits)`, rows)
 

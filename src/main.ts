@@ -3,7 +3,7 @@
  * report that says what to do next (with a file annotation when it points into the infra repo).
  */
 import * as core from '@actions/core'
-import { runImageStage } from './build/stage.js'
+import { runImageStage } from './docker/stage.js'
 import { planRenderCheck, type RenderReport } from './edit/render.js'
 import { ActionError, errorMessage, TargetError } from './errors.js'
 import type { PullRequestResult } from './github/pull-request.js'
@@ -13,9 +13,9 @@ import { GitStore } from './publish/git-store.js'
 import { publish } from './publish/publisher.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
 import { planPromotion, promotionPaths } from './promotion.js'
-import { setOutputs, type PromotionOutputs } from './report/outputs.js'
-import { writeSummary } from './report/summary.js'
+import { reportPromotion } from './report/report.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
+import { buildStamp } from './record/stamp.js'
 import { readSourceCommitTime } from './source.js'
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -32,15 +32,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
   const imageRef = desiredReference(desired)
   const { infra } = settings.publish
   const { source } = settings
-  const stamp = {
-    ref: imageRef,
-    repository: source.repository,
-    commit: source.sha,
-    ...(await readSourceCommitTime(env).then((t) => (t ? { commitTime: t } : {}))),
-    ...(source.workflow ? { workflow: source.workflow } : {}),
-    runNumber: source.runNumber,
-    runAttempt: source.runAttempt,
-  }
+  const stamp = buildStamp(imageRef, source, await readSourceCommitTime(env))
 
   const { delivery } = settings
   const github =
@@ -96,36 +88,16 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
           })
         : publish(store, promotion)
     const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, land)
-    renderWarnings.forEach((warning) => core.warning(warning))
-    if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
-    for (const stale of result.plan.stale) {
-      core.notice(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`)
-    }
-    for (const change of result.plan.changes) {
-      core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
-    }
-    const outputs: PromotionOutputs = {
+    await reportPromotion({
       imageRef,
       tag: image.tag,
       digest: image.digest ?? '',
-      changed: result.changed,
-      commitSha: result.commitSha ?? '',
-      commitUrl: result.commitSha && infra.webUrl && !settings.publish.dryRun ? `${infra.webUrl}/commit/${result.commitSha}` : '',
-      attempts: result.attempts,
-      skippedReason: result.skippedReason ?? '',
-      ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
-    }
-    setOutputs(outputs)
-    await writeSummary({
-      ...outputs,
       destination: `${infra.slug ?? infra.url}@${branch}`,
-      changes: result.plan.changes,
-      stale: result.plan.stale,
-      commit: outputs.commitSha ? { sha: outputs.commitSha, url: outputs.commitUrl } : undefined,
+      webUrl: infra.webUrl,
+      dryRun: settings.publish.dryRun,
+      result,
       rendered: lastRender?.rendered,
       renderWarnings: [...renderWarnings],
-      dryRun: settings.publish.dryRun,
-      diff: result.diff,
     })
   } finally {
     gitStore?.close()

@@ -3,12 +3,21 @@
  * only the files whose recorded build is not newer (the ordering guard), record the build beside
  * each file kept, and check the result renders. Publishers call it again on every fresh tip.
  */
-import type { RepoFiles } from './edit/plan.js'
-import { planEdits } from './edit/plan.js'
+import { planEdits, type EditPlan, type FileChange, type RepoFiles } from './edit/plan.js'
 import type { DesiredImage, Target } from './edit/types.js'
-import type { FileChange } from './edit/plan.js'
-import type { PromotionPlan, StaleFile } from './publish/types.js'
 import { compareStamps, readRecord, RECORD_DIR, recordPath, writeRecord, type PromotionStamp } from './record/stamp.js'
+
+/** A file the promotion left alone because a newer build is already recorded there. */
+export interface StaleFile {
+  readonly path: string
+  /** The newer reference recorded for it. */
+  readonly recordedRef: string
+}
+
+/** An edit plan after the ordering guard: `files` holds only what is to be committed. */
+export interface PromotionPlan extends EditPlan {
+  readonly stale: readonly StaleFile[]
+}
 
 export interface PromotionSpec {
   readonly targets: readonly Target[]

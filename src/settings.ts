@@ -4,11 +4,11 @@
  */
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
-import { parseImageSettings, type ImageSettings } from './build/settings.js'
+import { parseImageSettings, type ImageSettings } from './docker/settings.js'
 import { parseEditSettings, type EditSettings } from './edit/settings.js'
-import type { PinMode } from './edit/types.js'
+import type { PinMode } from './image/desired.js'
 import { choiceInput, type InputReader } from './inputs.js'
-import { parseGitHubPublishSettings, type GitHubPublishSettings } from './github/settings.js'
+import { checkGitHubReach, parseGitHubPublishSettings, type GitHubPublishSettings } from './github/settings.js'
 import { parsePublishSettings, type PublishSettings } from './publish/settings.js'
 import { readSourceContext, type SourceContext } from './source.js'
 
@@ -24,14 +24,19 @@ export interface Settings {
   readonly tempDir: string
 }
 
+/** Every input, parsed and checked: a bad one fails here, before anything is built, pushed or fetched. */
 export function parseSettings(inputs: InputReader, env: NodeJS.ProcessEnv): Settings {
+  const publish = parsePublishSettings(inputs, env)
+  const delivery = parseGitHubPublishSettings(inputs)
+  const source = readSourceContext(env)
+  checkGitHubReach(delivery, publish.infra, source.serverUrl)
   return {
     image: parseImageSettings(inputs, env),
     pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'] as const, 'tag'),
     edit: parseEditSettings(inputs),
-    publish: parsePublishSettings(inputs, env),
-    delivery: parseGitHubPublishSettings(inputs),
-    source: readSourceContext(env),
+    publish,
+    delivery,
+    source,
     tempDir: env.RUNNER_TEMP || tmpdir(),
   }
 }

@@ -1,5 +1,5 @@
 /** Where the promotion comes from: the app repository's commit and workflow run. */
-import { execFile } from 'node:child_process'
+import { getExecOutput } from '@actions/exec'
 import { readFile } from 'node:fs/promises'
 
 export interface SourceContext {
@@ -19,8 +19,13 @@ export interface SourceContext {
   readonly commitUrl: string
 }
 
+/** The GitHub host of the run (GitHub Enterprise Server included), without a trailing slash. */
+export function serverUrlOf(env: NodeJS.ProcessEnv): string {
+  return (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+}
+
 export function readSourceContext(env: NodeJS.ProcessEnv): SourceContext {
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const serverUrl = serverUrlOf(env)
   const repository = env.GITHUB_REPOSITORY ?? ''
   const sha = env.GITHUB_SHA ?? ''
   const runId = env.GITHUB_RUN_ID ?? ''
@@ -52,12 +57,9 @@ export async function readSourceCommitTime(env: NodeJS.ProcessEnv): Promise<stri
     }
   }
   if (!env.GITHUB_WORKSPACE || !env.GITHUB_SHA) return undefined
-  const out = await execFileText('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA])
-  return out?.trim() || undefined
-}
-
-function execFileText(file: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout))
-  })
+  const out = await getExecOutput('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA], {
+    silent: true,
+    ignoreReturnCode: true,
+  }).catch(() => undefined)
+  return (out?.exitCode === 0 && out.stdout.trim()) || undefined
 }

@@ -20,12 +20,15 @@ const describeGit = haveGit ? describe : describe.skip
 
 const APPS = 60
 
-describeGit('what a promotion fetches', () => {
+describeGit.each([
+  ['protocol v2', true],
+  ['protocol v0 only', false],
+])('what a promotion fetches, %s', (_protocol, protocolV2) => {
   let server: GitServer
   let repo = 0
 
   beforeAll(async () => {
-    server = await startGitServer()
+    server = await startGitServer({ protocolV2 })
   })
   afterAll(async () => {
     await server?.close()
@@ -87,14 +90,16 @@ describeGit('what a promotion fetches', () => {
     expect(first.result).toMatchObject({ changed: true, attempts: 1 })
     // The capabilities, the ref, the commit with its root tree; then deploy, app-7, overlays, prod,
     // and the files in prod.
-    expect(first.windows).toEqual([8])
+    // v2: the capabilities, the ref, the commit with its root tree; then deploy, app-7, overlays,
+    // prod, and the files in prod. v0 reads the ref in the capabilities' request.
+    expect(first.windows).toEqual([protocolV2 ? 8 : 7])
     // Then the push: the receive-pack capabilities and the pack. Nothing else reached the server.
-    expect(first.requests).toBe(10)
+    expect(first.requests).toBe(first.windows[0]! + 2)
     expect(first.seen).toBe(first.requests)
 
     // Now the record beside it exists too, one level deeper: read alongside, not after.
     const second = await promote(name, 7, 'v2')
-    expect(second.windows).toEqual([9])
+    expect(second.windows).toEqual([first.windows[0]! + 1])
     expect(second.seen).toBe(second.requests)
   })
 

@@ -106,7 +106,13 @@ function credentials(req: IncomingMessage): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1)
 }
 
-export async function startGitServer(options: { anonymousRead?: boolean } = {}): Promise<GitServer> {
+export interface GitServerOptions {
+  readonly anonymousRead?: boolean
+  /** false: answer in protocol v0 only, as hosts that do not speak v2 do. */
+  readonly protocolV2?: boolean
+}
+
+export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
   const root = await mkdtemp(join(tmpdir(), 'git-server-'))
   const token = `tok_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
   const readOnlyToken = `${token}_ro`
@@ -144,7 +150,7 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
         CONTENT_TYPE: req.headers['content-type'] ?? '',
         ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
         ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
-        ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+        ...(req.headers['git-protocol'] && options.protocolV2 !== false ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
       },
       stdio: ['pipe', 'pipe', 'inherit'],
     })

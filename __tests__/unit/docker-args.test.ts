@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildxArgs, classicBuildArgs, dockerErrorLines, mergeLabels, ociLabels, pushedDigest, type BuildRequest } from '../../src/build/docker-args.js'
-import type { BuildSettings } from '../../src/build/settings.js'
+import { buildxArgs, classicBuildArgs, dockerErrorLines, mergeLabels, ociLabels, pushedDigest, type BuildRequest } from '../../src/docker/docker-args.js'
+import type { BuildSettings } from '../../src/docker/settings.js'
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`
 

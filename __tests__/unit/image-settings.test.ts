@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseImageSettings } from '../../src/build/settings.js'
+import { parseImageSettings } from '../../src/docker/settings.js'
 import { InputError } from '../../src/errors.js'
 import { recordInputs } from '../../src/inputs.js'
 

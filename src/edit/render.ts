@@ -210,7 +210,10 @@ export async function findRenderer(path: string): Promise<Renderer | undefined> 
   return undefined
 }
 
-/** Runs the renderer on one directory; never throws for a failed render. */
+/**
+ * Runs the renderer on one directory; never throws for a failed render. Through child_process, not
+ * @actions/exec: a render must be bounded in time and output, which @actions/exec cannot do.
+ */
 function render(renderer: Renderer, dir: string): Promise<{ stdout: string; error?: string }> {
   return new Promise((resolve) => {
     execFile(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {

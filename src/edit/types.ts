@@ -3,17 +3,7 @@
  * text`: that is what lets the publisher re-apply it to a fresher checkout after losing a push race.
  */
 
-export type PinMode = 'tag' | 'digest' | 'tag-and-digest'
-
-/** What the manifests should reference after the edit. */
-export interface DesiredImage {
-  /** Repository as manifests should carry it, e.g. `ani2fun/note-book` or `ghcr.io/org/app`. */
-  readonly name: string
-  /** Absent when pinning by digest only. */
-  readonly tag?: string
-  /** `sha256:…`; absent when pinning by tag only. */
-  readonly digest?: string
-}
+export type { DesiredImage, PinMode } from '../image/desired.js'
 
 /** One place in the infra repo that holds the image. Paths are relative to the repository root. */
 export type Target =

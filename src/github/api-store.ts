@@ -7,9 +7,8 @@
  */
 import { treeFiles, type StoredEntry } from '../edit/files.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
-import { InputError } from '../errors.js'
 import { isBranchMoved } from '../publish/push-answers.js'
-import type { BranchHead, BuiltCommit, InfraStore, UpdateMode, UpdateOutcome } from '../publish/store.js'
+import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from '../publish/store.js'
 import type { CommitIdentity } from '../publish/types.js'
 import { apiError, httpFailure, type GitHubClient, type Permission } from './client.js'
 
@@ -67,11 +66,7 @@ export class ApiStore implements InfraStore {
       return (await this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id }))).default_branch
     }
     if (!(await this.head(configured))) {
-      throw new InputError(
-        'infra-branch',
-        `branch '${configured}' does not exist in ${this.where}`,
-        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).',
-      )
+      throw missingBranch(configured, this.where)
     }
     return configured
   }

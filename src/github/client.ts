@@ -6,13 +6,14 @@
  */
 import { getOctokit } from '@actions/github'
 import { ApiError, InputError } from '../errors.js'
+import { serverUrlOf } from '../source.js'
 
 export type GitHubClient = ReturnType<typeof getOctokit>
 
 /** The REST base URL: GITHUB_API_URL, else derived from GITHUB_SERVER_URL as Actions does. */
 export function apiBaseUrl(env: NodeJS.ProcessEnv): string {
   if (env.GITHUB_API_URL) return env.GITHUB_API_URL.replace(/\/+$/, '')
-  const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const server = serverUrlOf(env)
   return server === 'https://github.com' ? 'https://api.github.com' : `${server}/api/v3`
 }
 
@@ -40,13 +41,6 @@ export function retryDelay(status: number, headers: Readonly<Record<string, stri
 export function createGitHubClient(token: string, env: NodeJS.ProcessEnv, options: ClientOptions = {}): GitHubClient {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const retries = options.retries ?? 3
-  if (token === '') {
-    throw new InputError(
-      'infra-token',
-      'is required with mode: pull-request or commit-via: api',
-      'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.',
-    )
-  }
   const client = getOctokit(token, { baseUrl: apiBaseUrl(env) })
   client.hook.wrap('request', async (request, requestOptions) => {
     for (let attempt = 1; ; attempt++) {

@@ -3,7 +3,6 @@
  * main.ts loads only when one of them is asked for: Octokit is a large part of the bundle, and a plain
  * git push should not pay for loading it.
  */
-import { InputError } from '../errors.js'
 import type { Target } from '../edit/types.js'
 import { publish } from '../publish/publisher.js'
 import type { InfraRepo } from '../publish/settings.js'
@@ -32,14 +31,8 @@ export interface GitHubDelivery {
 }
 
 export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings, env: NodeJS.ProcessEnv): GitHubDelivery {
-  if (!infra.slug) {
-    throw new InputError(
-      'infra-repo',
-      `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`,
-      'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.',
-    )
-  }
-  const slug = infra.slug
+  // Settings made sure a GitHub delivery has a repository on this host and a token.
+  const slug = infra.slug!
   const client = createGitHubClient(infra.token, env)
   return {
     ...(delivery.commitVia === 'api' ? { store: new ApiStore(client, slug, infra.branch) } : {}),

@@ -1,7 +1,7 @@
 /** Settings of pull-request mode and API commits: pure, from inputs. */
 import { InputError } from '../errors.js'
 import { booleanInput, choiceInput, listInput, type InputReader } from '../inputs.js'
-import { BRANCH_NAME } from '../publish/settings.js'
+import { BRANCH_NAME, type InfraRepo } from '../publish/settings.js'
 
 export type PublishMode = 'push' | 'pull-request'
 export type CommitVia = 'git' | 'api'
@@ -63,4 +63,26 @@ function entries(inputs: InputReader, name: string): string[] {
     .flatMap((line) => line.split(','))
     .map((entry) => entry.trim())
     .filter(Boolean)
+}
+
+/**
+ * What the GitHub API needs, checked with the other inputs before anything is built or pushed: a
+ * repository on this host, and a token.
+ */
+export function checkGitHubReach(delivery: GitHubPublishSettings, infra: InfraRepo, serverUrl: string): void {
+  if (delivery.mode !== 'pull-request' && delivery.commitVia !== 'api') return
+  if (!infra.slug) {
+    throw new InputError(
+      'infra-repo',
+      `${infra.url} is not a repository on ${serverUrl}, so the GitHub API cannot reach it`,
+      'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.',
+    )
+  }
+  if (infra.token === '') {
+    throw new InputError(
+      'infra-token',
+      'is required with mode: pull-request or commit-via: api',
+      'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.',
+    )
+  }
 }

@@ -1,7 +1,18 @@
 /** What the manifests should reference, from the promoted image and the `pin` policy. Pure. */
-import type { DesiredImage, PinMode } from '../edit/types.js'
 import { InputError } from '../errors.js'
 import { formatReference } from './reference.js'
+
+export type PinMode = 'tag' | 'digest' | 'tag-and-digest'
+
+/** What the manifests should reference after the edit. */
+export interface DesiredImage {
+  /** Repository as manifests should carry it, e.g. `ani2fun/note-book` or `ghcr.io/org/app`. */
+  readonly name: string
+  /** Absent when pinning by digest only. */
+  readonly tag?: string
+  /** `sha256:…`; absent when pinning by tag only. */
+  readonly digest?: string
+}
 
 export function desiredImage(name: string, tag: string, digest: string | undefined, pin: PinMode): DesiredImage {
   if (pin === 'tag') return { name, tag }

@@ -16,7 +16,7 @@ import { writePack } from './pack.js'
 import { judgeRefusal, lockedAt } from './push-answers.js'
 import type { InfraRepo } from './settings.js'
 import { SmartHttpRemote, type FetchOptions } from './smart-http.js'
-import type { BranchHead, BuiltCommit, InfraStore, UpdateMode, UpdateOutcome } from './store.js'
+import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from './store.js'
 import type { CommitIdentity } from './types.js'
 
 export class GitStore implements InfraStore {
@@ -59,11 +59,7 @@ export class GitStore implements InfraStore {
       return head.slice('refs/heads/'.length)
     }
     if (!(await this.remote.listRefs([`refs/heads/${wanted}`])).refs.has(`refs/heads/${wanted}`)) {
-      throw new InputError(
-        'infra-branch',
-        `branch '${wanted}' does not exist in ${this.where}`,
-        'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).',
-      )
+      throw missingBranch(wanted, this.where)
     }
     return wanted
   }

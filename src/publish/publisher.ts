@@ -49,7 +49,7 @@ export function landingLoop(store: InfraStore, promotion: Promotion, branch: str
     budgetMs: promotion.timeoutSeconds * 1000,
     doing: viaApi ? 'updating it' : 'pushing',
     exhausted: (attempts, seconds) => {
-      const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} times in ${seconds.toFixed(1)} s because other pushes kept landing first.`
+      const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} time${attempts === 1 ? '' : 's'} in ${seconds.toFixed(1)} s because other pushes kept landing first.`
       const fix = 'Nothing was pushed. Raise max-attempts or timeout-seconds if many pipelines promote into this branch at once, or re-run the job.'
       return viaApi ? new ApiError(problem, fix) : new GitError(problem, fix)
     },

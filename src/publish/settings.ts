@@ -1,6 +1,7 @@
 /** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
 import { InputError } from '../errors.js'
 import { booleanInput, integerInput, required, type InputReader } from '../inputs.js'
+import { serverUrlOf } from '../source.js'
 import type { CommitIdentity } from './types.js'
 
 export interface InfraRepo {
@@ -39,7 +40,7 @@ export function parseInfraRepo(inputs: InputReader, env: NodeJS.ProcessEnv): Inf
   if (branch !== '' && !BRANCH_NAME.test(branch)) {
     throw new InputError('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.')
   }
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const serverUrl = serverUrlOf(env)
   if (SLUG.test(raw)) {
     const slug = raw.replace(/\.git$/, '')
     return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch }

@@ -41,6 +41,8 @@ interface Advertisement {
   /** v0 only: the refs advertised with the capabilities. */
   readonly refs: Map<string, string>
   readonly head?: string
+  /** v0 only: not yet read as a ref listing (a later listing must ask again: refs move). */
+  fresh: boolean
 }
 
 export class SmartHttpRemote {
@@ -61,9 +63,10 @@ export class SmartHttpRemote {
   async listRefs(names: readonly string[]): Promise<RefListing> {
     const ad = await this.upload()
     if (ad.version === 0) {
-      // v0 has no ref listing of its own: the advertisement is it, so read it afresh.
-      this.uploadPack = undefined
-      const fresh = await this.upload()
+      // v0 has no ref listing of its own: the advertisement is it, read afresh unless just read.
+      if (!ad.fresh) this.uploadPack = undefined
+      const fresh = ad.fresh ? ad : await this.upload()
+      fresh.fresh = false
       return { refs: new Map([...fresh.refs].filter(([name]) => names.includes(name))), ...(fresh.head ? { head: fresh.head } : {}) }
     }
     const body = Buffer.concat([
@@ -170,7 +173,7 @@ export class SmartHttpRemote {
       throw new GitError(`${this.http.infra.slug ?? this.http.infra.url} did not answer as a git server: ${(error as Error).message}.`, 'Check infra-repo.')
     }
     if (lines[0]?.startsWith('# service=')) lines = lines.slice(2)
-    if (lines[0] === 'version 2') return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map() }
+    if (lines[0] === 'version 2') return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map(), fresh: false }
     const refs = new Map<string, string>()
     let capabilities = new Set<string>()
     for (const [i, line] of lines.entries()) {
@@ -181,7 +184,7 @@ export class SmartHttpRemote {
       if (name && name !== 'capabilities^{}') refs.set(name, oid)
     }
     const head = [...capabilities].find((c) => c.startsWith('symref=HEAD:'))?.slice('symref=HEAD:'.length)
-    return { version: 0, capabilities, refs, ...(head ? { head } : {}) }
+    return { version: 0, capabilities, refs, ...(head ? { head } : {}), fresh: true }
   }
 }
 

@@ -5,7 +5,17 @@
  * Git Data API (github/api-store.ts); tests add an in-memory one.
  */
 import type { FileChange, RepoFiles } from '../edit/plan.js'
+import { InputError } from '../errors.js'
 import type { CommitIdentity } from './types.js'
+
+/** The error for an infra-branch that the repository does not have. */
+export function missingBranch(branch: string, where: string): InputError {
+  return new InputError(
+    'infra-branch',
+    `branch '${branch}' does not exist in ${where}`,
+    'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).',
+  )
+}
 
 export interface BranchHead {
   readonly commit: string

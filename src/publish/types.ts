@@ -2,19 +2,10 @@
  * The publish stage's contract: how a promotion is landed on the infra branch, whatever the
  * transport (git push, GitHub API commit, pull request).
  */
-import type { EditPlan, RepoFiles } from '../edit/plan.js'
+import type { RepoFiles } from '../edit/plan.js'
+import type { PromotionPlan } from '../promotion.js'
 
-/** A file the promotion left alone because a newer build is already recorded there. */
-export interface StaleFile {
-  readonly path: string
-  /** The newer reference recorded for it. */
-  readonly recordedRef: string
-}
-
-/** An edit plan after the ordering guard: `files` holds only what is to be committed. */
-export interface PromotionPlan extends EditPlan {
-  readonly stale: readonly StaleFile[]
-}
+export type { PromotionPlan, StaleFile } from '../promotion.js'
 
 export interface CommitIdentity {
   readonly name: string

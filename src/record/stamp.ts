@@ -4,6 +4,7 @@
  * than the recorded one would go backwards ("whichever run finishes last wins") and is skipped.
  * Pure: texts in, texts out.
  */
+import type { SourceContext } from '../source.js'
 
 /** Which build a promotion comes from, and enough to order two builds of one source. */
 export interface PromotionStamp {
@@ -18,6 +19,19 @@ export interface PromotionStamp {
   readonly workflow?: string
   readonly runNumber: number
   readonly runAttempt: number
+}
+
+/** The stamp of a promotion of `ref` from the run described by `source`. */
+export function buildStamp(ref: string, source: SourceContext, commitTime: string | undefined): PromotionStamp {
+  return {
+    ref,
+    repository: source.repository,
+    commit: source.sha,
+    ...(commitTime ? { commitTime } : {}),
+    ...(source.workflow ? { workflow: source.workflow } : {}),
+    runNumber: source.runNumber,
+    runAttempt: source.runAttempt,
+  }
 }
 
 export type Order = 'older' | 'same' | 'newer' | 'unordered'

@@ -4,13 +4,13 @@
  * so nothing is left on a self-hosted runner; without, the runner's own login is used as is.
  */
 import * as core from '@actions/core'
+import { getExecOutput, type ExecOutput } from '@actions/exec'
 import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ImageError } from '../errors.js'
 import { dockerConfigDir } from '../image/docker-config.js'
 import type { RegistryCredentials } from '../image/registry.js'
 import { DOCKER_HUB } from '../image/reference.js'
-import { runProcess, type ProcessOutput } from '../process.js'
 import { dockerErrorLines } from './docker-args.js'
 
 export class DockerCli {
@@ -55,13 +55,17 @@ export class DockerCli {
     return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0
   }
 
-  exec(args: readonly string[], options: { input?: string; stream?: boolean } = {}): Promise<ProcessOutput> {
-    return runProcess('docker', args, {
-      env: this.env,
-      ...(options.input !== undefined ? { input: options.input } : {}),
-      ...(options.stream ? { onLine: (line: string) => core.info(line) } : {}),
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT')
+  /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
+  exec(args: readonly string[], options: { input?: string; stream?: boolean } = {}): Promise<ExecOutput> {
+    const log = (line: string) => core.info(line)
+    return getExecOutput('docker', [...args], {
+      env: Object.fromEntries(Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+      ignoreReturnCode: true,
+      silent: true,
+      ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
+      ...(options.stream ? { listeners: { stdline: log, errline: log } } : {}),
+    }).catch((error: Error) => {
+      if (/Unable to locate executable file/i.test(error.message))
         throw new ImageError(
           'docker is not installed on this runner.',
           'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.',

@@ -2,7 +2,6 @@
  * The docker command lines of the image stage, built from settings. Pure, so both build paths
  * (buildx and the classic builder) are checked without a daemon.
  */
-import { lastLines } from '../process.js'
 import type { BuildSettings } from './settings.js'
 
 export interface BuildRequest {
@@ -76,4 +75,14 @@ export function pushedDigest(output: string): string | undefined {
  */
 export function dockerErrorLines(output: string, max = 4): string {
   return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max)
+}
+
+/** The last meaningful lines of a program's output, for one-line error messages. */
+function lastLines(text: string, max: number): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(-max)
+    .join(' | ')
 }

@@ -1,0 +1,58 @@
+/**
+ * What a finished promotion tells its workflow: the log lines a person reads first (warnings, the
+ * values changed, the targets left alone), the outputs and the job summary, all from one result.
+ */
+import * as core from '@actions/core'
+import type { RenderReport } from '../edit/render.js'
+import type { PullRequestResult } from '../github/pull-request.js'
+import { setOutputs, type PromotionOutputs } from './outputs.js'
+import { writeSummary } from './summary.js'
+
+export interface PromotionReport {
+  readonly imageRef: string
+  readonly tag: string
+  readonly digest: string
+  /** `owner/name@branch` or the URL and branch of the infra repository. */
+  readonly destination: string
+  /** Web base of the infra repository, for commit links; undefined when not on this host. */
+  readonly webUrl: string | undefined
+  readonly dryRun: boolean
+  readonly result: PullRequestResult
+  /** The last render check's report; undefined when none ran. */
+  readonly rendered: RenderReport['rendered'] | undefined
+  /** Each distinct render warning, once. */
+  readonly renderWarnings: readonly string[]
+}
+
+export async function reportPromotion(report: PromotionReport): Promise<void> {
+  const { result } = report
+  report.renderWarnings.forEach((warning) => core.warning(warning))
+  if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
+  for (const stale of result.plan.stale) {
+    core.notice(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`)
+  }
+  for (const change of result.plan.changes) core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
+  const outputs: PromotionOutputs = {
+    imageRef: report.imageRef,
+    tag: report.tag,
+    digest: report.digest,
+    changed: result.changed,
+    commitSha: result.commitSha ?? '',
+    commitUrl: result.commitSha && report.webUrl && !report.dryRun ? `${report.webUrl}/commit/${result.commitSha}` : '',
+    attempts: result.attempts,
+    skippedReason: result.skippedReason ?? '',
+    ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+  }
+  setOutputs(outputs)
+  await writeSummary({
+    ...outputs,
+    destination: report.destination,
+    changes: result.plan.changes,
+    stale: result.plan.stale,
+    commit: outputs.commitSha ? { sha: outputs.commitSha, url: outputs.commitUrl } : undefined,
+    rendered: report.rendered,
+    renderWarnings: report.renderWarnings,
+    dryRun: report.dryRun,
+    diff: result.diff,
+  })
+}
