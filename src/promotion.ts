@@ -4,6 +4,7 @@
  * each file kept, and check the result renders. Publishers call it again on every fresh tip.
  */
 import { planEdits, type EditPlan, type FileChange, type RepoFiles } from './edit/plan.js'
+import { kindOf } from './edit/kinds.js'
 import type { DesiredImage, Target } from './edit/types.js'
 import { compareStamps, readRecord, RECORD_DIR, recordPath, writeRecord, type PromotionStamp } from './record/stamp.js'
 
@@ -31,7 +32,12 @@ export interface PromotionSpec {
 
 /** What a promotion reads first: each target and the record beside it. */
 export function promotionPaths(targets: readonly Target[]): string[] {
-  return targets.flatMap((target) => (target.kind === 'kustomize' ? [target.path, `${RECORD_DIR}/${target.path}`] : [target.file, recordPath(target.file)]))
+  return targets.flatMap((target) => {
+    const kind = kindOf(target)
+    const path = kind.path(target)
+    // A kind that finds its file below its path (an overlay directory) is read with the records beside it.
+    return kind.file ? [path, `${RECORD_DIR}/${path}`] : [path, recordPath(path)]
+  })
 }
 
 export async function planPromotion(files: RepoFiles, spec: PromotionSpec): Promise<PromotionPlan> {

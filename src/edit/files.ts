@@ -5,10 +5,9 @@
  * refused the same way for every store.
  */
 import { lstat, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { TargetError } from '../errors.js'
 import { MAX_YAML_BYTES } from './yaml-source.js'
-import { repoPath } from './targets.js'
 
 export interface RepoFiles {
   /** The file's text; undefined when no file is there (absent, or a directory). Rejects symlinks and paths leaving the repository with TargetError. */
@@ -108,4 +107,17 @@ export function workTreeFiles(root: string): RepoFiles {
       return readFile(current, 'utf8')
     },
   }
+}
+
+/** A repository-relative path, normalized; refuses anything that could leave the repository. */
+export function repoPath(path: string, fail: (problem: string, fix: string) => Error): string {
+  const fix = 'Give a path relative to the infra repository root, without `..`, e.g. deploy/app/overlays/prod.'
+  if (path === '') throw fail('is empty', fix)
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\')) throw fail('is not a relative path inside the repository', fix)
+  if (path.includes('\0')) throw fail('holds a NUL character', fix)
+  if (path.split('/').includes('..')) throw fail('leads out of the repository (`..`)', fix)
+  const normal = posix.normalize(path).replace(/\/+$/, '')
+  if (normal === '.' || normal === '') return '.'
+  if (normal.split('/')[0] === '.git') throw fail('points into .git', fix)
+  return normal
 }

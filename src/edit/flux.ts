@@ -6,10 +6,32 @@
 import { isMap, isPair, isScalar, visit, type Node, type Scalar, type YAMLMap } from 'yaml'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
 import { didYouMean, quoteList } from './suggest.js'
-import type { DesiredImage } from './types.js'
+import type { DesiredImage, Target, TargetKind } from './types.js'
 import { pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
 
 type MarkerField = 'reference' | 'tag' | 'name' | 'digest'
+
+/** A Flux ImagePolicy reference: Kubernetes namespace and object names. */
+const POLICY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
+
+type FluxTarget = Extract<Target, { kind: 'flux-setter' }>
+
+/** `flux <file> [<namespace>:<policy>]`: every field marked with a Flux image-automation setter. */
+export const fluxKind: TargetKind<FluxTarget> = {
+  word: 'flux',
+  grammar: 'flux <file> [<namespace>:<policy>]',
+  parse(file, args) {
+    args.expect([], 1)
+    const policy = args.positional[0]
+    if (policy !== undefined && !POLICY.test(policy))
+      throw args.fail(`'${policy}' is not an image policy as <namespace>:<name>`, 'Name the ImagePolicy as in its setter markers, e.g. `flux-system:app`.')
+    return policy === undefined ? { kind: 'flux-setter', file } : { kind: 'flux-setter', file, policy }
+  },
+  path: (target) => target.file,
+  describe: (target) => `flux ${target.file}${target.policy ? ` ${target.policy}` : ''}`,
+  splices: (source, target, desired) => fluxSplices(source, target.policy, desired),
+  renders: false,
+}
 
 export interface SetterMarker {
   /** `NAMESPACE:NAME`. */

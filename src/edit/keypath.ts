@@ -5,11 +5,33 @@
 import { isAlias, isMap, isSeq, type Node } from 'yaml'
 import { formatReference, sameRepository } from '../image/reference.js'
 import { didYouMean, quoteList } from './suggest.js'
-import { formatKeyPath } from './targets.js'
-import type { DesiredImage, Target } from './types.js'
+import type { DesiredImage, Target, TargetKind } from './types.js'
 import { pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
 
 type KeyPathTarget = Extract<Target, { kind: 'yaml' }>
+type ValuePart = KeyPathTarget['part']
+type Fail = (problem: string, fix?: string) => Error
+const PARTS: readonly ValuePart[] = ['tag', 'name', 'digest', 'reference']
+
+/** `yaml <file> <key.path> [as=tag|name|digest|reference]`: the value at a key path of any YAML file. */
+export const yamlKind: TargetKind<KeyPathTarget> = {
+  word: 'yaml',
+  grammar: 'yaml <file> <key.path> [as=tag|name|digest|reference]',
+  parse(file, args) {
+    args.expect(['as'], 1)
+    const path = args.positional[0]
+    if (path === undefined) throw args.fail('yaml needs a key path after the file, e.g. `image.tag`')
+    const keyPath = parseKeyPath(path, (problem, fix) => args.fail(problem, fix))
+    const as = args.options.get('as')
+    if (as !== undefined && !(PARTS as readonly string[]).includes(as)) throw args.fail(`as=${as} is not one of ${PARTS.join(', ')}`)
+    return { kind: 'yaml', file, keyPath, part: (as as ValuePart | undefined) ?? inferPart(keyPath) }
+  },
+  path: (target) => target.file,
+  describe: (target) => `yaml ${target.file} ${formatKeyPath(target.keyPath)}`,
+  splices: keyPathSplices,
+  check: checkKeyPathTarget,
+  renders: false,
+}
 
 /** What the value at the key path becomes. */
 export function keyPathValue(source: YamlSource, target: KeyPathTarget, desired: DesiredImage, offset: number): string {
@@ -134,4 +156,60 @@ function missingKey(source: YamlSource, target: KeyPathTarget, missing: Missing)
     )
   }
   return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} is not a mapping`, fix)
+}
+
+/** What a key path's value holds, from its last key: `tag` → tag, `repository` → name, `digest` → digest. */
+function inferPart(keyPath: readonly (string | number)[]): ValuePart {
+  const last = [...keyPath].reverse().find((k): k is string => typeof k === 'string')
+  if (last === 'tag' || last === 'newTag') return 'tag'
+  if (last === 'repository' || last === 'repo' || last === 'newName') return 'name'
+  if (last === 'digest') return 'digest'
+  return 'reference'
+}
+
+/** `image.tag`, `spec.values.image`, `containers[0].image`, `annotations."a.b/c"`, `a["x.y"]`. */
+export function parseKeyPath(text: string, fail: Fail): (string | number)[] {
+  const keys: (string | number)[] = []
+  let i = 0
+  const quoted = () => {
+    const match = /^"(?:[^"\\]|\\.)*"/.exec(text.slice(i))
+    if (!match) throw fail(`key path '${text}' has an unterminated quote`)
+    i += match[0].length
+    return JSON.parse(match[0]) as string
+  }
+  while (i < text.length) {
+    if (text[i] === '[') {
+      const index = /^\[(\d+)\]/.exec(text.slice(i))
+      if (index) {
+        keys.push(Number(index[1]))
+        i += index[0].length
+      } else if (text[i + 1] === '"') {
+        i++
+        keys.push(quoted())
+        if (text[i] !== ']') throw fail(`key path '${text}': expected ] at position ${i + 1}`)
+        i++
+      } else {
+        throw fail(`key path '${text}': a list index is a whole number in brackets, like [0]`)
+      }
+    } else {
+      if (keys.length > 0) {
+        if (text[i] !== '.') throw fail(`key path '${text}': expected . or [ at position ${i + 1}`)
+        i++
+      }
+      if (text[i] === '"') {
+        keys.push(quoted())
+      } else {
+        const key = /^[^.[\]"]+/.exec(text.slice(i))?.[0]
+        if (!key) throw fail(`key path '${text}' has an empty key at position ${i + 1}`)
+        keys.push(key)
+        i += key.length
+      }
+    }
+  }
+  if (keys.length === 0) throw fail('the key path is empty')
+  return keys
+}
+
+export function formatKeyPath(keyPath: readonly (string | number)[]): string {
+  return keyPath.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${/^[^.[\]"]+$/.test(key) ? key : JSON.stringify(key)}`)).join('')
 }

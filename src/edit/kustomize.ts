@@ -6,9 +6,13 @@
  * with a tag, `digest` only with a digest (a tag-only update drops a stale digest, a digest-only
  * pin drops the tag), and `newName` only when the pushed repository differs from `name`.
  */
+import { posix } from 'node:path'
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
+import { TargetError } from '../errors.js'
 import { sameRepository } from '../image/reference.js'
-import type { DesiredImage, FileEdit } from './types.js'
+import { KUSTOMIZATION_FILES } from './closure.js'
+import type { RepoFiles } from './files.js'
+import type { DesiredImage, FileEdit, Target, TargetKind } from './types.js'
 import {
   applySplices,
   formatInStyle,
@@ -22,6 +26,49 @@ import {
   type ScalarStyle,
   type Splice,
 } from './yaml-source.js'
+
+type KustomizeTarget = Extract<Target, { kind: 'kustomize' }>
+
+/** `kustomize <overlay dir or kustomization file> [name=<entry>]`: the overlay's `images:` entry. */
+export const kustomizeKind: TargetKind<KustomizeTarget> = {
+  word: 'kustomize',
+  grammar: 'kustomize <overlay dir> [name=<entry>]',
+  parse(path, args) {
+    args.expect(['name'], 0)
+    const name = args.options.get('name')
+    if (name === '') throw args.fail('name= is empty')
+    return name === undefined ? { kind: 'kustomize', path } : { kind: 'kustomize', path, imageName: name }
+  },
+  path: (target) => target.path,
+  describe: (target) => `kustomize ${target.path}${target.imageName ? ` name=${target.imageName}` : ''}`,
+  file: kustomizationFile,
+  splices: (source, target, desired) => kustomizationSplices(source, target.imageName, desired),
+  renders: true,
+}
+
+/** The overlay's kustomization file (the path itself when it names one). */
+async function kustomizationFile(files: RepoFiles, target: KustomizeTarget): Promise<string> {
+  const path = target.path
+  if ((KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(path))) return path
+  for (const name of KUSTOMIZATION_FILES) {
+    const file = path === '.' ? name : posix.join(path, name)
+    if ((await files.read(file)) !== undefined) return file
+  }
+  if ((await files.read(path)) !== undefined) {
+    throw new TargetError(
+      path,
+      undefined,
+      `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`,
+      'Give the overlay directory, or a `yaml` target with a key path for other files.',
+    )
+  }
+  throw new TargetError(
+    path,
+    undefined,
+    `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`,
+    'Check the overlay path (relative to the infra repository root) and the branch it is on.',
+  )
+}
 
 /** The value fields of an images entry, in the order kustomize writes them. */
 const FIELDS = ['name', 'newName', 'newTag', 'digest'] as const

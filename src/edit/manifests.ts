@@ -6,10 +6,24 @@
 import { isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
 import { didYouMean, quoteList } from './suggest.js'
-import type { DesiredImage } from './types.js'
+import type { DesiredImage, Target, TargetKind } from './types.js'
 import { MAX_YAML_DEPTH, pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers'])
+
+/** `manifest <file>`: every container image of this repository in plain Kubernetes manifests. */
+export const manifestKind: TargetKind<Extract<Target, { kind: 'manifest' }>> = {
+  word: 'manifest',
+  grammar: 'manifest <file>',
+  parse(file, args) {
+    args.expect([], 0)
+    return { kind: 'manifest', file }
+  },
+  path: (target) => target.file,
+  describe: (target) => `manifest ${target.file}`,
+  splices: (source, _target, desired) => manifestSplices(source, desired),
+  renders: false,
+}
 
 /** The `image` scalars of every container list under `node`, in document order. */
 export function containerImageNodes(node: unknown, depth = 0): Scalar[] {

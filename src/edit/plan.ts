@@ -3,14 +3,9 @@
  * their contents. The publisher calls it again on each fresh tip after losing a push race. Pure given
  * RepoFiles.
  */
-import { posix } from 'node:path'
 import { TargetError } from '../errors.js'
-import { KUSTOMIZATION_FILES } from './closure.js'
 import type { RepoFiles } from './files.js'
-import { fluxSplices } from './flux.js'
-import { checkKeyPathTarget, keyPathSplices } from './keypath.js'
-import { kustomizationSplices } from './kustomize.js'
-import { manifestSplices } from './manifests.js'
+import { kindOf } from './kinds.js'
 import { describeTarget } from './targets.js'
 import type { DesiredImage, Target, ValueChange } from './types.js'
 import { applySplices, lineAt, mapOffset, YamlSource, type OffsetChange, type Splice } from './yaml-source.js'
@@ -47,11 +42,11 @@ export async function planEdits(files: RepoFiles, targets: readonly Target[], de
       entry = { before: text, text, changes: [] }
       working.set(file, entry)
     }
-    applyEdit(entry, targetSplices(new YamlSource(file, entry.text), target, desired))
+    applyEdit(entry, kindOf(target).splices(new YamlSource(file, entry.text), target, desired))
     resolved.push({ target, file })
   }
   for (const { target, file } of resolved) {
-    if (target.kind === 'yaml') checkKeyPathTarget(new YamlSource(file, working.get(file)!.text), target, desired)
+    kindOf(target).check?.(new YamlSource(file, working.get(file)!.text), target, desired)
   }
   const changed = [...working].filter(([, entry]) => entry.text !== entry.before)
   return {
@@ -62,20 +57,6 @@ export async function planEdits(files: RepoFiles, targets: readonly Target[], de
         .sort((a, b) => a.offset - b.offset)
         .map((c) => ({ file: path, line: lineAt(entry.text, c.offset), before: c.before, after: c.after })),
     ),
-  }
-}
-
-/** The edit of one target, as splices of the file's current text. */
-export function targetSplices(source: YamlSource, target: Target, desired: DesiredImage): Splice[] {
-  switch (target.kind) {
-    case 'kustomize':
-      return kustomizationSplices(source, target.imageName, desired)
-    case 'yaml':
-      return keyPathSplices(source, target, desired)
-    case 'flux-setter':
-      return fluxSplices(source, target.policy, desired)
-    case 'manifest':
-      return manifestSplices(source, desired)
   }
 }
 
@@ -92,29 +73,10 @@ function applyEdit(entry: WorkingFile, splices: readonly Splice[]): void {
   entry.changes = [...earlier, ...result.changes]
 }
 
-/** The file a target edits; for kustomize, the overlay's kustomization file. */
+/** The file a target edits (for an overlay, its kustomization file). */
 export async function targetFile(files: RepoFiles, target: Target): Promise<string> {
-  if (target.kind !== 'kustomize') return target.file
-  const path = target.path
-  if ((KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(path))) return path
-  for (const name of KUSTOMIZATION_FILES) {
-    const file = path === '.' ? name : posix.join(path, name)
-    if ((await files.read(file)) !== undefined) return file
-  }
-  if ((await files.read(path)) !== undefined) {
-    throw new TargetError(
-      path,
-      undefined,
-      `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`,
-      'Give the overlay directory, or a `yaml` target with a key path for other files.',
-    )
-  }
-  throw new TargetError(
-    path,
-    undefined,
-    `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`,
-    'Check the overlay path (relative to the infra repository root) and the branch it is on.',
-  )
+  const kind = kindOf(target)
+  return kind.file ? kind.file(files, target) : kind.path(target)
 }
 
 function missingFile(target: Target, file: string): TargetError {

@@ -13,6 +13,7 @@ import { parseAllDocuments, type Document } from 'yaml'
 import { InputError, TargetError } from '../errors.js'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
 import { overlayClosure } from './closure.js'
+import { kindOf } from './kinds.js'
 import { workTreeFiles, type RepoFiles } from './files.js'
 import { imagesEntries, resolveEntryName } from './kustomize.js'
 import { containerImageNodes } from './manifests.js'
@@ -59,7 +60,7 @@ export async function checkRendered(
   mode: ValidateMode,
   searchPath = process.env.PATH ?? '',
 ): Promise<RenderReport> {
-  const overlays = targets.filter((t): t is Extract<Target, { kind: 'kustomize' }> => t.kind === 'kustomize')
+  const overlays = targets.filter((t): t is Extract<Target, { kind: 'kustomize' }> => kindOf(t).renders)
   if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
   const renderer = await findRenderer(searchPath)
   if (!renderer) {
@@ -102,7 +103,7 @@ export type PlanRenderCheck = (files: RepoFiles, edited: readonly FileChange[]) 
 export function planRenderCheck(targets: readonly Target[], desired: DesiredImage, mode: ValidateMode, tempDir: string): PlanRenderCheck {
   let last: { key: string; report: RenderReport } | undefined
   return async (files, edited) => {
-    const overlays = targets.filter((t) => t.kind === 'kustomize')
+    const overlays = targets.filter((t) => kindOf(t).renders)
     if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
     const overrides = new Map(edited.map((f) => [f.path, f.after]))
     const closure = new Map<string, string>()

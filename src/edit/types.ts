@@ -3,6 +3,10 @@
  * text`: that is what lets the publisher re-apply it to a fresher checkout after losing a push race.
  */
 
+import type { DesiredImage } from '../image/desired.js'
+import type { RepoFiles } from './files.js'
+import type { Splice, YamlSource } from './yaml-source.js'
+
 export type { DesiredImage, PinMode } from '../image/desired.js'
 
 /** One place in the infra repo that holds the image. Paths are relative to the repository root. */
@@ -47,4 +51,38 @@ export interface ValueChange {
 export interface FileEdit {
   readonly text: string
   readonly changes: readonly ValueChange[]
+}
+
+/** The arguments of a `targets` line after its path, and how to refuse them. */
+export interface TargetArgs {
+  /** Arguments that are not `option=value`. */
+  readonly positional: readonly string[]
+  readonly options: ReadonlyMap<string, string>
+  /** Refuses options not in `names` and more than `max` positional arguments. */
+  expect(names: readonly string[], max: number): void
+  fail(problem: string, fix?: string): Error
+}
+
+/**
+ * What one kind of target means, in one place: its `targets` line, where it points, how it is shown,
+ * and its edit. A new kind is one file exporting one of these and one row in kinds.ts.
+ */
+export interface TargetKind<T extends Target> {
+  /** The word that starts its `targets` line. */
+  readonly word: string
+  /** Its `targets` line, for the grammar shown with a parse error. */
+  readonly grammar: string
+  /** Parses the rest of a `targets` line; `path` is already checked to stay inside the repository. */
+  parse(path: string, args: TargetArgs): T
+  /** The repository path the target names. */
+  path(target: T): string
+  describe(target: T): string
+  /** The file the edit changes, when it is not `path` itself (an overlay directory's kustomization). */
+  file?(files: RepoFiles, target: T): Promise<string>
+  /** The edit, as splices of the file's current text. */
+  splices(source: YamlSource, target: T, desired: DesiredImage): Splice[]
+  /** A check once every target of the file is edited. */
+  check?(source: YamlSource, target: T, desired: DesiredImage): void
+  /** Whether the render check renders it (an overlay). */
+  readonly renders: boolean
 }

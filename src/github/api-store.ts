@@ -7,6 +7,7 @@
  */
 import { treeFiles, type StoredEntry } from '../edit/files.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
+import { errorMessage, HostFailure } from '../errors.js'
 import { isBranchMoved } from '../publish/push-answers.js'
 import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from '../publish/store.js'
 import type { CommitIdentity } from '../publish/types.js'
@@ -172,6 +173,10 @@ export class ApiStore implements InfraStore {
     } catch (error) {
       const failure = httpFailure(error)
       if (failure && (failure.status === 422 || failure.status === 409) && isBranchMoved(failure.message)) return { kind: 'moved' }
+      // Still failing after the client's own retries: the update may have landed; the publisher
+      // learns whether from the branch.
+      if (!failure || failure.status >= 500)
+        throw new HostFailure(`GitHub failed to ${what} in ${this.where} (${errorMessage(error)}).`, 'Re-run the job later.')
       throw apiError(error, `${what} in ${this.where}`, WRITE)
     }
   }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { unifiedDiff } from '../edit/diff.js'
+import { kindOf } from '../edit/kinds.js'
 import type { Target } from '../edit/types.js'
 import { parseImageName } from '../image/reference.js'
 import type { PromotionPlan } from '../publish/types.js'
@@ -16,7 +17,7 @@ import type { SourceContext } from '../source.js'
  * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
  */
 export function promoteBranch(imageName: string, targets: readonly Target[]): string {
-  const files = [...new Set(targets.map((t) => (t.kind === 'kustomize' ? t.path : t.file).replace(/\/+$/, '')))].sort()
+  const files = [...new Set(targets.map((t) => kindOf(t).path(t).replace(/\/+$/, '')))].sort()
   const hash = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 10)
   return `promote/${parseImageName(imageName).path}/${hash}`
 }

@@ -58,12 +58,18 @@ export async function publishPullRequest(
 
 /** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
 function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequestSpec, options: PublishOptions): Promise<Landing> {
+  /** The last update of the branch that did not say it landed (see publisher.ts). */
+  let unconfirmed: { commit: string; plan: PromotionPlan } | undefined
   return retryWhileMoving(landingLoop(store, promotion, spec.branch, options), async (attempt): Promise<Landing | Moved> => {
     const started = performance.now()
     const base = await requireHead(store, promotion.branch)
+    const current = await store.head(spec.branch)
+    if (unconfirmed && current?.commit === unconfirmed.commit) {
+      return { changed: true, commitSha: current.commit, attempts: attempt - 1, plan: unconfirmed.plan, branchHead: current.commit }
+    }
+    unconfirmed = undefined
     const plan = await promotion.plan(store.files(base.commit))
     if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
-    const current = await store.head(spec.branch)
     if (current && !spec.allowDowngrade) {
       const newer = await newerOnBranch(store.files(current.commit), plan, spec.imageName)
       if (newer.length > 0) return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer }, skippedReason: 'stale' }
@@ -73,6 +79,7 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
       return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit }
     }
+    unconfirmed = { commit: built.commit, plan }
     if ((await store.update(spec.branch, built.commit, current?.commit, 'force')).kind === 'moved')
       return { moved: true, windowMs: performance.now() - started }
     core.info(

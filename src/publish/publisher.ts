@@ -9,7 +9,7 @@
  */
 import * as core from '@actions/core'
 import { planDiff } from '../edit/diff.js'
-import { ApiError, GitError, HostFailure } from '../errors.js'
+import { ApiError, GitError } from '../errors.js'
 import { retryWhileMoving, type LandingLoop, type Moved } from './retry.js'
 import type { BranchHead, InfraStore } from './store.js'
 import type { Promotion, PromotionPlan, PublishResult } from './types.js'
@@ -59,7 +59,10 @@ export function landingLoop(store: InfraStore, promotion: Promotion, branch: str
 
 export function publish(store: InfraStore, promotion: Promotion, options: PublishOptions = {}): Promise<Published> {
   const { branch } = promotion
-  /** A push whose answer was lost: it may have landed. */
+  /**
+   * The last push that did not say it landed: refused, or its answer lost. It may have landed all the
+   * same (an answer lost, then a resend refused because the branch already held it).
+   */
   let unconfirmed: { commit: string; plan: PromotionPlan } | undefined
   /** Pushes sent: the `attempts` output (a read that failed and was made again is not one). */
   let pushes = 0
@@ -83,15 +86,11 @@ export function publish(store: InfraStore, promotion: Promotion, options: Publis
       windowMs,
       ...(store.requests !== undefined && requestsAtStart !== undefined ? { requests: store.requests - requestsAtStart } : {}),
     })
-    let outcome
     pushes++
-    try {
-      outcome = await store.update(branch, built.commit, head.commit, 'fast-forward')
-    } catch (error) {
-      // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
-      if (error instanceof HostFailure) unconfirmed = { commit: built.commit, plan }
-      throw error
-    }
+    // Until the host says it landed, whether it did is learnt from the next tip: ours, or one to
+    // re-apply the edit on.
+    unconfirmed = { commit: built.commit, plan }
+    const outcome = await store.update(branch, built.commit, head.commit, 'fast-forward')
     if (outcome.kind === 'moved') {
       const { tip } = outcome
       // Read ahead; a failure here is met again, and reported, by the next attempt.
