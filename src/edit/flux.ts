@@ -4,7 +4,8 @@
  * `:digest` suffix it holds just that part. Written the way Flux's setters write them. Pure.
  */
 import { isMap, isPair, isScalar, visit, type Node, type Scalar, type YAMLMap } from 'yaml'
-import { formatReference, sameRepository, splitReference } from '../image/reference.js'
+import { desiredPart } from '../image/desired.js'
+import { sameRepository, splitReference } from '../image/reference.js'
 import { didYouMean, quoteList } from './suggest.js'
 import type { DesiredImage, Target, TargetKind } from './types.js'
 import { pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
@@ -94,29 +95,13 @@ export function fluxSplices(source: YamlSource, policy: string | undefined, desi
 }
 
 function markerValue(source: YamlSource, marker: SetterMarker, desired: DesiredImage): string {
-  const at = marker.node.range?.[0]
-  switch (marker.field) {
-    case 'reference':
-      return formatReference(desired)
-    case 'name':
-      return desired.name
-    case 'tag':
-      if (desired.tag === undefined)
-        throw source.error(
-          at,
-          `the ${marker.policy}:tag marker's field holds a tag, and pin: digest promotes no tag`,
-          'Set pin: tag-and-digest, or mark the field with :digest.',
-        )
-      return desired.tag
-    case 'digest':
-      if (desired.digest === undefined)
-        throw source.error(
-          at,
-          `the ${marker.policy}:digest marker's field holds a digest, and pin: tag promotes no digest`,
-          'Set pin: digest or tag-and-digest.',
-        )
-      return desired.digest
-  }
+  return desiredPart(desired, marker.field, (part) =>
+    source.error(
+      marker.node.range?.[0],
+      `the ${marker.policy}:${part} marker's field holds a ${part}, and pin: ${part === 'tag' ? 'digest' : 'tag'} promotes no ${part}`,
+      part === 'tag' ? 'Set pin: tag-and-digest, or mark the field with :digest.' : 'Set pin: digest or tag-and-digest.',
+    ),
+  )
 }
 
 /** Whether a marker's field (or, for a tag/digest, the repository beside it) names the image. */

@@ -3,7 +3,8 @@
  * becomes the tag, the repository, the digest or the whole reference. Pure.
  */
 import { isAlias, isMap, isSeq, type Node } from 'yaml'
-import { formatReference, sameRepository } from '../image/reference.js'
+import { desiredPart } from '../image/desired.js'
+import { sameRepository } from '../image/reference.js'
 import { didYouMean, quoteList } from './suggest.js'
 import type { DesiredImage, Target, TargetKind } from './types.js'
 import { pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
@@ -35,29 +36,15 @@ export const yamlKind: TargetKind<KeyPathTarget> = {
 
 /** What the value at the key path becomes. */
 export function keyPathValue(source: YamlSource, target: KeyPathTarget, desired: DesiredImage, offset: number): string {
-  const where = formatKeyPath(target.keyPath)
-  switch (target.part) {
-    case 'name':
-      return desired.name
-    case 'reference':
-      return formatReference(desired)
-    case 'tag':
-      if (desired.tag === undefined)
-        throw source.error(
-          offset,
-          `${where} holds a tag, and pin: digest promotes no tag`,
-          'Point the target at the digest field (as=digest), use as=reference, or set pin: tag-and-digest.',
-        )
-      return desired.tag
-    case 'digest':
-      if (desired.digest === undefined)
-        throw source.error(
-          offset,
-          `${where} holds a digest, and pin: tag promotes no digest`,
-          'Set pin: digest or tag-and-digest, or point the target at the tag.',
-        )
-      return desired.digest
-  }
+  return desiredPart(desired, target.part, (part) =>
+    source.error(
+      offset,
+      `${formatKeyPath(target.keyPath)} holds a ${part}, and pin: ${part === 'tag' ? 'digest' : 'tag'} promotes no ${part}`,
+      part === 'tag'
+        ? 'Point the target at the digest field (as=digest), use as=reference, or set pin: tag-and-digest.'
+        : 'Set pin: digest or tag-and-digest, or point the target at the tag.',
+    ),
+  )
 }
 
 export function keyPathSplices(source: YamlSource, target: KeyPathTarget, desired: DesiredImage): Splice[] {

@@ -29,3 +29,22 @@ export function desiredImage(name: string, tag: string, digest: string | undefin
 export function desiredReference(desired: DesiredImage): string {
   return formatReference(desired)
 }
+
+/** Which part of a reference a field holds. */
+export type ReferencePart = 'tag' | 'name' | 'digest' | 'reference'
+
+/** What a field holding `part` becomes; `absent` is the error when that part is not promoted (a tag under pin: digest). */
+export function desiredPart(desired: DesiredImage, part: ReferencePart, absent: (part: 'tag' | 'digest') => Error): string {
+  switch (part) {
+    case 'name':
+      return desired.name
+    case 'reference':
+      return formatReference(desired)
+    case 'tag':
+    case 'digest': {
+      const value = desired[part]
+      if (value === undefined) throw absent(part)
+      return value
+    }
+  }
+}
