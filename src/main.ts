@@ -43,7 +43,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     // The render check runs on every attempt whose overlays changed; say each warning once.
     const renderWarnings = new Set<string>()
     let lastRender: RenderReport | undefined
-    const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir)
+    const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir, env.PATH)
     const branch = await core.group('Infra repository', () => store.resolveBranch())
     const facts = (plan: PromotionPlan): MessageFacts => ({
       image: settings.image.image.name,

@@ -1,7 +1,7 @@
 /** The render check against the real `kubectl kustomize` (or `kustomize build`) on temp dirs. */
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, TargetError } from '../../src/errors.js'
@@ -51,6 +51,34 @@ describe('render check (real kustomize)', () => {
         { target: 'deploy/note-book/overlays/dev', images: ['ani2fun/note-book:3f2c1ab'] },
       ],
     })
+  })
+
+  withRenderer('renders once per content: a retry whose overlays read the same files reuses the verdict', async () => {
+    const files = seed000Infra()
+    const targets = overlayTargets(PROD, undefined)
+    const desired = { name: NOTE_BOOK_IMAGE, tag: 'v7' }
+    // The renderer found first on the search path is the real one, then one that refuses
+    // everything: a verdict that is reused shows.
+    const renderers = await mkdtemp(join(tmpdir(), 'renderers-'))
+    const renderer = join(renderers, 'kubectl')
+    await symlink(execFileSync('sh', ['-c', 'command -v kubectl || command -v kustomize']).toString().trim(), renderer)
+    const check = planRenderCheck(targets, desired, 'true', tmpdir(), `${renderers}:${process.env.PATH ?? ''}`)
+    const plan = await planEdits(memoryFiles(files), targets, desired)
+    const first = await check(memoryFiles(files), plan.files)
+    await rm(renderer)
+    await writeFile(renderer, '#!/bin/sh\necho "this renderer refuses" >&2\nexit 1\n')
+    await chmod(renderer, 0o755)
+    try {
+      // The branch moved elsewhere: another app changed.
+      const moved = { ...files, 'deploy/other/kustomization.yaml': 'resources: []\n' }
+      expect(await check(memoryFiles(moved), plan.files)).toBe(first)
+      // A file the overlay renders changed: it is rendered again.
+      const base = 'deploy/note-book/base/deployment.yaml'
+      const changed = { ...moved, [base]: `${files[base]}# changed\n` }
+      await expect(check(memoryFiles(changed), plan.files)).rejects.toThrow(/this renderer refuses/)
+    } finally {
+      await rm(renderers, { recursive: true, force: true })
+    }
   })
 
   withRenderer('passes a digest pin', async () => {

@@ -27,8 +27,11 @@ export type { ValidateMode } from './settings.js'
 
 /** A program that renders an overlay directory to YAML on stdout. */
 export interface Renderer {
+  /** Its name, for messages. */
   readonly command: string
   readonly args: (dir: string) => string[]
+  /** Where it was found: that file is run, whatever the process's own PATH says. */
+  readonly file?: string
 }
 
 export interface RenderReport {
@@ -98,9 +101,16 @@ export type PlanRenderCheck = (files: RepoFiles, edited: readonly FileChange[]) 
  * The render check against RepoFiles, for every plan of one promotion: writes each overlay's closure
  * with the edited files in place into a scratch directory under `tempDir`, checks it, and removes it.
  * The verdict is kept by the closure's contents: a retry whose overlays read the same files (the
- * branch moved elsewhere) reuses it instead of rendering again.
+ * branch moved elsewhere) reuses it instead of rendering again. `searchPath`: where to look for
+ * kubectl / kustomize (PATH).
  */
-export function planRenderCheck(targets: readonly Target[], desired: DesiredImage, mode: ValidateMode, tempDir: string): PlanRenderCheck {
+export function planRenderCheck(
+  targets: readonly Target[],
+  desired: DesiredImage,
+  mode: ValidateMode,
+  tempDir: string,
+  searchPath = process.env.PATH ?? '',
+): PlanRenderCheck {
   let last: { key: string; report: RenderReport } | undefined
   return async (files, edited) => {
     const overlays = targets.filter((t) => kindOf(t).renders)
@@ -118,7 +128,7 @@ export function planRenderCheck(targets: readonly Target[], desired: DesiredImag
         await mkdir(dirname(join(scratch, path)), { recursive: true })
         await writeFile(join(scratch, path), text)
       }
-      const report = await checkRendered(scratch, overlays, desired, mode)
+      const report = await checkRendered(scratch, overlays, desired, mode, searchPath)
       last = { key, report }
       return report
     } finally {
@@ -205,7 +215,7 @@ export async function findRenderer(path: string): Promise<Renderer | undefined> 
         () => true,
         () => false,
       )
-      if (ok) return renderer
+      if (ok) return { ...renderer, file: join(dir, renderer.command) }
     }
   }
   return undefined
@@ -217,7 +227,7 @@ export async function findRenderer(path: string): Promise<Renderer | undefined> 
  */
 function render(renderer: Renderer, dir: string): Promise<{ stdout: string; error?: string }> {
   return new Promise((resolve) => {
-    execFile(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(renderer.file ?? renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (!error) resolve({ stdout })
       else resolve({ stdout, error: stderr || error.message })
     })
