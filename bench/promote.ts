@@ -278,7 +278,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
   printRows(`One promotion, median of ${RUNS} (history: ${COMMITS} commits)`, rows)
 
   const retryRows = [['apps', 'retries', 'window median', 'window p90', 'requests median', 'requests max']]
-  for (const apps of SIZES) {
+  for (const { apps } of sizes) {
     const retries = bursts.filter((b) => b.apps === apps).flatMap((b) => b.retries)
     const ms = retries.map((w) => w.windowMs)
     const requests = retries.map((w) => w.requests ?? NaN)
@@ -323,6 +323,8 @@ async function main(): Promise<void> {
         console.error(`${apps} apps: ${racers} concurrent promotions against a pusher every ${PUSHER_MS} ms…`)
         bursts.push(await measureBurst(server, apps, racers))
       }
+      // What is measured so far, so that a long run shows its first sizes early.
+      if (apps !== SIZES[SIZES.length - 1]) printTables(sizes, bursts)
     }
     printTables(sizes, bursts)
   } finally {

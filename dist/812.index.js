@@ -13,16 +13,20 @@ __webpack_require__.d(__webpack_exports__, {
   connectGitHub: () => (/* binding */ connectGitHub)
 });
 
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/publish/publisher.ts
 var publisher = __webpack_require__(7915);
 // EXTERNAL MODULE: ./src/edit/files.ts
 var files = __webpack_require__(9171);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/publish/push-answers.ts
 var push_answers = __webpack_require__(7901);
+// EXTERNAL MODULE: ./src/publish/store.ts
+var store = __webpack_require__(1146);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
 var github = __webpack_require__(2413);
+// EXTERNAL MODULE: ./src/source.ts
+var source = __webpack_require__(4998);
 ;// CONCATENATED MODULE: ./src/github/client.ts
 /**
  * The GitHub API client: Octokit from @actions/github, aimed at the runner's API (GitHub Enterprise
@@ -32,11 +36,12 @@ var github = __webpack_require__(2413);
  */
 
 
+
 /** The REST base URL: GITHUB_API_URL, else derived from GITHUB_SERVER_URL as Actions does. */
 function apiBaseUrl(env) {
     if (env.GITHUB_API_URL)
         return env.GITHUB_API_URL.replace(/\/+$/, '');
-    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const server = (0,source/* serverUrlOf */.Gh)(env);
     return server === 'https://github.com' ? 'https://api.github.com' : `${server}/api/v3`;
 }
 const TRANSIENT = new Set([500, 502, 503, 504]);
@@ -54,9 +59,6 @@ function retryDelay(status, headers, attempt, now) {
 function createGitHubClient(token, env, options = {}) {
     const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     const retries = options.retries ?? 3;
-    if (token === '') {
-        throw new errors/* InputError */.dz('infra-token', 'is required with mode: pull-request or commit-via: api', 'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.');
-    }
     const client = (0,github/* getOctokit */.Q)(token, { baseUrl: apiBaseUrl(env) });
     client.hook.wrap('request', async (request, requestOptions) => {
         for (let attempt = 1;; attempt++) {
@@ -119,6 +121,7 @@ function apiError(error, what, permission) {
 
 
 
+
 function repoId(slug) {
     const [owner, repo] = slug.split('/');
     return { owner, repo };
@@ -156,7 +159,7 @@ class ApiStore {
             return (await this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id }))).default_branch;
         }
         if (!(await this.head(configured))) {
-            throw new errors/* InputError */.dz('infra-branch', `branch '${configured}' does not exist in ${this.where}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+            throw (0,store/* missingBranch */.f)(configured, this.where);
         }
         return configured;
     }
@@ -251,6 +254,10 @@ class ApiStore {
             const failure = httpFailure(error);
             if (failure && (failure.status === 422 || failure.status === 409) && (0,push_answers/* isBranchMoved */.Kc)(failure.message))
                 return { kind: 'moved' };
+            // Still failing after the client's own retries: the update may have landed; the publisher
+            // learns whether from the branch.
+            if (!failure || failure.status >= 500)
+                throw new errors/* HostFailure */.A0(`GitHub failed to ${what} in ${this.where} (${(0,errors/* errorMessage */.gJ)(error)}).`, 'Re-run the job later.');
             throw apiError(error, `${what} in ${this.where}`, WRITE);
         }
     }
@@ -260,6 +267,8 @@ class ApiStore {
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/edit/diff.ts
 var diff = __webpack_require__(4222);
+// EXTERNAL MODULE: ./src/edit/kinds.ts + 2 modules
+var kinds = __webpack_require__(2390);
 // EXTERNAL MODULE: ./src/image/reference.ts
 var reference = __webpack_require__(3564);
 // EXTERNAL MODULE: ./src/record/stamp.ts
@@ -274,12 +283,13 @@ var stamp = __webpack_require__(6806);
 
 
 
+
 /**
  * `promote/<image path>/<hash>`: one branch (and so one open pull request) per image and set of
  * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
  */
 function promoteBranch(imageName, targets) {
-    const files = [...new Set(targets.map((t) => (t.kind === 'kustomize' ? t.path : t.file).replace(/\/+$/, '')))].sort();
+    const files = [...new Set(targets.map((t) => (0,kinds/* kindOf */.I)(t).path(t).replace(/\/+$/, '')))].sort();
     const hash = (0,external_node_crypto_.createHash)('sha256').update(files.join('\n')).digest('hex').slice(0, 10);
     return `promote/${(0,reference/* parseImageName */["if"])(imageName).path}/${hash}`;
 }
@@ -333,8 +343,8 @@ function pullRequestBody(facts, plan) {
     ].join('\n\n');
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __webpack_require__(6257);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __webpack_require__(3360);
 // EXTERNAL MODULE: ./src/publish/retry.ts + 1 modules
 var retry = __webpack_require__(2254);
 ;// CONCATENATED MODULE: ./src/github/pull-request.ts
@@ -363,13 +373,19 @@ async function publishPullRequest(store, client, slug, promotion, spec, options 
 }
 /** Puts the promotion on the action's branch; `branchHead` is set when a pull request should show it. */
 function landOnBranch(store, promotion, spec, options) {
+    /** The last update of the branch that did not say it landed (see publisher.ts). */
+    let unconfirmed;
     return (0,retry/* retryWhileMoving */.gB)((0,publisher/* landingLoop */._t)(store, promotion, spec.branch, options), async (attempt) => {
         const started = performance.now();
         const base = await (0,publisher/* requireHead */.EU)(store, promotion.branch);
+        const current = await store.head(spec.branch);
+        if (unconfirmed && current?.commit === unconfirmed.commit) {
+            return { changed: true, commitSha: current.commit, attempts: attempt - 1, plan: unconfirmed.plan, branchHead: current.commit };
+        }
+        unconfirmed = undefined;
         const plan = await promotion.plan(store.files(base.commit));
         if (plan.files.length === 0)
             return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
-        const current = await store.head(spec.branch);
         if (current && !spec.allowDowngrade) {
             const newer = await newerOnBranch(store.files(current.commit), plan, spec.imageName);
             if (newer.length > 0)
@@ -381,6 +397,7 @@ function landOnBranch(store, promotion, spec, options) {
         if (current && current.tree === built.tree && current.parents.length === 1 && current.parents[0] === base.commit) {
             return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', branchHead: current.commit };
         }
+        unconfirmed = { commit: built.commit, plan };
         if ((await store.update(spec.branch, built.commit, current?.commit, 'force')).kind === 'moved')
             return { moved: true, windowMs: performance.now() - started };
         core/* info */.pq(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`);
@@ -490,21 +507,13 @@ class PullRequests {
 }
 
 ;// CONCATENATED MODULE: ./src/github/delivery.ts
-/**
- * Publishing through GitHub (mode: pull-request, commit-via: api), behind one entry point that
- * main.ts loads only when one of them is asked for: Octokit is a large part of the bundle, and a plain
- * git push should not pay for loading it.
- */
-
 
 
 
 
 
 function connectGitHub(infra, delivery, env) {
-    if (!infra.slug) {
-        throw new errors/* InputError */.dz('infra-repo', `${infra.url} is not a repository on ${env.GITHUB_SERVER_URL || 'https://github.com'}, so the GitHub API cannot reach it`, 'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.');
-    }
+    // Settings made sure a GitHub delivery has a repository on this host and a token.
     const slug = infra.slug;
     const client = createGitHubClient(infra.token, env);
     return {

@@ -28368,6 +28368,113 @@ module.exports = {
 
 /***/ }),
 
+/***/ 2237:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ct: () => (/* binding */ KUSTOMIZATION_FILES),
+/* harmony export */   y6: () => (/* binding */ overlayClosure)
+/* harmony export */ });
+/* unused harmony export kustomizationReferences */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
+/**
+ * What an overlay needs on disk to render: the kustomization and, recursively, every file and
+ * directory it refers to. The promotion never checks out the repository, so the render check copies
+ * just this closure (with the edits applied) into a scratch directory.
+ */
+
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
+const MAX_FILES = 2000;
+const isRemote = (ref) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@');
+/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
+function kustomizationReferences(text) {
+    let doc;
+    try {
+        doc = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { maxAliasCount: 100 });
+    }
+    catch {
+        return [];
+    }
+    if (!doc || typeof doc !== 'object')
+        return [];
+    const k = doc;
+    const refs = [];
+    const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+    for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {
+        refs.push(...strings(k[field]));
+    }
+    for (const field of ['patches', 'patchesJson6902', 'replacements']) {
+        if (Array.isArray(k[field])) {
+            for (const entry of k[field]) {
+                const path = entry?.path;
+                if (typeof path === 'string')
+                    refs.push(path);
+            }
+        }
+    }
+    for (const field of ['configMapGenerator', 'secretGenerator']) {
+        if (Array.isArray(k[field])) {
+            for (const entry of k[field]) {
+                // `files` entries may be `key=path`.
+                refs.push(...strings(entry?.files).map((f) => f.slice(f.indexOf('=') + 1)), ...strings(entry?.envs));
+                if (typeof entry?.env === 'string')
+                    refs.push(entry.env);
+            }
+        }
+    }
+    const openapi = k.openapi?.path;
+    if (typeof openapi === 'string')
+        refs.push(openapi);
+    // Patches may also be inline YAML in the string fields above; only path-like entries are files.
+    return refs.filter((ref) => !isRemote(ref) && !ref.includes('\n'));
+}
+/**
+ * The closure of the overlay `dir` (path → text), with `overrides` (the edited files) taking the
+ * place of what `files` holds, added to `into`.
+ */
+async function overlayClosure(files, dir, overrides, into = new Map()) {
+    const read = async (path) => overrides.get(path) ?? (await files.read(path));
+    const visited = new Set();
+    const put = (path, text) => {
+        if (into.size >= MAX_FILES)
+            throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`);
+        into.set(path, text);
+    };
+    const visitDirectory = async (directory) => {
+        if (visited.has(directory))
+            return true;
+        visited.add(directory);
+        for (const name of KUSTOMIZATION_FILES) {
+            const path = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(directory, name);
+            const text = await read(path);
+            if (text === undefined)
+                continue;
+            put(path, text);
+            for (const ref of kustomizationReferences(text)) {
+                const target = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.normalize(node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(directory, ref));
+                if (target.startsWith('../') || target === '..')
+                    continue; // outside the repository: kustomize reports it
+                const file = await read(target);
+                if (file !== undefined)
+                    put(target, file);
+                else
+                    await visitDirectory(target);
+            }
+            return true;
+        }
+        return false;
+    };
+    await visitDirectory(dir);
+    return into;
+}
+
+
+/***/ }),
+
 /***/ 4222:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -28469,7 +28576,8 @@ function planDiff(files) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AY: () => (/* binding */ isTreeMode),
 /* harmony export */   B$: () => (/* binding */ workTreeFiles),
-/* harmony export */   CU: () => (/* binding */ treeFiles)
+/* harmony export */   CU: () => (/* binding */ treeFiles),
+/* harmony export */   qN: () => (/* binding */ repoPath)
 /* harmony export */ });
 /* unused harmony export SYMLINK_MODE */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
@@ -28478,14 +28586,12 @@ function planDiff(files) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6823);
-/* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1078);
 /**
  * Read access to the infra repository's files, whatever holds them: a work tree, or the trees of a
  * commit (read over git or the GitHub API). The one place that says what may be read: paths that
  * leave the repository, symbolic links (or paths through them) and files over the size limit are
  * refused the same way for every store.
  */
-
 
 
 
@@ -28499,7 +28605,7 @@ function treeFiles(source) {
     return {
         ...(source.prefetch ? { prefetch: (paths) => source.prefetch(paths) } : {}),
         async read(path) {
-            const safe = (0,_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, problem, fix));
+            const safe = repoPath(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, problem, fix));
             if (safe === '.')
                 return undefined;
             const parts = safe.split('/');
@@ -28533,7 +28639,7 @@ function treeFiles(source) {
 function workTreeFiles(root) {
     return {
         async read(path) {
-            const safe = (0,_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, problem, fix));
+            const safe = repoPath(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, problem, fix));
             let current = root;
             const parts = safe.split('/');
             for (const [i, part] of parts.entries()) {
@@ -28558,119 +28664,237 @@ function workTreeFiles(root) {
         },
     };
 }
+/** A repository-relative path, normalized; refuses anything that could leave the repository. */
+function repoPath(path, fail) {
+    const fix = 'Give a path relative to the infra repository root, without `..`, e.g. deploy/app/overlays/prod.';
+    if (path === '')
+        throw fail('is empty', fix);
+    if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
+        throw fail('is not a relative path inside the repository', fix);
+    if (path.includes('\0'))
+        throw fail('holds a NUL character', fix);
+    if (path.split('/').includes('..'))
+        throw fail('leads out of the repository (`..`)', fix);
+    const normal = node_path__WEBPACK_IMPORTED_MODULE_1__.posix.normalize(path).replace(/\/+$/, '');
+    if (normal === '.' || normal === '')
+        return '.';
+    if (normal.split('/')[0] === '.git')
+        throw fail('points into .git', fix);
+    return normal;
+}
 
 
 /***/ }),
 
-/***/ 1078:
+/***/ 2390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K7: () => (/* binding */ formatKeyPath),
-/* harmony export */   Sx: () => (/* binding */ parseTargets),
-/* harmony export */   ff: () => (/* binding */ describeTarget),
-/* harmony export */   qN: () => (/* binding */ repoPath),
-/* harmony export */   zE: () => (/* binding */ overlayTargets)
-/* harmony export */ });
-/* unused harmony export parseKeyPath */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  aO: () => (/* binding */ TARGET_KINDS),
+  aD: () => (/* binding */ kindByWord),
+  I: () => (/* binding */ kindOf)
+});
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./src/image/desired.ts
+var image_desired = __nccwpck_require__(1411);
+// EXTERNAL MODULE: ./src/image/reference.ts
+var reference = __nccwpck_require__(3564);
+// EXTERNAL MODULE: ./src/edit/suggest.ts
+var suggest = __nccwpck_require__(5254);
+// EXTERNAL MODULE: ./src/edit/yaml-source.ts
+var yaml_source = __nccwpck_require__(6823);
+;// CONCATENATED MODULE: ./src/edit/flux.ts
 /**
- * The `targets` input: one target a line, `<kind> <path> [argument] [option=value]`. Pure.
- *
- *   kustomize <overlay dir or kustomization file> [name=<images entry name>]
- *   yaml      <file> <key path> [as=tag|name|digest|reference]
- *   flux      <file> [<namespace>:<policy>]
- *   manifest  <file>
- *
- * Key paths are dot-separated keys with list indexes (`image.tag`, `containers[0].image`); a key
- * holding dots or brackets is quoted (`annotations."example.com/image"`). Tokens holding spaces are
- * double-quoted. Blank lines and lines starting with `#` are ignored.
+ * Flux image-automation setter markers: a field whose line comment is
+ * `{"$imagepolicy": "NAMESPACE:NAME"}` holds the whole reference; with a `:tag`, `:name` or
+ * `:digest` suffix it holds just that part. Written the way Flux's setters write them. Pure.
  */
 
 
-const PARTS = ['tag', 'name', 'digest', 'reference'];
-const KINDS = ['kustomize', 'yaml', 'flux', 'manifest'];
-const GRAMMAR = 'Write one target a line: `kustomize <overlay dir> [name=<entry>]`, `yaml <file> <key.path> [as=tag|name|digest|reference]`, `flux <file> [<namespace>:<policy>]` or `manifest <file>`.';
+
+
+
 /** A Flux ImagePolicy reference: Kubernetes namespace and object names. */
 const POLICY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-function parseTargets(text, input) {
-    const targets = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#'))
-            return;
-        const fail = (problem, fix = GRAMMAR) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `line ${index + 1} (${line}): ${problem}`, fix);
-        targets.push(parseTargetLine(tokenize(line, fail), fail));
-    });
-    return targets;
-}
-/** Targets from the `overlay-path` input: each line an overlay directory or kustomization file. */
-function overlayTargets(paths, imageName) {
-    return paths.map((path) => {
-        const safe = repoPath(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('overlay-path', `'${path}' ${problem}`, fix));
-        return imageName ? { kind: 'kustomize', path: safe, imageName } : { kind: 'kustomize', path: safe };
-    });
-}
-function parseTargetLine(tokens, fail) {
-    const [kind, path, ...rest] = tokens;
-    if (!KINDS.includes(kind))
-        throw fail(`'${kind}' is not a target kind (${KINDS.join(', ')})`);
-    if (path === undefined)
-        throw fail(`${kind} needs a path`);
-    const file = repoPath(path, (problem, fix) => fail(`'${path}' ${problem}`, fix));
-    const options = new Map();
-    const positional = [];
-    for (const token of rest) {
-        const eq = token.indexOf('=');
-        if (eq > 0 && /^[a-z]+$/.test(token.slice(0, eq)))
-            options.set(token.slice(0, eq), token.slice(eq + 1));
-        else
-            positional.push(token);
+/** `flux <file> [<namespace>:<policy>]`: every field marked with a Flux image-automation setter. */
+const fluxKind = {
+    word: 'flux',
+    grammar: 'flux <file> [<namespace>:<policy>]',
+    parse(file, args) {
+        args.expect([], 1);
+        const policy = args.positional[0];
+        if (policy !== undefined && !POLICY.test(policy))
+            throw args.fail(`'${policy}' is not an image policy as <namespace>:<name>`, 'Name the ImagePolicy as in its setter markers, e.g. `flux-system:app`.');
+        return policy === undefined ? { kind: 'flux-setter', file } : { kind: 'flux-setter', file, policy };
+    },
+    path: (target) => target.file,
+    describe: (target) => `flux ${target.file}${target.policy ? ` ${target.policy}` : ''}`,
+    splices: (source, target, desired) => fluxSplices(source, target.policy, desired),
+    renders: false,
+};
+const MARKER = /^[ \t]*#[ \t]*(\{.*"\$imagepolicy".*\})[ \t]*$/;
+/** Every setter marker in the file, in order. */
+function setterMarkers(source) {
+    const markers = [];
+    for (const document of source.documents) {
+        (0,dist/* visit */.YR)(document, {
+            Scalar(key, node, path) {
+                if (key === 'key' || !node.range)
+                    return;
+                const comment = MARKER.exec(source.text.slice(node.range[1], source.endOfLine(node.range[1])));
+                if (!comment)
+                    return;
+                const value = /"\$imagepolicy"\s*:\s*"([^"]*)"/.exec(comment[1])?.[1];
+                const parts = value?.split(':') ?? [];
+                const field = parts.length === 2 ? 'reference' : parts[2];
+                if (parts.length < 2 || parts.length > 3 || !['reference', 'tag', 'name', 'digest'].includes(field)) {
+                    throw source.error(node.range[0], `the setter marker ${comment[1]} is not "NAMESPACE:NAME" or "NAMESPACE:NAME:tag|name|digest"`, 'Fix the marker as Flux documents it.');
+                }
+                const holder = (0,dist/* isPair */.tO)(path[path.length - 1]) ? path[path.length - 2] : undefined;
+                markers.push({ policy: `${parts[0]}:${parts[1]}`, field: field, node, parent: (0,dist/* isMap */.jh)(holder) ? holder : undefined });
+            },
+        });
     }
-    const allowOptions = (...names) => {
-        const unknown = [...options.keys()].find((name) => !names.includes(name));
-        if (unknown)
-            throw fail(`${kind} takes no option '${unknown}'`);
-    };
-    const allowPositional = (max) => {
-        if (positional.length > max)
-            throw fail(`unexpected '${positional[max]}'`);
-    };
-    switch (kind) {
-        case 'kustomize': {
-            allowOptions('name');
-            allowPositional(0);
-            const name = options.get('name');
-            if (name === '')
-                throw fail('name= is empty');
-            return name === undefined ? { kind: 'kustomize', path: file } : { kind: 'kustomize', path: file, imageName: name };
+    return markers;
+}
+function fluxSplices(source, policy, desired) {
+    const markers = setterMarkers(source);
+    const policies = [...new Set(markers.map((m) => m.policy))];
+    const chosen = policy !== undefined ? [policy] : policies.filter((p) => markers.some((m) => m.policy === p && namesImage(m, desired.name)));
+    const selected = markers.filter((m) => chosen.includes(m.policy));
+    if (selected.length === 0) {
+        if (markers.length === 0) {
+            throw source.error(undefined, 'has no Flux setter markers (# {"$imagepolicy": "NAMESPACE:NAME"})', 'Add the marker comment to the field to promote, or use a `yaml` target with a key path.');
         }
-        case 'yaml': {
-            allowOptions('as');
-            allowPositional(1);
-            if (positional[0] === undefined)
-                throw fail('yaml needs a key path after the file, e.g. `image.tag`');
-            const keyPath = parseKeyPath(positional[0], fail);
-            const as = options.get('as');
-            if (as !== undefined && !PARTS.includes(as))
-                throw fail(`as=${as} is not one of ${PARTS.join(', ')}`);
-            return { kind: 'yaml', file, keyPath, part: as ?? inferPart(keyPath) };
-        }
-        case 'flux': {
-            allowOptions();
-            allowPositional(1);
-            const policy = positional[0];
-            if (policy !== undefined && !POLICY.test(policy))
-                throw fail(`'${policy}' is not an image policy as <namespace>:<name>`, 'Name the ImagePolicy as in its setter markers, e.g. `flux-system:app`.');
-            return policy === undefined ? { kind: 'flux-setter', file } : { kind: 'flux-setter', file, policy };
-        }
-        case 'manifest':
-            allowOptions();
-            allowPositional(0);
-            return { kind: 'manifest', file };
+        const problem = policy !== undefined
+            ? `no setter marker names the policy ${policy}: the markers name ${(0,suggest/* quoteList */.JN)(policies)}${(0,suggest/* didYouMean */.au)(policy, policies)}`
+            : `no setter marker's field holds the image ${desired.name}: the markers name ${(0,suggest/* quoteList */.JN)(policies)}`;
+        throw source.error(markers[0].node.range?.[0], problem, 'Name the policy in the target (`flux <file> <namespace>:<name>`), or check the image input.');
     }
+    return selected.flatMap((marker) => source.setScalar(marker.node, markerValue(source, marker, desired), `the ${marker.policy} marker's field`) ?? []);
+}
+function markerValue(source, marker, desired) {
+    return (0,image_desired/* desiredPart */.Ih)(desired, marker.field, (part) => source.error(marker.node.range?.[0], `the ${marker.policy}:${part} marker's field holds a ${part}, and pin: ${part === 'tag' ? 'digest' : 'tag'} promotes no ${part}`, part === 'tag' ? 'Set pin: tag-and-digest, or mark the field with :digest.' : 'Set pin: digest or tag-and-digest.'));
+}
+/** Whether a marker's field (or, for a tag/digest, the repository beside it) names the image. */
+function namesImage(marker, image) {
+    const value = (0,dist/* isScalar */.jn)(marker.node) && typeof marker.node.value === 'string' ? marker.node.value : undefined;
+    if (marker.field === 'reference')
+        return value !== undefined && (0,reference/* sameRepository */.RB)((0,reference/* splitReference */.mQ)(value).name, image);
+    if (marker.field === 'name')
+        return value !== undefined && (0,reference/* sameRepository */.RB)(value, image);
+    const repository = marker.parent && ((0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'repository')?.value) ?? (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'image')?.value));
+    return repository !== undefined && (0,reference/* sameRepository */.RB)((0,reference/* splitReference */.mQ)(repository).name, image);
+}
+
+;// CONCATENATED MODULE: ./src/edit/keypath.ts
+/**
+ * A YAML key path in any YAML file (Helm values, a HelmRelease's `spec.values`, …): the value there
+ * becomes the tag, the repository, the digest or the whole reference. Pure.
+ */
+
+
+
+
+
+const PARTS = ['tag', 'name', 'digest', 'reference'];
+/** `yaml <file> <key.path> [as=tag|name|digest|reference]`: the value at a key path of any YAML file. */
+const yamlKind = {
+    word: 'yaml',
+    grammar: 'yaml <file> <key.path> [as=tag|name|digest|reference]',
+    parse(file, args) {
+        args.expect(['as'], 1);
+        const path = args.positional[0];
+        if (path === undefined)
+            throw args.fail('yaml needs a key path after the file, e.g. `image.tag`');
+        const keyPath = parseKeyPath(path, (problem, fix) => args.fail(problem, fix));
+        const as = args.options.get('as');
+        if (as !== undefined && !PARTS.includes(as))
+            throw args.fail(`as=${as} is not one of ${PARTS.join(', ')}`);
+        return { kind: 'yaml', file, keyPath, part: as ?? inferPart(keyPath) };
+    },
+    path: (target) => target.file,
+    describe: (target) => `yaml ${target.file} ${formatKeyPath(target.keyPath)}`,
+    splices: keyPathSplices,
+    check: checkKeyPathTarget,
+    renders: false,
+};
+/** What the value at the key path becomes. */
+function keyPathValue(source, target, desired, offset) {
+    return (0,image_desired/* desiredPart */.Ih)(desired, target.part, (part) => source.error(offset, `${formatKeyPath(target.keyPath)} holds a ${part}, and pin: ${part === 'tag' ? 'digest' : 'tag'} promotes no ${part}`, part === 'tag'
+        ? 'Point the target at the digest field (as=digest), use as=reference, or set pin: tag-and-digest.'
+        : 'Set pin: digest or tag-and-digest, or point the target at the tag.'));
+}
+function keyPathSplices(source, target, desired) {
+    const found = source.documents.map((document) => locate(document.contents, target.keyPath));
+    const hits = found.filter((f) => f.found);
+    if (hits.length === 0) {
+        const misses = found.filter((f) => !f.found);
+        throw missingKey(source, target, misses.reduce((best, f) => (f.depth > best.depth ? f : best), misses[0]));
+    }
+    return hits.flatMap(({ node, offset }) => source.setScalar(node, keyPathValue(source, target, desired, offset), formatKeyPath(target.keyPath), offset) ?? []);
+}
+/**
+ * After every edit: a tag or digest beside a `repository` that names another image promotes
+ * nothing. Pure; throws TargetError.
+ */
+function checkKeyPathTarget(source, target, desired) {
+    if (target.part !== 'tag' && target.part !== 'digest')
+        return;
+    for (const document of source.documents) {
+        const located = locate(document.contents, target.keyPath.slice(0, -1));
+        const parent = located.found ? located.node : undefined;
+        if (!(0,dist/* isMap */.jh)(parent))
+            continue;
+        const repository = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'repository')?.value);
+        if (repository === undefined)
+            continue;
+        const registry = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'registry')?.value);
+        if ((0,reference/* sameRepository */.RB)(repository, desired.name) || (registry !== undefined && (0,reference/* sameRepository */.RB)(`${registry}/${repository}`, desired.name)))
+            continue;
+        const path = formatKeyPath([...target.keyPath.slice(0, -1), 'repository']);
+        throw source.error((0,yaml_source/* pairOf */.cF)(parent, 'repository').value.range?.[0], `${formatKeyPath(target.keyPath)} sits beside ${path}: '${repository}', which is not ${desired.name}`, `Add a target \`yaml ${source.file} ${path}\` to promote the repository as well, or check the image input.`);
+    }
+}
+function locate(root, keyPath) {
+    let node = root;
+    for (const [depth, key] of keyPath.entries()) {
+        const parent = node;
+        if ((0,dist/* isAlias */.Vj)(node))
+            return { found: false, parentOffset: node.range?.[0], depth, parent };
+        const next = typeof key === 'number' ? ((0,dist/* isSeq */.oP)(node) ? node.items[key] : undefined) : (0,dist/* isMap */.jh)(node) ? (0,yaml_source/* pairOf */.cF)(node, key)?.value : undefined;
+        if (next === undefined || next === null) {
+            // `key:` with no value is a present key with an empty value: edit it in place.
+            const pair = typeof key === 'string' && (0,dist/* isMap */.jh)(node) ? (0,yaml_source/* pairOf */.cF)(node, key) : undefined;
+            if (pair && depth === keyPath.length - 1)
+                return { found: true, node: undefined, offset: pair.key.range?.[1] ?? 0 };
+            return { found: false, parentOffset: parent?.range?.[0], depth, parent };
+        }
+        node = next;
+    }
+    return node ? { found: true, node, offset: node.range?.[0] ?? 0 } : { found: false, parentOffset: undefined, depth: 0, parent: undefined };
+}
+function missingKey(source, target, missing) {
+    const found = formatKeyPath(target.keyPath.slice(0, missing.depth));
+    const key = target.keyPath[missing.depth];
+    const where = missing.depth === 0 ? 'the top level' : found;
+    const fix = 'Check the key path against the file (keys are case-sensitive; list indexes are written [0]).';
+    const { parent } = missing;
+    if ((0,dist/* isAlias */.Vj)(parent))
+        return source.error(missing.parentOffset, `${found} is an alias (*${parent.source}); the action does not edit through aliases`, 'Point the key path at the anchored value itself.');
+    if (typeof key === 'number') {
+        const size = (0,dist/* isSeq */.oP)(parent) ? `a list of ${parent.items.length}` : 'not a list';
+        return source.error(missing.parentOffset, `has no ${formatKeyPath(target.keyPath.slice(0, missing.depth + 1))}: ${where} is ${size}`, fix);
+    }
+    if ((0,dist/* isMap */.jh)(parent)) {
+        const keys = parent.items.map((p) => String((0,yaml_source/* stringValue */.r$)(p.key) ?? '')).filter((k) => k !== '');
+        return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} has ${keys.length ? `keys ${(0,suggest/* quoteList */.JN)(keys)}` : 'no keys'}${(0,suggest/* didYouMean */.au)(key, keys)}`, fix);
+    }
+    return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} is not a mapping`, fix);
 }
 /** What a key path's value holds, from its last key: `tag` → tag, `repository` → name, `digest` → digest. */
 function inferPart(keyPath) {
@@ -28682,19 +28906,6 @@ function inferPart(keyPath) {
     if (last === 'digest')
         return 'digest';
     return 'reference';
-}
-/** Whitespace-separated tokens; a token wholly in `"…"` (JSON string syntax) may hold spaces. */
-function tokenize(line, fail) {
-    return [...line.matchAll(/("(?:[^"\\]|\\.)*")(?=\s|$)|\S+/g)].map((match) => {
-        if (match[1] === undefined)
-            return match[0];
-        try {
-            return JSON.parse(match[1]);
-        }
-        catch {
-            throw fail(`${match[1]} is not a valid quoted string`);
-        }
-    });
 }
 /** `image.tag`, `spec.values.image`, `containers[0].image`, `annotations."a.b/c"`, `a["x.y"]`. */
 function parseKeyPath(text, fail) {
@@ -28747,39 +28958,494 @@ function parseKeyPath(text, fail) {
         throw fail('the key path is empty');
     return keys;
 }
-/** A repository-relative path, normalized; refuses anything that could leave the repository. */
-function repoPath(path, fail) {
-    const fix = 'Give a path relative to the infra repository root, without `..`, e.g. deploy/app/overlays/prod.';
-    if (path === '')
-        throw fail('is empty', fix);
-    if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
-        throw fail('is not a relative path inside the repository', fix);
-    if (path.includes('\0'))
-        throw fail('holds a NUL character', fix);
-    if (path.split('/').includes('..'))
-        throw fail('leads out of the repository (`..`)', fix);
-    const normal = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.normalize(path).replace(/\/+$/, '');
-    if (normal === '.' || normal === '')
-        return '.';
-    if (normal.split('/')[0] === '.git')
-        throw fail('points into .git', fix);
-    return normal;
-}
-/** How a target is shown in messages. */
-function describeTarget(target) {
-    switch (target.kind) {
-        case 'kustomize':
-            return `kustomize ${target.path}${target.imageName ? ` name=${target.imageName}` : ''}`;
-        case 'yaml':
-            return `yaml ${target.file} ${formatKeyPath(target.keyPath)}`;
-        case 'flux-setter':
-            return `flux ${target.file}${target.policy ? ` ${target.policy}` : ''}`;
-        case 'manifest':
-            return `manifest ${target.file}`;
-    }
-}
 function formatKeyPath(keyPath) {
     return keyPath.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${/^[^.[\]"]+$/.test(key) ? key : JSON.stringify(key)}`)).join('');
+}
+
+// EXTERNAL MODULE: ./src/edit/kustomize.ts
+var kustomize = __nccwpck_require__(2979);
+// EXTERNAL MODULE: ./src/edit/manifests.ts
+var manifests = __nccwpck_require__(5270);
+;// CONCATENATED MODULE: ./src/edit/kinds.ts
+/**
+ * The table of target kinds: every place that needs to know what a kind means asks it here. Adding a
+ * kind is one file exporting its `TargetKind` and one row below.
+ */
+
+
+
+
+const TARGET_KINDS = {
+    kustomize: kustomize/* kustomizeKind */.Ig,
+    yaml: yamlKind,
+    'flux-setter': fluxKind,
+    manifest: manifests/* manifestKind */.QS,
+};
+/** The kind of `target`. */
+function kindOf(target) {
+    return TARGET_KINDS[target.kind];
+}
+/** The kind a `targets` line starting with `word` names. */
+function kindByWord(word) {
+    return Object.values(TARGET_KINDS).find((kind) => kind.word === word);
+}
+
+
+/***/ }),
+
+/***/ 2979:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HN: () => (/* binding */ imagesEntries),
+/* harmony export */   Ig: () => (/* binding */ kustomizeKind),
+/* harmony export */   _X: () => (/* binding */ resolveEntryName)
+/* harmony export */ });
+/* unused harmony exports editKustomization, kustomizationSplices */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3564);
+/* harmony import */ var _closure_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2237);
+/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6823);
+/**
+ * Kustomize `images:` edits with `kustomize edit set image` semantics, byte-preserving. Pure.
+ *
+ * The entry is matched by `name`; when none matches one is appended (creating `images:` when
+ * missing). After the edit the entry carries exactly what the desired image says: `newTag` only
+ * with a tag, `digest` only with a digest (a tag-only update drops a stale digest, a digest-only
+ * pin drops the tag), and `newName` only when the pushed repository differs from `name`.
+ */
+
+
+
+
+
+
+/** `kustomize <overlay dir or kustomization file> [name=<entry>]`: the overlay's `images:` entry. */
+const kustomizeKind = {
+    word: 'kustomize',
+    grammar: 'kustomize <overlay dir> [name=<entry>]',
+    parse(path, args) {
+        args.expect(['name'], 0);
+        const name = args.options.get('name');
+        if (name === '')
+            throw args.fail('name= is empty');
+        return name === undefined ? { kind: 'kustomize', path } : { kind: 'kustomize', path, imageName: name };
+    },
+    path: (target) => target.path,
+    describe: (target) => `kustomize ${target.path}${target.imageName ? ` name=${target.imageName}` : ''}`,
+    file: kustomizationFile,
+    splices: (source, target, desired) => kustomizationSplices(source, target.imageName, desired),
+    renders: true,
+};
+/** The overlay's kustomization file (the path itself when it names one). */
+async function kustomizationFile(files, target) {
+    const path = target.path;
+    if (_closure_js__WEBPACK_IMPORTED_MODULE_3__/* .KUSTOMIZATION_FILES */ .Ct.includes(node_path__WEBPACK_IMPORTED_MODULE_0__.posix.basename(path)))
+        return path;
+    for (const name of _closure_js__WEBPACK_IMPORTED_MODULE_3__/* .KUSTOMIZATION_FILES */ .Ct) {
+        const file = path === '.' ? name : node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(path, name);
+        if ((await files.read(file)) !== undefined)
+            return file;
+    }
+    if ((await files.read(path)) !== undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, `is a file, not an overlay directory or a ${_closure_js__WEBPACK_IMPORTED_MODULE_3__/* .KUSTOMIZATION_FILES */ .Ct.join(' / ')} file`, 'Give the overlay directory, or a `yaml` target with a key path for other files.');
+    }
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TargetError */ .I0(path, undefined, `holds no ${_closure_js__WEBPACK_IMPORTED_MODULE_3__/* .KUSTOMIZATION_FILES */ .Ct.join(', ')} in the infra repository`, 'Check the overlay path (relative to the infra repository root) and the branch it is on.');
+}
+/** The value fields of an images entry, in the order kustomize writes them. */
+const FIELDS = ['name', 'newName', 'newTag', 'digest'];
+function editKustomization(file, text, imageName, desired) {
+    const source = new YamlSource(file, text);
+    const edit = applySplices(text, kustomizationSplices(source, imageName, desired));
+    return { text: edit.text, changes: edit.changes.map((c) => ({ file, line: lineAt(edit.text, c.offset), before: c.before, after: c.after })) };
+}
+/** The images entries of a kustomization (for messages that name what exists). */
+function imagesEntries(source) {
+    const images = imagesSequence(source);
+    if (!images)
+        return [];
+    return images.items.filter(yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh).map((entry) => ({ ...entryValues(entry), line: source.line(entry.range[0]) }));
+}
+/** The entry name the edit targets: `imageName`, else the entry naming the image, else the image. */
+function resolveEntryName(source, imageName, desired) {
+    const images = imagesSequence(source);
+    const entry = images && findEntry(images, imageName, desired.name);
+    return (entry && entryValues(entry).name) ?? imageName ?? desired.name;
+}
+function kustomizationSplices(source, imageName, desired) {
+    const root = rootMap(source);
+    const imagesPair = root && (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(root, 'images');
+    const images = imagesPair?.value;
+    if (images && !(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isSeq */ .oP)(images) && !((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(images) && images.value === null)) {
+        throw source.error(images.range?.[0], '`images` is not a list', 'Make `images:` a list of entries (name, newName, newTag, digest).');
+    }
+    if (images && (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isSeq */ .oP)(images)) {
+        const entry = findEntry(images, imageName, desired.name);
+        if (entry)
+            return updateEntry(source, entry, desired);
+        return [appendEntry(source, images, wantedValues(imageName ?? desired.name, desired))];
+    }
+    return [addImages(source, root, imagesPair, wantedValues(imageName ?? desired.name, desired))];
+}
+function rootMap(source) {
+    const documents = source.documents.filter((d) => d.contents !== null);
+    if (documents.length > 1) {
+        throw source.error(documents[1].contents?.range?.[0], 'holds more than one YAML document', 'A kustomization is a single document: remove the extra `---` documents.');
+    }
+    const contents = documents[0]?.contents;
+    // An empty document (`---` alone) reads as a null scalar.
+    if (contents === undefined || contents === null || ((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(contents) && contents.value === null))
+        return undefined;
+    if (!(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(contents))
+        throw source.error(contents.range?.[0], 'is not a kustomization (its top level is not a mapping)', 'Point the target at an overlay directory or its kustomization.yaml.');
+    return contents;
+}
+function imagesSequence(source) {
+    const root = rootMap(source);
+    const images = root && (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(root, 'images')?.value;
+    return images && (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isSeq */ .oP)(images) ? images : undefined;
+}
+function entryValues(entry) {
+    const values = {};
+    for (const field of FIELDS) {
+        const value = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .stringValue */ .r$)((0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(entry, field)?.value);
+        if (value !== undefined)
+            values[field] = value;
+    }
+    return values;
+}
+/** kustomize matches `name` exactly; for the default, an entry naming the image by name or newName. */
+function findEntry(images, imageName, image) {
+    const entries = images.items.filter((item) => (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(item));
+    const byName = (name) => entries.find((e) => entryValues(e).name === name) ?? entries.find((e) => sameName(entryValues(e).name, name));
+    if (imageName !== undefined)
+        return byName(imageName);
+    return byName(image) ?? entries.find((e) => sameName(entryValues(e).newName, image));
+}
+const sameName = (a, b) => a !== undefined && (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .sameRepository */ .RB)(a, b);
+/** What an entry named `name` must hold for the desired image; an existing newName that already names it stays. */
+function wantedValues(name, desired, currentNewName) {
+    const newName = currentNewName !== undefined && (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .sameRepository */ .RB)(currentNewName, desired.name)
+        ? currentNewName
+        : (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .sameRepository */ .RB)(name, desired.name)
+            ? undefined
+            : desired.name;
+    return {
+        name,
+        ...(newName !== undefined ? { newName } : {}),
+        ...(desired.tag !== undefined ? { newTag: desired.tag } : {}),
+        ...(desired.digest !== undefined ? { digest: desired.digest } : {}),
+    };
+}
+function updateEntry(source, entry, desired) {
+    const current = entryValues(entry);
+    const wanted = wantedValues(current.name ?? desired.name, desired, current.newName);
+    const style = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)((0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(entry, 'name')?.value);
+    const keyStyle = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)(entry.items[0]?.key);
+    const splices = [];
+    const additions = new Map();
+    for (const field of FIELDS.slice(1)) {
+        const pair = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(entry, field);
+        const value = wanted[field];
+        if (pair && value !== undefined) {
+            const splice = source.setScalar(pair.value, value, `images entry field ${field}`, pair.key.range?.[0]);
+            if (splice)
+                splices.push(splice);
+        }
+        else if (pair) {
+            splices.push(removePair(source, entry, pair));
+        }
+        else if (value !== undefined) {
+            const anchor = anchorFor(entry, field, wanted);
+            const anchorEnd = source.contentEnd((anchor.value ?? anchor.key));
+            const position = entry.flow ? anchorEnd : source.endOfLine(anchorEnd);
+            additions.set(position, [...(additions.get(position) ?? []), field]);
+        }
+    }
+    for (const [position, fields] of additions) {
+        const column = source.column(entry.items[0].key.range[0]);
+        let text = '';
+        const changes = [];
+        for (const field of fields) {
+            const value = wanted[field];
+            const lead = entry.flow ? ', ' : `${source.newline}${' '.repeat(column)}`;
+            const key = `${(0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .formatInStyle */ .OZ)(field, keyStyle)}: `;
+            changes.push({ offset: text.length + lead.length + key.length, before: '', after: value });
+            text += lead + key + (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .formatInStyle */ .OZ)(value, style);
+        }
+        splices.push({ start: position, end: position, text, changes });
+    }
+    return (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .joinLineDeletions */ .ss)(source.text, splices);
+}
+/** The pair a new field goes after: the nearest preceding field the entry keeps, else its last pair. */
+function anchorFor(entry, field, wanted) {
+    for (let i = FIELDS.indexOf(field) - 1; i >= 0; i--) {
+        const pair = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(entry, FIELDS[i]);
+        if (pair && wanted[FIELDS[i]] !== undefined)
+            return pair;
+    }
+    return entry.items[entry.items.length - 1];
+}
+function removePair(source, entry, pair) {
+    const text = source.text;
+    const keyStart = pair.key.range[0];
+    const valueEnd = pair.value ? source.contentEnd(pair.value) : pair.key.range[1];
+    const index = entry.items.indexOf(pair);
+    const next = entry.items[index + 1];
+    const change = { offset: 0, before: (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .stringValue */ .r$)(pair.value) ?? '', after: '' };
+    if (entry.flow) {
+        if (index > 0) {
+            const previous = entry.items[index - 1];
+            const previousEnd = source.contentEnd((previous.value ?? previous.key));
+            return { start: previousEnd, end: valueEnd, text: '', changes: [change] };
+        }
+        return { start: keyStart, end: next.key.range[0], text: '', changes: [change] };
+    }
+    const start = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .lineStart */ .PT)(text, keyStart);
+    if (/^\s*$/.test(text.slice(start, keyStart))) {
+        // The pair owns whole lines: remove them with their line break (see joinLineDeletions at the end of a file).
+        const end = source.endOfLine(valueEnd);
+        return { start, end: end < text.length ? end + (text[end] === '\r' ? 2 : 1) : end, text: '', changes: [change] };
+    }
+    if (!next)
+        throw source.error(keyStart, `cannot remove the only field of this images entry`, 'Give the entry a `name`.');
+    // `- digest: …` leads the entry: the next key moves up into its place.
+    return { start: keyStart, end: next.key.range[0], text: '', changes: [change] };
+}
+/** Keys of the new entry in the surrounding style. */
+function entryStyle(images) {
+    const first = images?.items.find(yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh);
+    return { value: first ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)((0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(first, 'name')?.value) : 'plain', key: first ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)(first.items[0]?.key) : 'plain' };
+}
+function entryFields(values, keyStyle, valueStyle) {
+    return FIELDS.filter((f) => values[f] !== undefined).map((f) => ({
+        key: (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .formatInStyle */ .OZ)(f, keyStyle),
+        value: (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .formatInStyle */ .OZ)(values[f], valueStyle),
+        after: values[f],
+    }));
+}
+function flowEntry(values, keyStyle, valueStyle, at) {
+    let text = '{';
+    const changes = [];
+    for (const [i, field] of entryFields(values, keyStyle, valueStyle).entries()) {
+        text += `${i ? ', ' : ''}${field.key}: `;
+        changes.push({ offset: at + text.length, before: '', after: field.after });
+        text += field.value;
+    }
+    return { text: `${text}}`, changes };
+}
+function blockEntry(values, dashColumn, keyColumn, newline, keyStyle, valueStyle, at) {
+    let text = '';
+    const changes = [];
+    for (const [i, field] of entryFields(values, keyStyle, valueStyle).entries()) {
+        text += i === 0 ? `${newline}${' '.repeat(dashColumn)}-${' '.repeat(Math.max(1, keyColumn - dashColumn - 1))}` : `${newline}${' '.repeat(keyColumn)}`;
+        text += `${field.key}: `;
+        changes.push({ offset: at + text.length, before: '', after: field.after });
+        text += field.value;
+    }
+    return { text, changes };
+}
+function appendEntry(source, images, values) {
+    const style = entryStyle(images);
+    const last = images.items[images.items.length - 1];
+    if (images.flow) {
+        if (last) {
+            const at = source.contentEnd(last);
+            const entry = flowEntry(values, style.key, style.value, 2);
+            return { start: at, end: at, text: `, ${entry.text}`, changes: entry.changes };
+        }
+        const close = source.text.lastIndexOf(']', images.range[1]);
+        const entry = flowEntry(values, style.key, style.value, 0);
+        return { start: close, end: close, text: entry.text, changes: entry.changes };
+    }
+    const dashColumn = source.column(images.range[0]);
+    const first = images.items[0];
+    const keyColumn = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(first) && !first.flow ? source.column(first.range[0]) : dashColumn + 2;
+    const at = source.endOfLine(source.contentEnd(last));
+    const entry = blockEntry(values, dashColumn, keyColumn, source.newline, style.key, style.value, 0);
+    return { start: at, end: at, text: entry.text, changes: entry.changes };
+}
+/** Adds `images:` (or fills an empty one) holding one entry. */
+function addImages(source, root, imagesPair, values) {
+    const { text, newline } = source;
+    const keyColumn = root && !root.flow && root.items.length > 0 ? source.column(root.items[0].key.range[0]) : 0;
+    const dashColumn = keyColumn + sequenceIndent(source, root);
+    const keyStyle = root && root.items.length > 0 ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)(root.items[0].key) : 'plain';
+    if (imagesPair) {
+        // `images:` with no value, or an explicit null.
+        const value = imagesPair.value;
+        if (value.range[0] < value.range[1]) {
+            const entry = flowEntry(values, keyStyle, 'plain', 1);
+            return { start: value.range[0], end: value.range[1], text: `[${entry.text}]`, changes: entry.changes };
+        }
+        const at = source.endOfLine(value.range[0]);
+        const entry = blockEntry(values, dashColumn, dashColumn + 2, newline, keyStyle, 'plain', 0);
+        return { start: at, end: at, text: entry.text, changes: entry.changes };
+    }
+    const imagesKey = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .formatInStyle */ .OZ)('images', keyStyle);
+    if (root?.flow) {
+        const last = root.items[root.items.length - 1];
+        const lead = last ? ', ' : '';
+        const at = last ? source.contentEnd((last.value ?? last.key)) : text.lastIndexOf('}', root.range[1]);
+        const prefix = `${lead}${imagesKey}: [`;
+        const entry = flowEntry(values, keyStyle, keyStyle, prefix.length);
+        return { start: at, end: at, text: `${prefix}${entry.text}]`, changes: entry.changes };
+    }
+    const block = (at, lead, trail) => {
+        const head = `${lead}${' '.repeat(keyColumn)}${imagesKey}:`;
+        const entry = blockEntry(values, dashColumn, dashColumn + 2, newline, keyStyle, 'plain', head.length);
+        return { start: at, end: at, text: head + entry.text + trail, changes: entry.changes };
+    };
+    if (root && root.items.length > 0)
+        return block(source.endOfLine(source.contentEnd(root)), newline, '');
+    // An empty kustomization (perhaps only comments): add at the end, keeping a final newline as it was.
+    if (text === '')
+        return block(0, '', newline);
+    return text.endsWith('\n') ? block(text.length, '', newline) : block(text.length, newline, '');
+}
+/** How far the file indents sequences under their key (kustomize itself writes 0). */
+function sequenceIndent(source, root) {
+    for (const pair of root?.items ?? []) {
+        const value = pair.value;
+        if ((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isSeq */ .oP)(value) && !value.flow && value.range) {
+            return source.column(value.range[0]) - source.column(pair.key.range[0]);
+        }
+    }
+    return 0;
+}
+
+
+/***/ }),
+
+/***/ 5270:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Aw: () => (/* binding */ containerImageNodes),
+/* harmony export */   QS: () => (/* binding */ manifestKind)
+/* harmony export */ });
+/* unused harmony exports namesImage, manifestSplices */
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3564);
+/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5254);
+/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6823);
+/**
+ * Plain Kubernetes manifests (multi-document): every `containers[]`, `initContainers[]` and
+ * `ephemeralContainers[]` image at any depth — Deployments, StatefulSets, CronJobs, Pods, custom
+ * resources with pod templates — whose repository is the image. Other containers are untouched. Pure.
+ */
+
+
+
+
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+/** `manifest <file>`: every container image of this repository in plain Kubernetes manifests. */
+const manifestKind = {
+    word: 'manifest',
+    grammar: 'manifest <file>',
+    parse(file, args) {
+        args.expect([], 0);
+        return { kind: 'manifest', file };
+    },
+    path: (target) => target.file,
+    describe: (target) => `manifest ${target.file}`,
+    splices: (source, _target, desired) => manifestSplices(source, desired),
+    renders: false,
+};
+/** The `image` scalars of every container list under `node`, in document order. */
+function containerImageNodes(node, depth = 0) {
+    if (depth > _yaml_source_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_YAML_DEPTH */ .Pq)
+        return [];
+    const found = [];
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
+        for (const pair of node.items) {
+            const key = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_1__/* .stringValue */ .r$)(pair.key);
+            if (key !== undefined && CONTAINER_LISTS.has(key) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(pair.value)) {
+                for (const container of pair.value.items) {
+                    const image = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(container) ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_1__/* .pairOf */ .cF)(container, 'image')?.value : undefined;
+                    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(image))
+                        found.push(image);
+                }
+            }
+            found.push(...containerImageNodes(pair.value, depth + 1));
+        }
+    }
+    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node)) {
+        for (const item of node.items)
+            found.push(...containerImageNodes(item, depth + 1));
+    }
+    return found;
+}
+/** Whether a container image string names the repository `image`. */
+function namesImage(reference, image) {
+    return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRepository */ .RB)((0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(reference).name, image);
+}
+function manifestSplices(source, desired) {
+    const images = source.documents.flatMap((document) => containerImageNodes(document.contents));
+    const matching = images.filter((node) => typeof node.value === 'string' && namesImage(node.value, desired.name));
+    if (matching.length === 0) {
+        const used = images.map((node) => String(node.value));
+        if (used.length === 0) {
+            throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.');
+        }
+        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_3__/* .quoteList */ .JN)(used)}${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_3__/* .didYouMean */ .au)(desired.name, used.map((u) => (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
+    }
+    const reference = (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .formatReference */ .FH)(desired);
+    return matching.flatMap((node) => source.setScalar(node, reference, 'the container image') ?? []);
+}
+
+
+/***/ }),
+
+/***/ 5254:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JN: () => (/* binding */ quoteList),
+/* harmony export */   au: () => (/* binding */ didYouMean)
+/* harmony export */ });
+/* unused harmony exports closest, editDistance */
+/** "Did you mean …?" for names the user may have misspelled. Pure. */
+/** The candidate closest to `word`, when it is close enough to be a likely typo. */
+function closest(word, candidates) {
+    let best;
+    for (const candidate of new Set(candidates)) {
+        if (candidate === word)
+            continue;
+        const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+        if (!best || distance < best.distance)
+            best = { candidate, distance };
+    }
+    return best && best.distance <= Math.max(2, Math.floor(word.length / 4)) ? best.candidate : undefined;
+}
+/** Levenshtein distance (names are short; quadratic is fine). */
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+/** ` (did you mean 'x'?)` or ''. */
+function didYouMean(word, candidates) {
+    const suggestion = closest(word, candidates);
+    return suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+}
+/** `'a', 'b'` (at most `max`, then "and N more"). */
+function quoteList(items, max = 8) {
+    const unique = [...new Set(items)];
+    const shown = unique
+        .slice(0, max)
+        .map((item) => `'${item}'`)
+        .join(', ');
+    return unique.length > max ? `${shown} and ${unique.length - max} more` : shown;
 }
 
 
@@ -29204,6 +29870,50 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 1411:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ih: () => (/* binding */ desiredPart),
+/* harmony export */   Q2: () => (/* binding */ desiredReference),
+/* harmony export */   QM: () => (/* binding */ desiredImage)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _reference_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3564);
+/** What the manifests should reference, from the promoted image and the `pin` policy. Pure. */
+
+
+function desiredImage(name, tag, digest, pin) {
+    if (pin === 'tag')
+        return { name, tag };
+    if (digest === undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('pin', `'${pin}' needs the image digest, and none is known`, 'Give the digest input, or let the action find it (build: true, or verify-image: true against a reachable registry), or use pin: tag.');
+    }
+    return pin === 'digest' ? { name, digest } : { name, tag, digest };
+}
+function desiredReference(desired) {
+    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_1__/* .formatReference */ .FH)(desired);
+}
+/** What a field holding `part` becomes; `absent` is the error when that part is not promoted (a tag under pin: digest). */
+function desiredPart(desired, part, absent) {
+    switch (part) {
+        case 'name':
+            return desired.name;
+        case 'reference':
+            return (0,_reference_js__WEBPACK_IMPORTED_MODULE_1__/* .formatReference */ .FH)(desired);
+        case 'tag':
+        case 'digest': {
+            const value = desired[part];
+            if (value === undefined)
+                throw absent(part);
+            return value;
+        }
+    }
+}
+
+
+/***/ }),
+
 /***/ 3564:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29302,7 +30012,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4965);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -29312,7 +30022,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8161:
+/***/ 4965:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29321,8 +30031,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(3360);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -29332,7 +30042,7 @@ var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./src/image/reference.ts
-var image_reference = __nccwpck_require__(3564);
+var reference = __nccwpck_require__(3564);
 ;// CONCATENATED MODULE: ./src/image/docker-config.ts
 /**
  * Credentials the runner already has for a registry, read from Docker's config file (where
@@ -29347,7 +30057,7 @@ function dockerConfigDir(env) {
 }
 /** The `auths` keys Docker uses for a registry host. */
 function authKeys(registry) {
-    if (registry === image_reference/* DOCKER_HUB */.Xb)
+    if (registry === reference/* DOCKER_HUB */.Xb)
         return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
     return [registry, `https://${registry}`, `http://${registry}`];
 }
@@ -29398,7 +30108,7 @@ const MANIFEST_TYPES = [
 ].join(', ');
 /** The registry's API root. Loopback registries speak plain HTTP, as Docker itself allows. */
 function registryBaseUrl(registry) {
-    if (registry === image_reference/* DOCKER_HUB */.Xb)
+    if (registry === reference/* DOCKER_HUB */.Xb)
         return 'https://registry-1.docker.io';
     const host = registry.replace(/:\d+$/, '');
     const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
@@ -29497,67 +30207,7 @@ function networkProblem(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/process.ts
-/**
- * The one place that spawns a program: arguments as an array (never a shell), secrets only on
- * stdin or in the environment, output captured and optionally streamed line by line to the log.
- */
-
-function runProcess(command, args, options) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        const stream = (sink) => {
-            let pending = '';
-            return {
-                data: (chunk) => {
-                    sink.push(chunk);
-                    if (!options.onLine)
-                        return;
-                    const lines = (pending + chunk.toString('utf8')).split('\n');
-                    pending = lines.pop() ?? '';
-                    lines.forEach((line) => options.onLine?.(line));
-                },
-                end: () => {
-                    if (pending && options.onLine)
-                        options.onLine(pending);
-                },
-            };
-        };
-        const stdout = stream(out);
-        const stderr = stream(err);
-        child.stdout.on('data', stdout.data);
-        child.stderr.on('data', stderr.data);
-        child.on('error', reject);
-        child.on('close', (code) => {
-            stdout.end();
-            stderr.end();
-            resolve({ exitCode: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-        });
-        // A program that exits without reading stdin closes the pipe; that is not our error.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** The last meaningful lines of a program's output, for one-line error messages. */
-function lastLines(text, max, skip = () => false) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !skip(line))
-        .slice(-max)
-        .join(' | ');
-}
-
-;// CONCATENATED MODULE: ./src/build/docker-args.ts
-/**
- * The docker command lines of the image stage, built from settings. Pure, so both build paths
- * (buildx and the classic builder) are checked without a daemon.
- */
-
+;// CONCATENATED MODULE: ./src/docker/docker-args.ts
 /** OCI annotations of where the image comes from; the user's labels win on the same key. */
 function ociLabels(source) {
     return [
@@ -29614,8 +30264,19 @@ function pushedDigest(output) {
 function dockerErrorLines(output, max = 4) {
     return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
 }
+/** The last meaningful lines of a program's output, for one-line error messages. */
+function lastLines(text, max) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .slice(-max)
+        .join(' | ');
+}
 
-;// CONCATENATED MODULE: ./src/build/docker.ts
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./src/docker/docker.ts
 /**
  * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
  * DOCKER_CONFIG under the runner's temp directory (password on stdin) and removes it afterwards,
@@ -29647,7 +30308,7 @@ class DockerCli {
         await (0,promises_.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
         const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
         try {
-            const server = login.registry === image_reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
+            const server = login.registry === reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
             const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password });
             if (output.exitCode !== 0) {
                 throw new errors/* ImageError */.C8(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`, 'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).');
@@ -29667,13 +30328,17 @@ class DockerCli {
     async hasBuildx() {
         return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
     }
+    /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
     exec(args, options = {}) {
-        return runProcess('docker', args, {
-            env: this.env,
-            ...(options.input !== undefined ? { input: options.input } : {}),
-            ...(options.stream ? { onLine: (line) => core/* info */.pq(line) } : {}),
+        const log = (line) => core/* info */.pq(line);
+        return (0,exec/* getExecOutput */.H)('docker', [...args], {
+            env: Object.fromEntries(Object.entries(this.env).filter((entry) => entry[1] !== undefined)),
+            ignoreReturnCode: true,
+            silent: true,
+            ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
+            ...(options.stream ? { listeners: { stdline: log, errline: log } } : {}),
         }).catch((error) => {
-            if (error.code === 'ENOENT')
+            if (/Unable to locate executable file/i.test(error.message))
                 throw new errors/* ImageError */.C8('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.');
             throw error;
         });
@@ -29689,7 +30354,7 @@ class DockerCli {
     }
 }
 
-;// CONCATENATED MODULE: ./src/build/stage.ts
+;// CONCATENATED MODULE: ./src/docker/stage.ts
 /**
  * Stage 1: build the image once and push it (build: true), then — whatever built it — make sure
  * `image:tag` is really in the registry before anything is promoted, and learn its digest.
@@ -29791,664 +30456,117 @@ async function buildAndPush(docker, request, push, tempDir) {
     return digest;
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/edit/closure.ts
-/**
- * What an overlay needs on disk to render: the kustomization and, recursively, every file and
- * directory it refers to. The promotion never checks out the repository, so the render check copies
- * just this closure (with the edits applied) into a scratch directory.
- */
-
-
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-/** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
-const MAX_FILES = 2000;
-const isRemote = (ref) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@');
-/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
-function kustomizationReferences(text) {
-    let doc;
-    try {
-        doc = (0,dist/* parse */.qg)(text, { maxAliasCount: 100 });
-    }
-    catch {
-        return [];
-    }
-    if (!doc || typeof doc !== 'object')
-        return [];
-    const k = doc;
-    const refs = [];
-    const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
-    for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {
-        refs.push(...strings(k[field]));
-    }
-    for (const field of ['patches', 'patchesJson6902', 'replacements']) {
-        if (Array.isArray(k[field])) {
-            for (const entry of k[field]) {
-                const path = entry?.path;
-                if (typeof path === 'string')
-                    refs.push(path);
-            }
-        }
-    }
-    for (const field of ['configMapGenerator', 'secretGenerator']) {
-        if (Array.isArray(k[field])) {
-            for (const entry of k[field]) {
-                // `files` entries may be `key=path`.
-                refs.push(...strings(entry?.files).map((f) => f.slice(f.indexOf('=') + 1)), ...strings(entry?.envs));
-                if (typeof entry?.env === 'string')
-                    refs.push(entry.env);
-            }
-        }
-    }
-    const openapi = k.openapi?.path;
-    if (typeof openapi === 'string')
-        refs.push(openapi);
-    // Patches may also be inline YAML in the string fields above; only path-like entries are files.
-    return refs.filter((ref) => !isRemote(ref) && !ref.includes('\n'));
-}
-/**
- * The closure of the overlay `dir` (path → text), with `overrides` (the edited files) taking the
- * place of what `files` holds, added to `into`.
- */
-async function overlayClosure(files, dir, overrides, into = new Map()) {
-    const read = async (path) => overrides.get(path) ?? (await files.read(path));
-    const visited = new Set();
-    const put = (path, text) => {
-        if (into.size >= MAX_FILES)
-            throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`);
-        into.set(path, text);
-    };
-    const visitDirectory = async (directory) => {
-        if (visited.has(directory))
-            return true;
-        visited.add(directory);
-        for (const name of KUSTOMIZATION_FILES) {
-            const path = external_node_path_.posix.join(directory, name);
-            const text = await read(path);
-            if (text === undefined)
-                continue;
-            put(path, text);
-            for (const ref of kustomizationReferences(text)) {
-                const target = external_node_path_.posix.normalize(external_node_path_.posix.join(directory, ref));
-                if (target.startsWith('../') || target === '..')
-                    continue; // outside the repository: kustomize reports it
-                const file = await read(target);
-                if (file !== undefined)
-                    put(target, file);
-                else
-                    await visitDirectory(target);
-            }
-            return true;
-        }
-        return false;
-    };
-    await visitDirectory(dir);
-    return into;
-}
-
+// EXTERNAL MODULE: ./src/edit/closure.ts
+var edit_closure = __nccwpck_require__(2237);
+// EXTERNAL MODULE: ./src/edit/kinds.ts + 2 modules
+var kinds = __nccwpck_require__(2390);
 // EXTERNAL MODULE: ./src/edit/files.ts
 var edit_files = __nccwpck_require__(9171);
+// EXTERNAL MODULE: ./src/edit/kustomize.ts
+var kustomize = __nccwpck_require__(2979);
+// EXTERNAL MODULE: ./src/edit/manifests.ts
+var manifests = __nccwpck_require__(5270);
+;// CONCATENATED MODULE: ./src/edit/targets.ts
+/**
+ * The `targets` input: one target a line, `<kind> <path> [argument] [option=value]`. Pure.
+ *
+ *   kustomize <overlay dir or kustomization file> [name=<images entry name>]
+ *   yaml      <file> <key path> [as=tag|name|digest|reference]
+ *   flux      <file> [<namespace>:<policy>]
+ *   manifest  <file>
+ *
+ * Key paths are dot-separated keys with list indexes (`image.tag`, `containers[0].image`); a key
+ * holding dots or brackets is quoted (`annotations."example.com/image"`). Tokens holding spaces are
+ * double-quoted. Blank lines and lines starting with `#` are ignored.
+ */
+
+
+
+const GRAMMAR = `Write one target a line: ${Object.values(kinds/* TARGET_KINDS */.aO)
+    .map((kind) => `\`${kind.grammar}\``)
+    .join(', ')}.`;
+function parseTargets(text, input) {
+    const targets = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const fail = (problem, fix = GRAMMAR) => new errors/* InputError */.dz(input, `line ${index + 1} (${line}): ${problem}`, fix);
+        targets.push(parseTargetLine(tokenize(line, fail), fail));
+    });
+    return targets;
+}
+/** Targets from the `overlay-path` input: each line an overlay directory or kustomization file. */
+function overlayTargets(paths, imageName) {
+    return paths.map((path) => {
+        const safe = (0,edit_files/* repoPath */.qN)(path, (problem, fix) => new errors/* InputError */.dz('overlay-path', `'${path}' ${problem}`, fix));
+        return imageName ? { kind: 'kustomize', path: safe, imageName } : { kind: 'kustomize', path: safe };
+    });
+}
+function parseTargetLine(tokens, fail) {
+    const [word, path, ...rest] = tokens;
+    const kind = (0,kinds/* kindByWord */.aD)(word);
+    if (!kind)
+        throw fail(`'${word}' is not a target kind (${Object.values(kinds/* TARGET_KINDS */.aO)
+            .map((k) => k.word)
+            .join(', ')})`);
+    if (path === undefined)
+        throw fail(`${word} needs a path`);
+    const file = (0,edit_files/* repoPath */.qN)(path, (problem, fix) => fail(`'${path}' ${problem}`, fix));
+    const options = new Map();
+    const positional = [];
+    for (const token of rest) {
+        const eq = token.indexOf('=');
+        if (eq > 0 && /^[a-z]+$/.test(token.slice(0, eq)))
+            options.set(token.slice(0, eq), token.slice(eq + 1));
+        else
+            positional.push(token);
+    }
+    return kind.parse(file, {
+        positional,
+        options,
+        expect(names, max) {
+            const unknown = [...options.keys()].find((name) => !names.includes(name));
+            if (unknown)
+                throw fail(`${word} takes no option '${unknown}'`);
+            if (positional.length > max)
+                throw fail(`unexpected '${positional[max]}'`);
+        },
+        fail,
+    });
+}
+/** Whitespace-separated tokens; a token wholly in `"…"` (JSON string syntax) may hold spaces. */
+function tokenize(line, fail) {
+    return [...line.matchAll(/("(?:[^"\\]|\\.)*")(?=\s|$)|\S+/g)].map((match) => {
+        if (match[1] === undefined)
+            return match[0];
+        try {
+            return JSON.parse(match[1]);
+        }
+        catch {
+            throw fail(`${match[1]} is not a valid quoted string`);
+        }
+    });
+}
+/** How a target is shown in messages. */
+function describeTarget(target) {
+    return (0,kinds/* kindOf */.I)(target).describe(target);
+}
+
 // EXTERNAL MODULE: ./src/edit/yaml-source.ts
 var yaml_source = __nccwpck_require__(6823);
-;// CONCATENATED MODULE: ./src/edit/kustomize.ts
-/**
- * Kustomize `images:` edits with `kustomize edit set image` semantics, byte-preserving. Pure.
- *
- * The entry is matched by `name`; when none matches one is appended (creating `images:` when
- * missing). After the edit the entry carries exactly what the desired image says: `newTag` only
- * with a tag, `digest` only with a digest (a tag-only update drops a stale digest, a digest-only
- * pin drops the tag), and `newName` only when the pushed repository differs from `name`.
- */
-
-
-
-/** The value fields of an images entry, in the order kustomize writes them. */
-const FIELDS = ['name', 'newName', 'newTag', 'digest'];
-function editKustomization(file, text, imageName, desired) {
-    const source = new YamlSource(file, text);
-    const edit = applySplices(text, kustomizationSplices(source, imageName, desired));
-    return { text: edit.text, changes: edit.changes.map((c) => ({ file, line: lineAt(edit.text, c.offset), before: c.before, after: c.after })) };
-}
-/** The images entries of a kustomization (for messages that name what exists). */
-function imagesEntries(source) {
-    const images = imagesSequence(source);
-    if (!images)
-        return [];
-    return images.items.filter(dist/* isMap */.jh).map((entry) => ({ ...entryValues(entry), line: source.line(entry.range[0]) }));
-}
-/** The entry name the edit targets: `imageName`, else the entry naming the image, else the image. */
-function resolveEntryName(source, imageName, desired) {
-    const images = imagesSequence(source);
-    const entry = images && findEntry(images, imageName, desired.name);
-    return (entry && entryValues(entry).name) ?? imageName ?? desired.name;
-}
-function kustomizationSplices(source, imageName, desired) {
-    const root = rootMap(source);
-    const imagesPair = root && (0,yaml_source/* pairOf */.cF)(root, 'images');
-    const images = imagesPair?.value;
-    if (images && !(0,dist/* isSeq */.oP)(images) && !((0,dist/* isScalar */.jn)(images) && images.value === null)) {
-        throw source.error(images.range?.[0], '`images` is not a list', 'Make `images:` a list of entries (name, newName, newTag, digest).');
-    }
-    if (images && (0,dist/* isSeq */.oP)(images)) {
-        const entry = findEntry(images, imageName, desired.name);
-        if (entry)
-            return updateEntry(source, entry, desired);
-        return [appendEntry(source, images, wantedValues(imageName ?? desired.name, desired))];
-    }
-    return [addImages(source, root, imagesPair, wantedValues(imageName ?? desired.name, desired))];
-}
-function rootMap(source) {
-    const documents = source.documents.filter((d) => d.contents !== null);
-    if (documents.length > 1) {
-        throw source.error(documents[1].contents?.range?.[0], 'holds more than one YAML document', 'A kustomization is a single document: remove the extra `---` documents.');
-    }
-    const contents = documents[0]?.contents;
-    // An empty document (`---` alone) reads as a null scalar.
-    if (contents === undefined || contents === null || ((0,dist/* isScalar */.jn)(contents) && contents.value === null))
-        return undefined;
-    if (!(0,dist/* isMap */.jh)(contents))
-        throw source.error(contents.range?.[0], 'is not a kustomization (its top level is not a mapping)', 'Point the target at an overlay directory or its kustomization.yaml.');
-    return contents;
-}
-function imagesSequence(source) {
-    const root = rootMap(source);
-    const images = root && (0,yaml_source/* pairOf */.cF)(root, 'images')?.value;
-    return images && (0,dist/* isSeq */.oP)(images) ? images : undefined;
-}
-function entryValues(entry) {
-    const values = {};
-    for (const field of FIELDS) {
-        const value = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(entry, field)?.value);
-        if (value !== undefined)
-            values[field] = value;
-    }
-    return values;
-}
-/** kustomize matches `name` exactly; for the default, an entry naming the image by name or newName. */
-function findEntry(images, imageName, image) {
-    const entries = images.items.filter((item) => (0,dist/* isMap */.jh)(item));
-    const byName = (name) => entries.find((e) => entryValues(e).name === name) ?? entries.find((e) => sameName(entryValues(e).name, name));
-    if (imageName !== undefined)
-        return byName(imageName);
-    return byName(image) ?? entries.find((e) => sameName(entryValues(e).newName, image));
-}
-const sameName = (a, b) => a !== undefined && (0,image_reference/* sameRepository */.RB)(a, b);
-/** What an entry named `name` must hold for the desired image; an existing newName that already names it stays. */
-function wantedValues(name, desired, currentNewName) {
-    const newName = currentNewName !== undefined && (0,image_reference/* sameRepository */.RB)(currentNewName, desired.name)
-        ? currentNewName
-        : (0,image_reference/* sameRepository */.RB)(name, desired.name)
-            ? undefined
-            : desired.name;
-    return {
-        name,
-        ...(newName !== undefined ? { newName } : {}),
-        ...(desired.tag !== undefined ? { newTag: desired.tag } : {}),
-        ...(desired.digest !== undefined ? { digest: desired.digest } : {}),
-    };
-}
-function updateEntry(source, entry, desired) {
-    const current = entryValues(entry);
-    const wanted = wantedValues(current.name ?? desired.name, desired, current.newName);
-    const style = (0,yaml_source/* styleOf */.Vj)((0,yaml_source/* pairOf */.cF)(entry, 'name')?.value);
-    const keyStyle = (0,yaml_source/* styleOf */.Vj)(entry.items[0]?.key);
-    const splices = [];
-    const additions = new Map();
-    for (const field of FIELDS.slice(1)) {
-        const pair = (0,yaml_source/* pairOf */.cF)(entry, field);
-        const value = wanted[field];
-        if (pair && value !== undefined) {
-            const splice = source.setScalar(pair.value, value, `images entry field ${field}`, pair.key.range?.[0]);
-            if (splice)
-                splices.push(splice);
-        }
-        else if (pair) {
-            splices.push(removePair(source, entry, pair));
-        }
-        else if (value !== undefined) {
-            const anchor = anchorFor(entry, field, wanted);
-            const anchorEnd = source.contentEnd((anchor.value ?? anchor.key));
-            const position = entry.flow ? anchorEnd : source.endOfLine(anchorEnd);
-            additions.set(position, [...(additions.get(position) ?? []), field]);
-        }
-    }
-    for (const [position, fields] of additions) {
-        const column = source.column(entry.items[0].key.range[0]);
-        let text = '';
-        const changes = [];
-        for (const field of fields) {
-            const value = wanted[field];
-            const lead = entry.flow ? ', ' : `${source.newline}${' '.repeat(column)}`;
-            const key = `${(0,yaml_source/* formatInStyle */.OZ)(field, keyStyle)}: `;
-            changes.push({ offset: text.length + lead.length + key.length, before: '', after: value });
-            text += lead + key + (0,yaml_source/* formatInStyle */.OZ)(value, style);
-        }
-        splices.push({ start: position, end: position, text, changes });
-    }
-    return (0,yaml_source/* joinLineDeletions */.ss)(source.text, splices);
-}
-/** The pair a new field goes after: the nearest preceding field the entry keeps, else its last pair. */
-function anchorFor(entry, field, wanted) {
-    for (let i = FIELDS.indexOf(field) - 1; i >= 0; i--) {
-        const pair = (0,yaml_source/* pairOf */.cF)(entry, FIELDS[i]);
-        if (pair && wanted[FIELDS[i]] !== undefined)
-            return pair;
-    }
-    return entry.items[entry.items.length - 1];
-}
-function removePair(source, entry, pair) {
-    const text = source.text;
-    const keyStart = pair.key.range[0];
-    const valueEnd = pair.value ? source.contentEnd(pair.value) : pair.key.range[1];
-    const index = entry.items.indexOf(pair);
-    const next = entry.items[index + 1];
-    const change = { offset: 0, before: (0,yaml_source/* stringValue */.r$)(pair.value) ?? '', after: '' };
-    if (entry.flow) {
-        if (index > 0) {
-            const previous = entry.items[index - 1];
-            const previousEnd = source.contentEnd((previous.value ?? previous.key));
-            return { start: previousEnd, end: valueEnd, text: '', changes: [change] };
-        }
-        return { start: keyStart, end: next.key.range[0], text: '', changes: [change] };
-    }
-    const start = (0,yaml_source/* lineStart */.PT)(text, keyStart);
-    if (/^\s*$/.test(text.slice(start, keyStart))) {
-        // The pair owns whole lines: remove them with their line break (see joinLineDeletions at the end of a file).
-        const end = source.endOfLine(valueEnd);
-        return { start, end: end < text.length ? end + (text[end] === '\r' ? 2 : 1) : end, text: '', changes: [change] };
-    }
-    if (!next)
-        throw source.error(keyStart, `cannot remove the only field of this images entry`, 'Give the entry a `name`.');
-    // `- digest: …` leads the entry: the next key moves up into its place.
-    return { start: keyStart, end: next.key.range[0], text: '', changes: [change] };
-}
-/** Keys of the new entry in the surrounding style. */
-function entryStyle(images) {
-    const first = images?.items.find(dist/* isMap */.jh);
-    return { value: first ? (0,yaml_source/* styleOf */.Vj)((0,yaml_source/* pairOf */.cF)(first, 'name')?.value) : 'plain', key: first ? (0,yaml_source/* styleOf */.Vj)(first.items[0]?.key) : 'plain' };
-}
-function entryFields(values, keyStyle, valueStyle) {
-    return FIELDS.filter((f) => values[f] !== undefined).map((f) => ({
-        key: (0,yaml_source/* formatInStyle */.OZ)(f, keyStyle),
-        value: (0,yaml_source/* formatInStyle */.OZ)(values[f], valueStyle),
-        after: values[f],
-    }));
-}
-function flowEntry(values, keyStyle, valueStyle, at) {
-    let text = '{';
-    const changes = [];
-    for (const [i, field] of entryFields(values, keyStyle, valueStyle).entries()) {
-        text += `${i ? ', ' : ''}${field.key}: `;
-        changes.push({ offset: at + text.length, before: '', after: field.after });
-        text += field.value;
-    }
-    return { text: `${text}}`, changes };
-}
-function blockEntry(values, dashColumn, keyColumn, newline, keyStyle, valueStyle, at) {
-    let text = '';
-    const changes = [];
-    for (const [i, field] of entryFields(values, keyStyle, valueStyle).entries()) {
-        text += i === 0 ? `${newline}${' '.repeat(dashColumn)}-${' '.repeat(Math.max(1, keyColumn - dashColumn - 1))}` : `${newline}${' '.repeat(keyColumn)}`;
-        text += `${field.key}: `;
-        changes.push({ offset: at + text.length, before: '', after: field.after });
-        text += field.value;
-    }
-    return { text, changes };
-}
-function appendEntry(source, images, values) {
-    const style = entryStyle(images);
-    const last = images.items[images.items.length - 1];
-    if (images.flow) {
-        if (last) {
-            const at = source.contentEnd(last);
-            const entry = flowEntry(values, style.key, style.value, 2);
-            return { start: at, end: at, text: `, ${entry.text}`, changes: entry.changes };
-        }
-        const close = source.text.lastIndexOf(']', images.range[1]);
-        const entry = flowEntry(values, style.key, style.value, 0);
-        return { start: close, end: close, text: entry.text, changes: entry.changes };
-    }
-    const dashColumn = source.column(images.range[0]);
-    const first = images.items[0];
-    const keyColumn = (0,dist/* isMap */.jh)(first) && !first.flow ? source.column(first.range[0]) : dashColumn + 2;
-    const at = source.endOfLine(source.contentEnd(last));
-    const entry = blockEntry(values, dashColumn, keyColumn, source.newline, style.key, style.value, 0);
-    return { start: at, end: at, text: entry.text, changes: entry.changes };
-}
-/** Adds `images:` (or fills an empty one) holding one entry. */
-function addImages(source, root, imagesPair, values) {
-    const { text, newline } = source;
-    const keyColumn = root && !root.flow && root.items.length > 0 ? source.column(root.items[0].key.range[0]) : 0;
-    const dashColumn = keyColumn + sequenceIndent(source, root);
-    const keyStyle = root && root.items.length > 0 ? (0,yaml_source/* styleOf */.Vj)(root.items[0].key) : 'plain';
-    if (imagesPair) {
-        // `images:` with no value, or an explicit null.
-        const value = imagesPair.value;
-        if (value.range[0] < value.range[1]) {
-            const entry = flowEntry(values, keyStyle, 'plain', 1);
-            return { start: value.range[0], end: value.range[1], text: `[${entry.text}]`, changes: entry.changes };
-        }
-        const at = source.endOfLine(value.range[0]);
-        const entry = blockEntry(values, dashColumn, dashColumn + 2, newline, keyStyle, 'plain', 0);
-        return { start: at, end: at, text: entry.text, changes: entry.changes };
-    }
-    const imagesKey = (0,yaml_source/* formatInStyle */.OZ)('images', keyStyle);
-    if (root?.flow) {
-        const last = root.items[root.items.length - 1];
-        const lead = last ? ', ' : '';
-        const at = last ? source.contentEnd((last.value ?? last.key)) : text.lastIndexOf('}', root.range[1]);
-        const prefix = `${lead}${imagesKey}: [`;
-        const entry = flowEntry(values, keyStyle, keyStyle, prefix.length);
-        return { start: at, end: at, text: `${prefix}${entry.text}]`, changes: entry.changes };
-    }
-    const block = (at, lead, trail) => {
-        const head = `${lead}${' '.repeat(keyColumn)}${imagesKey}:`;
-        const entry = blockEntry(values, dashColumn, dashColumn + 2, newline, keyStyle, 'plain', head.length);
-        return { start: at, end: at, text: head + entry.text + trail, changes: entry.changes };
-    };
-    if (root && root.items.length > 0)
-        return block(source.endOfLine(source.contentEnd(root)), newline, '');
-    // An empty kustomization (perhaps only comments): add at the end, keeping a final newline as it was.
-    if (text === '')
-        return block(0, '', newline);
-    return text.endsWith('\n') ? block(text.length, '', newline) : block(text.length, newline, '');
-}
-/** How far the file indents sequences under their key (kustomize itself writes 0). */
-function sequenceIndent(source, root) {
-    for (const pair of root?.items ?? []) {
-        const value = pair.value;
-        if ((0,dist/* isSeq */.oP)(value) && !value.flow && value.range) {
-            return source.column(value.range[0]) - source.column(pair.key.range[0]);
-        }
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: ./src/edit/suggest.ts
-/** "Did you mean …?" for names the user may have misspelled. Pure. */
-/** The candidate closest to `word`, when it is close enough to be a likely typo. */
-function closest(word, candidates) {
-    let best;
-    for (const candidate of new Set(candidates)) {
-        if (candidate === word)
-            continue;
-        const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-        if (!best || distance < best.distance)
-            best = { candidate, distance };
-    }
-    return best && best.distance <= Math.max(2, Math.floor(word.length / 4)) ? best.candidate : undefined;
-}
-/** Levenshtein distance (names are short; quadratic is fine). */
-function editDistance(a, b) {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        previous = current;
-    }
-    return previous[b.length];
-}
-/** ` (did you mean 'x'?)` or ''. */
-function didYouMean(word, candidates) {
-    const suggestion = closest(word, candidates);
-    return suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
-}
-/** `'a', 'b'` (at most `max`, then "and N more"). */
-function quoteList(items, max = 8) {
-    const unique = [...new Set(items)];
-    const shown = unique
-        .slice(0, max)
-        .map((item) => `'${item}'`)
-        .join(', ');
-    return unique.length > max ? `${shown} and ${unique.length - max} more` : shown;
-}
-
-;// CONCATENATED MODULE: ./src/edit/manifests.ts
-/**
- * Plain Kubernetes manifests (multi-document): every `containers[]`, `initContainers[]` and
- * `ephemeralContainers[]` image at any depth — Deployments, StatefulSets, CronJobs, Pods, custom
- * resources with pod templates — whose repository is the image. Other containers are untouched. Pure.
- */
-
-
-
-
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-/** The `image` scalars of every container list under `node`, in document order. */
-function containerImageNodes(node, depth = 0) {
-    if (depth > yaml_source/* MAX_YAML_DEPTH */.Pq)
-        return [];
-    const found = [];
-    if ((0,dist/* isMap */.jh)(node)) {
-        for (const pair of node.items) {
-            const key = (0,yaml_source/* stringValue */.r$)(pair.key);
-            if (key !== undefined && CONTAINER_LISTS.has(key) && (0,dist/* isSeq */.oP)(pair.value)) {
-                for (const container of pair.value.items) {
-                    const image = (0,dist/* isMap */.jh)(container) ? (0,yaml_source/* pairOf */.cF)(container, 'image')?.value : undefined;
-                    if ((0,dist/* isScalar */.jn)(image))
-                        found.push(image);
-                }
-            }
-            found.push(...containerImageNodes(pair.value, depth + 1));
-        }
-    }
-    else if ((0,dist/* isSeq */.oP)(node)) {
-        for (const item of node.items)
-            found.push(...containerImageNodes(item, depth + 1));
-    }
-    return found;
-}
-/** Whether a container image string names the repository `image`. */
-function namesImage(reference, image) {
-    return (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(reference).name, image);
-}
-function manifestSplices(source, desired) {
-    const images = source.documents.flatMap((document) => containerImageNodes(document.contents));
-    const matching = images.filter((node) => typeof node.value === 'string' && namesImage(node.value, desired.name));
-    if (matching.length === 0) {
-        const used = images.map((node) => String(node.value));
-        if (used.length === 0) {
-            throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.');
-        }
-        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${quoteList(used)}${didYouMean(desired.name, used.map((u) => (0,image_reference/* splitReference */.mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
-    }
-    const reference = (0,image_reference/* formatReference */.FH)(desired);
-    return matching.flatMap((node) => source.setScalar(node, reference, 'the container image') ?? []);
-}
-
-;// CONCATENATED MODULE: ./src/edit/flux.ts
-/**
- * Flux image-automation setter markers: a field whose line comment is
- * `{"$imagepolicy": "NAMESPACE:NAME"}` holds the whole reference; with a `:tag`, `:name` or
- * `:digest` suffix it holds just that part. Written the way Flux's setters write them. Pure.
- */
-
-
-
-
-const MARKER = /^[ \t]*#[ \t]*(\{.*"\$imagepolicy".*\})[ \t]*$/;
-/** Every setter marker in the file, in order. */
-function setterMarkers(source) {
-    const markers = [];
-    for (const document of source.documents) {
-        (0,dist/* visit */.YR)(document, {
-            Scalar(key, node, path) {
-                if (key === 'key' || !node.range)
-                    return;
-                const comment = MARKER.exec(source.text.slice(node.range[1], source.endOfLine(node.range[1])));
-                if (!comment)
-                    return;
-                const value = /"\$imagepolicy"\s*:\s*"([^"]*)"/.exec(comment[1])?.[1];
-                const parts = value?.split(':') ?? [];
-                const field = parts.length === 2 ? 'reference' : parts[2];
-                if (parts.length < 2 || parts.length > 3 || !['reference', 'tag', 'name', 'digest'].includes(field)) {
-                    throw source.error(node.range[0], `the setter marker ${comment[1]} is not "NAMESPACE:NAME" or "NAMESPACE:NAME:tag|name|digest"`, 'Fix the marker as Flux documents it.');
-                }
-                const holder = (0,dist/* isPair */.tO)(path[path.length - 1]) ? path[path.length - 2] : undefined;
-                markers.push({ policy: `${parts[0]}:${parts[1]}`, field: field, node, parent: (0,dist/* isMap */.jh)(holder) ? holder : undefined });
-            },
-        });
-    }
-    return markers;
-}
-function fluxSplices(source, policy, desired) {
-    const markers = setterMarkers(source);
-    const policies = [...new Set(markers.map((m) => m.policy))];
-    const chosen = policy !== undefined ? [policy] : policies.filter((p) => markers.some((m) => m.policy === p && flux_namesImage(m, desired.name)));
-    const selected = markers.filter((m) => chosen.includes(m.policy));
-    if (selected.length === 0) {
-        if (markers.length === 0) {
-            throw source.error(undefined, 'has no Flux setter markers (# {"$imagepolicy": "NAMESPACE:NAME"})', 'Add the marker comment to the field to promote, or use a `yaml` target with a key path.');
-        }
-        const problem = policy !== undefined
-            ? `no setter marker names the policy ${policy}: the markers name ${quoteList(policies)}${didYouMean(policy, policies)}`
-            : `no setter marker's field holds the image ${desired.name}: the markers name ${quoteList(policies)}`;
-        throw source.error(markers[0].node.range?.[0], problem, 'Name the policy in the target (`flux <file> <namespace>:<name>`), or check the image input.');
-    }
-    return selected.flatMap((marker) => source.setScalar(marker.node, markerValue(source, marker, desired), `the ${marker.policy} marker's field`) ?? []);
-}
-function markerValue(source, marker, desired) {
-    const at = marker.node.range?.[0];
-    switch (marker.field) {
-        case 'reference':
-            return (0,image_reference/* formatReference */.FH)(desired);
-        case 'name':
-            return desired.name;
-        case 'tag':
-            if (desired.tag === undefined)
-                throw source.error(at, `the ${marker.policy}:tag marker's field holds a tag, and pin: digest promotes no tag`, 'Set pin: tag-and-digest, or mark the field with :digest.');
-            return desired.tag;
-        case 'digest':
-            if (desired.digest === undefined)
-                throw source.error(at, `the ${marker.policy}:digest marker's field holds a digest, and pin: tag promotes no digest`, 'Set pin: digest or tag-and-digest.');
-            return desired.digest;
-    }
-}
-/** Whether a marker's field (or, for a tag/digest, the repository beside it) names the image. */
-function flux_namesImage(marker, image) {
-    const value = (0,dist/* isScalar */.jn)(marker.node) && typeof marker.node.value === 'string' ? marker.node.value : undefined;
-    if (marker.field === 'reference')
-        return value !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(value).name, image);
-    if (marker.field === 'name')
-        return value !== undefined && (0,image_reference/* sameRepository */.RB)(value, image);
-    const repository = marker.parent && ((0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'repository')?.value) ?? (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'image')?.value));
-    return repository !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(repository).name, image);
-}
-
-// EXTERNAL MODULE: ./src/edit/targets.ts
-var edit_targets = __nccwpck_require__(1078);
-;// CONCATENATED MODULE: ./src/edit/keypath.ts
-/**
- * A YAML key path in any YAML file (Helm values, a HelmRelease's `spec.values`, …): the value there
- * becomes the tag, the repository, the digest or the whole reference. Pure.
- */
-
-
-
-
-
-/** What the value at the key path becomes. */
-function keyPathValue(source, target, desired, offset) {
-    const where = (0,edit_targets/* formatKeyPath */.K7)(target.keyPath);
-    switch (target.part) {
-        case 'name':
-            return desired.name;
-        case 'reference':
-            return (0,image_reference/* formatReference */.FH)(desired);
-        case 'tag':
-            if (desired.tag === undefined)
-                throw source.error(offset, `${where} holds a tag, and pin: digest promotes no tag`, 'Point the target at the digest field (as=digest), use as=reference, or set pin: tag-and-digest.');
-            return desired.tag;
-        case 'digest':
-            if (desired.digest === undefined)
-                throw source.error(offset, `${where} holds a digest, and pin: tag promotes no digest`, 'Set pin: digest or tag-and-digest, or point the target at the tag.');
-            return desired.digest;
-    }
-}
-function keyPathSplices(source, target, desired) {
-    const found = source.documents.map((document) => locate(document.contents, target.keyPath));
-    const hits = found.filter((f) => f.found);
-    if (hits.length === 0) {
-        const misses = found.filter((f) => !f.found);
-        throw missingKey(source, target, misses.reduce((best, f) => (f.depth > best.depth ? f : best), misses[0]));
-    }
-    return hits.flatMap(({ node, offset }) => source.setScalar(node, keyPathValue(source, target, desired, offset), (0,edit_targets/* formatKeyPath */.K7)(target.keyPath), offset) ?? []);
-}
-/**
- * After every edit: a tag or digest beside a `repository` that names another image promotes
- * nothing. Pure; throws TargetError.
- */
-function checkKeyPathTarget(source, target, desired) {
-    if (target.part !== 'tag' && target.part !== 'digest')
-        return;
-    for (const document of source.documents) {
-        const located = locate(document.contents, target.keyPath.slice(0, -1));
-        const parent = located.found ? located.node : undefined;
-        if (!(0,dist/* isMap */.jh)(parent))
-            continue;
-        const repository = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'repository')?.value);
-        if (repository === undefined)
-            continue;
-        const registry = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'registry')?.value);
-        if ((0,image_reference/* sameRepository */.RB)(repository, desired.name) || (registry !== undefined && (0,image_reference/* sameRepository */.RB)(`${registry}/${repository}`, desired.name)))
-            continue;
-        const path = (0,edit_targets/* formatKeyPath */.K7)([...target.keyPath.slice(0, -1), 'repository']);
-        throw source.error((0,yaml_source/* pairOf */.cF)(parent, 'repository').value.range?.[0], `${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath)} sits beside ${path}: '${repository}', which is not ${desired.name}`, `Add a target \`yaml ${source.file} ${path}\` to promote the repository as well, or check the image input.`);
-    }
-}
-function locate(root, keyPath) {
-    let node = root;
-    for (const [depth, key] of keyPath.entries()) {
-        const parent = node;
-        if ((0,dist/* isAlias */.Vj)(node))
-            return { found: false, parentOffset: node.range?.[0], depth, parent };
-        const next = typeof key === 'number' ? ((0,dist/* isSeq */.oP)(node) ? node.items[key] : undefined) : (0,dist/* isMap */.jh)(node) ? (0,yaml_source/* pairOf */.cF)(node, key)?.value : undefined;
-        if (next === undefined || next === null) {
-            // `key:` with no value is a present key with an empty value: edit it in place.
-            const pair = typeof key === 'string' && (0,dist/* isMap */.jh)(node) ? (0,yaml_source/* pairOf */.cF)(node, key) : undefined;
-            if (pair && depth === keyPath.length - 1)
-                return { found: true, node: undefined, offset: pair.key.range?.[1] ?? 0 };
-            return { found: false, parentOffset: parent?.range?.[0], depth, parent };
-        }
-        node = next;
-    }
-    return node ? { found: true, node, offset: node.range?.[0] ?? 0 } : { found: false, parentOffset: undefined, depth: 0, parent: undefined };
-}
-function missingKey(source, target, missing) {
-    const found = (0,edit_targets/* formatKeyPath */.K7)(target.keyPath.slice(0, missing.depth));
-    const key = target.keyPath[missing.depth];
-    const where = missing.depth === 0 ? 'the top level' : found;
-    const fix = 'Check the key path against the file (keys are case-sensitive; list indexes are written [0]).';
-    const { parent } = missing;
-    if ((0,dist/* isAlias */.Vj)(parent))
-        return source.error(missing.parentOffset, `${found} is an alias (*${parent.source}); the action does not edit through aliases`, 'Point the key path at the anchored value itself.');
-    if (typeof key === 'number') {
-        const size = (0,dist/* isSeq */.oP)(parent) ? `a list of ${parent.items.length}` : 'not a list';
-        return source.error(missing.parentOffset, `has no ${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath.slice(0, missing.depth + 1))}: ${where} is ${size}`, fix);
-    }
-    if ((0,dist/* isMap */.jh)(parent)) {
-        const keys = parent.items.map((p) => String((0,yaml_source/* stringValue */.r$)(p.key) ?? '')).filter((k) => k !== '');
-        return source.error(missing.parentOffset, `has no key ${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath)}: ${where} has ${keys.length ? `keys ${quoteList(keys)}` : 'no keys'}${didYouMean(key, keys)}`, fix);
-    }
-    return source.error(missing.parentOffset, `has no key ${(0,edit_targets/* formatKeyPath */.K7)(target.keyPath)}: ${where} is not a mapping`, fix);
-}
-
 ;// CONCATENATED MODULE: ./src/edit/plan.ts
 /**
  * The edit plan: every target's edit applied to the files it names, as a deterministic function of
  * their contents. The publisher calls it again on each fresh tip after losing a push race. Pure given
  * RepoFiles.
  */
-
-
-
-
-
 
 
 
@@ -30466,12 +30584,11 @@ async function planEdits(files, targets, desired) {
             entry = { before: text, text, changes: [] };
             working.set(file, entry);
         }
-        applyEdit(entry, targetSplices(new yaml_source/* YamlSource */.rC(file, entry.text), target, desired));
+        applyEdit(entry, (0,kinds/* kindOf */.I)(target).splices(new yaml_source/* YamlSource */.rC(file, entry.text), target, desired));
         resolved.push({ target, file });
     }
     for (const { target, file } of resolved) {
-        if (target.kind === 'yaml')
-            checkKeyPathTarget(new yaml_source/* YamlSource */.rC(file, working.get(file).text), target, desired);
+        (0,kinds/* kindOf */.I)(target).check?.(new yaml_source/* YamlSource */.rC(file, working.get(file).text), target, desired);
     }
     const changed = [...working].filter(([, entry]) => entry.text !== entry.before);
     return {
@@ -30481,19 +30598,6 @@ async function planEdits(files, targets, desired) {
             .sort((a, b) => a.offset - b.offset)
             .map((c) => ({ file: path, line: (0,yaml_source/* lineAt */.mh)(entry.text, c.offset), before: c.before, after: c.after }))),
     };
-}
-/** The edit of one target, as splices of the file's current text. */
-function targetSplices(source, target, desired) {
-    switch (target.kind) {
-        case 'kustomize':
-            return kustomizationSplices(source, target.imageName, desired);
-        case 'yaml':
-            return keyPathSplices(source, target, desired);
-        case 'flux-setter':
-            return fluxSplices(source, target.policy, desired);
-        case 'manifest':
-            return manifestSplices(source, desired);
-    }
 }
 /** Applies splices, carrying earlier changes of the same file to their new offsets. */
 function applyEdit(entry, splices) {
@@ -30508,27 +30612,17 @@ function applyEdit(entry, splices) {
     entry.text = result.text;
     entry.changes = [...earlier, ...result.changes];
 }
-/** The file a target edits; for kustomize, the overlay's kustomization file. */
+/** The file a target edits (for an overlay, its kustomization file). */
 async function targetFile(files, target) {
-    if (target.kind !== 'kustomize')
-        return target.file;
-    const path = target.path;
-    if (KUSTOMIZATION_FILES.includes(external_node_path_.posix.basename(path)))
-        return path;
-    for (const name of KUSTOMIZATION_FILES) {
-        const file = path === '.' ? name : external_node_path_.posix.join(path, name);
-        if ((await files.read(file)) !== undefined)
-            return file;
-    }
-    if ((await files.read(path)) !== undefined) {
-        throw new errors/* TargetError */.I0(path, undefined, `is a file, not an overlay directory or a ${KUSTOMIZATION_FILES.join(' / ')} file`, 'Give the overlay directory, or a `yaml` target with a key path for other files.');
-    }
-    throw new errors/* TargetError */.I0(path, undefined, `holds no ${KUSTOMIZATION_FILES.join(', ')} in the infra repository`, 'Check the overlay path (relative to the infra repository root) and the branch it is on.');
+    const kind = (0,kinds/* kindOf */.I)(target);
+    return kind.file ? kind.file(files, target) : kind.path(target);
 }
 function missingFile(target, file) {
-    return new errors/* TargetError */.I0(file, undefined, `does not exist in the infra repository (target: ${(0,edit_targets/* describeTarget */.ff)(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
+    return new errors/* TargetError */.I0(file, undefined, `does not exist in the infra repository (target: ${describeTarget(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
 }
 
+// EXTERNAL MODULE: ./src/edit/suggest.ts
+var suggest = __nccwpck_require__(5254);
 ;// CONCATENATED MODULE: ./src/edit/render.ts
 /**
  * The render check: after the edit, each Kustomize overlay must still render (`kubectl kustomize`
@@ -30536,6 +30630,7 @@ function missingFile(target, file) {
  * edit was a silent no-op (say, an images entry whose name matches no container). The one impure
  * part of the edit stage; the judging of the output is pure and exported for tests.
  */
+
 
 
 
@@ -30565,7 +30660,7 @@ const RENDERERS = [
  * look for kubectl / kustomize (PATH).
  */
 async function checkRendered(root, targets, desired, mode, searchPath = process.env.PATH ?? '') {
-    const overlays = targets.filter((t) => t.kind === 'kustomize');
+    const overlays = targets.filter((t) => (0,kinds/* kindOf */.I)(t).renders);
     if (mode === 'false' || overlays.length === 0)
         return { warnings: [], rendered: [] };
     const renderer = await findRenderer(searchPath);
@@ -30595,18 +30690,19 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
  * The render check against RepoFiles, for every plan of one promotion: writes each overlay's closure
  * with the edited files in place into a scratch directory under `tempDir`, checks it, and removes it.
  * The verdict is kept by the closure's contents: a retry whose overlays read the same files (the
- * branch moved elsewhere) reuses it instead of rendering again.
+ * branch moved elsewhere) reuses it instead of rendering again. `searchPath`: where to look for
+ * kubectl / kustomize (PATH).
  */
-function planRenderCheck(targets, desired, mode, tempDir) {
+function planRenderCheck(targets, desired, mode, tempDir, searchPath = process.env.PATH ?? '') {
     let last;
     return async (files, edited) => {
-        const overlays = targets.filter((t) => t.kind === 'kustomize');
+        const overlays = targets.filter((t) => (0,kinds/* kindOf */.I)(t).renders);
         if (mode === 'false' || overlays.length === 0)
             return { warnings: [], rendered: [] };
         const overrides = new Map(edited.map((f) => [f.path, f.after]));
         const closure = new Map();
         for (const target of overlays)
-            await overlayClosure(files, external_node_path_.posix.dirname(await targetFile(files, target)), overrides, closure);
+            await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(await targetFile(files, target)), overrides, closure);
         const hash = (0,external_node_crypto_.createHash)('sha256');
         for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1)))
             hash.update(`${path}\0${text.length}\0${text}`);
@@ -30619,7 +30715,7 @@ function planRenderCheck(targets, desired, mode, tempDir) {
                 await (0,promises_.mkdir)((0,external_node_path_.dirname)((0,external_node_path_.join)(scratch, path)), { recursive: true });
                 await (0,promises_.writeFile)((0,external_node_path_.join)(scratch, path), text);
             }
-            const report = await checkRendered(scratch, overlays, desired, mode);
+            const report = await checkRendered(scratch, overlays, desired, mode, searchPath);
             last = { key, report };
             return report;
         }
@@ -30632,25 +30728,25 @@ function planRenderCheck(targets, desired, mode, tempDir) {
 function checkUsesImage(kustomization, imageName, desired, images) {
     if (images.some((image) => usesDesired(image, desired)))
         return;
-    const entryName = resolveEntryName(kustomization, imageName, desired);
-    const entries = imagesEntries(kustomization);
+    const entryName = (0,kustomize/* resolveEntryName */._X)(kustomization, imageName, desired);
+    const entries = (0,kustomize/* imagesEntries */.HN)(kustomization);
     const entry = entries.find((e) => e.name === entryName);
-    const existing = entries.length ? ` (its images entries: ${quoteList(entries.map((e) => e.name ?? '?'))})` : '';
+    const existing = entries.length ? ` (its images entries: ${(0,suggest/* quoteList */.JN)(entries.map((e) => e.name ?? '?'))})` : '';
     const fix = `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use${existing}.`;
     if (images.length === 0) {
         throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay has no containers, so nothing would run ${desired.name}`, 'Point the target at the overlay that renders the workload.');
     }
-    const names = images.map((image) => (0,image_reference/* splitReference */.mQ)(image).name);
-    const matched = images.filter((image) => (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(image).name, entryName));
+    const names = images.map((image) => (0,reference/* splitReference */.mQ)(image).name);
+    const matched = images.filter((image) => (0,reference/* sameRepository */.RB)((0,reference/* splitReference */.mQ)(image).name, entryName));
     if (matched.length > 0) {
         // The entry names a container, yet something else (a patch, a component) set another image.
-        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay still runs ${quoteList(matched)}, not the promoted ${(0,image_reference/* formatReference */.FH)(desired)}`, 'Look for a patch, component or second images entry that overrides the image, and remove it.');
+        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay still runs ${(0,suggest/* quoteList */.JN)(matched)}, not the promoted ${(0,reference/* formatReference */.FH)(desired)}`, 'Look for a patch, component or second images entry that overrides the image, and remove it.');
     }
-    throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `no container matches the images entry named '${entryName}': the rendered overlay uses ${quoteList(images)}${didYouMean(entryName, names)}`, fix);
+    throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `no container matches the images entry named '${entryName}': the rendered overlay uses ${(0,suggest/* quoteList */.JN)(images)}${(0,suggest/* didYouMean */.au)(entryName, names)}`, fix);
 }
 function usesDesired(image, desired) {
-    const ref = (0,image_reference/* splitReference */.mQ)(image);
-    return ((0,image_reference/* sameRepository */.RB)(ref.name, desired.name) &&
+    const ref = (0,reference/* splitReference */.mQ)(image);
+    return ((0,reference/* sameRepository */.RB)(ref.name, desired.name) &&
         (desired.tag === undefined || ref.tag === desired.tag) &&
         (desired.digest === undefined || ref.digest === desired.digest));
 }
@@ -30658,7 +30754,7 @@ function usesDesired(image, desired) {
 function renderedImages(yaml) {
     return (0,dist/* parseAllDocuments */.hR)(yaml)
         .flatMap((document) => (Array.isArray(document) ? document : [document]))
-        .flatMap((document) => containerImageNodes(document.contents))
+        .flatMap((document) => (0,manifests/* containerImageNodes */.Aw)(document.contents))
         .map((node) => String(node.value));
 }
 /** The first lines of a renderer's error, without the scratch directory's paths. */
@@ -30684,15 +30780,18 @@ async function findRenderer(path) {
         for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
             const ok = await (0,promises_.access)((0,external_node_path_.join)(dir, renderer.command), external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
             if (ok)
-                return renderer;
+                return { ...renderer, file: (0,external_node_path_.join)(dir, renderer.command) };
         }
     }
     return undefined;
 }
-/** Runs the renderer on one directory; never throws for a failed render. */
+/**
+ * Runs the renderer on one directory; never throws for a failed render. Through child_process, not
+ * @actions/exec: a render must be bounded in time and output, which @actions/exec cannot do.
+ */
 function render(renderer, dir) {
     return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)(renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
+        (0,external_node_child_process_namespaceObject.execFile)(renderer.file ?? renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
             if (!error)
                 resolve({ stdout });
             else
@@ -30701,21 +30800,8 @@ function render(renderer, dir) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/image/desired.ts
-
-
-function desiredImage(name, tag, digest, pin) {
-    if (pin === 'tag')
-        return { name, tag };
-    if (digest === undefined) {
-        throw new errors/* InputError */.dz('pin', `'${pin}' needs the image digest, and none is known`, 'Give the digest input, or let the action find it (build: true, or verify-image: true against a reachable registry), or use pin: tag.');
-    }
-    return pin === 'digest' ? { name, digest } : { name, tag, digest };
-}
-function desiredReference(desired) {
-    return (0,image_reference/* formatReference */.FH)(desired);
-}
-
+// EXTERNAL MODULE: ./src/image/desired.ts
+var image_desired = __nccwpck_require__(1411);
 ;// CONCATENATED MODULE: ./src/publish/commit-message.ts
 const DEFAULT_TEMPLATE = `promote {image-ref} to {targets}
 
@@ -31188,9 +31274,11 @@ class SmartHttpRemote {
     async listRefs(names) {
         const ad = await this.upload();
         if (ad.version === 0) {
-            // v0 has no ref listing of its own: the advertisement is it, so read it afresh.
-            this.uploadPack = undefined;
-            const fresh = await this.upload();
+            // v0 has no ref listing of its own: the advertisement is it, read afresh unless just read.
+            if (!ad.fresh)
+                this.uploadPack = undefined;
+            const fresh = ad.fresh ? ad : await this.upload();
+            fresh.fresh = false;
             return { refs: new Map([...fresh.refs].filter(([name]) => names.includes(name))), ...(fresh.head ? { head: fresh.head } : {}) };
         }
         const body = Buffer.concat([
@@ -31296,7 +31384,7 @@ class SmartHttpRemote {
         if (lines[0]?.startsWith('# service='))
             lines = lines.slice(2);
         if (lines[0] === 'version 2')
-            return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map() };
+            return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map(), fresh: false };
         const refs = new Map();
         let capabilities = new Set();
         for (const [i, line] of lines.entries()) {
@@ -31310,7 +31398,7 @@ class SmartHttpRemote {
                 refs.set(name, oid);
         }
         const head = [...capabilities].find((c) => c.startsWith('symref=HEAD:'))?.slice('symref=HEAD:'.length);
-        return { version: 0, capabilities, refs, ...(head ? { head } : {}) };
+        return { version: 0, capabilities, refs, ...(head ? { head } : {}), fresh: true };
     }
 }
 function fetchV2(wants, options) {
@@ -31343,6 +31431,8 @@ function* packPackets(answer, version) {
     }
 }
 
+// EXTERNAL MODULE: ./src/publish/store.ts
+var store = __nccwpck_require__(1146);
 ;// CONCATENATED MODULE: ./src/publish/git-store.ts
 
 
@@ -31351,6 +31441,9 @@ function* packPackets(answer, version) {
 
 
 
+
+/** Parsed trees kept: every tree along a few paths, for a few tips. */
+const MAX_PARSED_TREES = 256;
 class GitStore {
     where;
     infra;
@@ -31383,7 +31476,7 @@ class GitStore {
             return head.slice('refs/heads/'.length);
         }
         if (!(await this.remote.listRefs([`refs/heads/${wanted}`])).refs.has(`refs/heads/${wanted}`)) {
-            throw new errors/* InputError */.dz('infra-branch', `branch '${wanted}' does not exist in ${this.where}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+            throw (0,store/* missingBranch */.f)(wanted, this.where);
         }
         return wanted;
     }
@@ -31466,10 +31559,14 @@ class GitStore {
     }
     async tree(oid) {
         let entries = this.trees.get(oid);
-        if (!entries) {
+        if (entries)
+            this.trees.delete(oid);
+        else
             entries = parseTree((await this.need(oid, 'tree')).body);
-            this.trees.set(oid, entries);
-        }
+        // Most recently used last; a long contention on a large directory must not keep every version parsed.
+        this.trees.set(oid, entries);
+        if (this.trees.size > MAX_PARSED_TREES)
+            this.trees.delete(this.trees.keys().next().value);
         return entries;
     }
     /** Makes `oids` present: one request (`tree:0` by default) for those not present and not on their way already. */
@@ -31525,13 +31622,24 @@ const isFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
 // EXTERNAL MODULE: ./src/publish/publisher.ts
 var publisher = __nccwpck_require__(7915);
 // EXTERNAL MODULE: ./src/record/stamp.ts
-var stamp = __nccwpck_require__(6806);
+var record_stamp = __nccwpck_require__(6806);
 ;// CONCATENATED MODULE: ./src/promotion.ts
+/**
+ * One promotion as a deterministic function of the files at a branch tip: edit the targets, keep
+ * only the files whose recorded build is not newer (the ordering guard), record the build beside
+ * each file kept, and check the result renders. Publishers call it again on every fresh tip.
+ */
+
 
 
 /** What a promotion reads first: each target and the record beside it. */
 function promotionPaths(targets) {
-    return targets.flatMap((target) => (target.kind === 'kustomize' ? [target.path, `${stamp/* RECORD_DIR */.Oi}/${target.path}`] : [target.file, (0,stamp/* recordPath */.lX)(target.file)]));
+    return targets.flatMap((target) => {
+        const kind = (0,kinds/* kindOf */.I)(target);
+        const path = kind.path(target);
+        // A kind that finds its file below its path (an overlay directory) is read with the records beside it.
+        return kind.file ? [path, `${record_stamp/* RECORD_DIR */.Oi}/${path}`] : [path, (0,record_stamp/* recordPath */.lX)(path)];
+    });
 }
 async function planPromotion(files, spec) {
     await files.prefetch?.(promotionPaths(spec.targets));
@@ -31540,15 +31648,15 @@ async function planPromotion(files, spec) {
     const records = [];
     const stale = [];
     for (const file of edits.files) {
-        const path = (0,stamp/* recordPath */.lX)(file.path);
+        const path = (0,record_stamp/* recordPath */.lX)(file.path);
         const text = await files.read(path);
-        const recorded = (0,stamp/* readRecord */.aE)(text)[spec.desired.name];
-        if (recorded && !spec.allowDowngrade && (0,stamp/* compareStamps */.ye)(spec.stamp, recorded) === 'older') {
+        const recorded = (0,record_stamp/* readRecord */.aE)(text)[spec.desired.name];
+        if (recorded && !spec.allowDowngrade && (0,record_stamp/* compareStamps */.ye)(spec.stamp, recorded) === 'older') {
             stale.push({ path: file.path, recordedRef: recorded.ref });
             continue;
         }
         kept.push(file);
-        records.push({ path, before: text ?? '', after: (0,stamp/* writeRecord */.rh)(text, spec.desired.name, spec.stamp) });
+        records.push({ path, before: text ?? '', after: (0,record_stamp/* writeRecord */.rh)(text, spec.desired.name, spec.stamp) });
     }
     const keptPaths = new Set(kept.map((f) => f.path));
     const plan = {
@@ -31640,6 +31748,49 @@ async function writeSummary(summary) {
     await core/* summary */.z.addRaw(renderSummary(summary), true).write();
 }
 
+;// CONCATENATED MODULE: ./src/report/report.ts
+/**
+ * What a finished promotion tells its workflow: the log lines a person reads first (warnings, the
+ * values changed, the targets left alone), the outputs and the job summary, all from one result.
+ */
+
+
+
+async function reportPromotion(report) {
+    const { result } = report;
+    report.renderWarnings.forEach((warning) => core/* warning */.$e(warning));
+    if (result.diff !== undefined)
+        core/* info */.pq(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`);
+    for (const stale of result.plan.stale) {
+        core/* notice */.lm(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`);
+    }
+    for (const change of result.plan.changes)
+        core/* info */.pq(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`);
+    const outputs = {
+        imageRef: report.imageRef,
+        tag: report.tag,
+        digest: report.digest,
+        changed: result.changed,
+        commitSha: result.commitSha ?? '',
+        commitUrl: result.commitSha && report.webUrl && !report.dryRun ? `${report.webUrl}/commit/${result.commitSha}` : '',
+        attempts: result.attempts,
+        skippedReason: result.skippedReason ?? '',
+        ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+    };
+    setOutputs(outputs);
+    await writeSummary({
+        ...outputs,
+        destination: report.destination,
+        changes: result.plan.changes,
+        stale: result.plan.stale,
+        commit: outputs.commitSha ? { sha: outputs.commitSha, url: outputs.commitUrl } : undefined,
+        rendered: report.rendered,
+        renderWarnings: report.renderWarnings,
+        dryRun: report.dryRun,
+        diff: result.diff,
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * Raw workflow inputs behind one small interface, so each stage's settings parser is a pure
@@ -31693,7 +31844,7 @@ function recordInputs(values) {
     return { get: (name) => (values[name] ?? '').trim() };
 }
 
-;// CONCATENATED MODULE: ./src/build/settings.ts
+;// CONCATENATED MODULE: ./src/docker/settings.ts
 /**
  * The image stage's inputs as one typed object: what to build, how to tag it, where to push it, and
  * whether to check the registry before promoting. Pure: reads an InputReader and the environment.
@@ -31703,18 +31854,18 @@ function recordInputs(values) {
 
 function parseImageSettings(inputs, env) {
     const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
-    const problem = (0,image_reference/* imageNameProblem */.iS)(imageInput);
+    const problem = (0,reference/* imageNameProblem */.iS)(imageInput);
     if (problem)
         throw new errors/* InputError */.dz('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.');
-    const image = (0,image_reference/* parseImageName */["if"])(imageInput);
+    const image = (0,reference/* parseImageName */["if"])(imageInput);
     const tag = inputs.get('tag') || env.GITHUB_SHA || '';
     if (tag === '')
         throw new errors/* InputError */.dz('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.');
-    if (!(0,image_reference/* isValidTag */.r_)(tag)) {
+    if (!(0,reference/* isValidTag */.r_)(tag)) {
         throw new errors/* InputError */.dz('tag', `'${tag}' is not a valid Docker tag`, 'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).');
     }
     const digest = inputs.get('digest') || undefined;
-    if (digest !== undefined && !(0,image_reference/* isValidDigest */.fH)(digest)) {
+    if (digest !== undefined && !(0,reference/* isValidDigest */.fH)(digest)) {
         throw new errors/* InputError */.dz('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.');
     }
     const build = booleanInput(inputs, 'build', true);
@@ -31737,7 +31888,7 @@ function parseImageSettings(inputs, env) {
 }
 function parseBuildSettings(inputs, image, tag) {
     const extraTags = listInput(inputs, 'extra-tags');
-    const badTag = extraTags.find((t) => !(0,image_reference/* isValidTag */.r_)(t));
+    const badTag = extraTags.find((t) => !(0,reference/* isValidTag */.r_)(t));
     if (badTag !== undefined)
         throw new errors/* InputError */.dz('extra-tags', `'${badTag}' is not a valid Docker tag`, 'List tag names only (e.g. latest), one a line.');
     // docker/metadata-action's `tags` output: full references, any repository.
@@ -31772,7 +31923,7 @@ function isFullReference(ref) {
     const colon = ref.lastIndexOf(':');
     if (colon <= 0 || ref.slice(colon).includes('/'))
         return false;
-    return (0,image_reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,image_reference/* isValidTag */.r_)(ref.slice(colon + 1));
+    return (0,reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,reference/* isValidTag */.r_)(ref.slice(colon + 1));
 }
 
 ;// CONCATENATED MODULE: ./src/edit/settings.ts
@@ -31783,19 +31934,22 @@ function isFullReference(ref) {
 
 function parseEditSettings(inputs) {
     const imageName = inputs.get('kustomize-image-name') || undefined;
-    if (imageName !== undefined && (0,image_reference/* imageNameProblem */.iS)(imageName)) {
-        throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,image_reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
+    if (imageName !== undefined && (0,reference/* imageNameProblem */.iS)(imageName)) {
+        throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
     }
     // kustomize-image-name is the default entry name for every kustomize target that names none.
-    const targets = [...(0,edit_targets/* overlayTargets */.zE)(listInput(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
+    const targets = [...overlayTargets(listInput(inputs, 'overlay-path'), imageName), ...parseTargets(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
     if (targets.length === 0) {
         throw new errors/* InputError */.dz('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image", 'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).');
     }
     return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'], 'auto') };
 }
 
+// EXTERNAL MODULE: ./src/source.ts
+var src_source = __nccwpck_require__(4998);
 ;// CONCATENATED MODULE: ./src/publish/settings.ts
 /** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
+
 
 
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -31808,7 +31962,7 @@ function parseInfraRepo(inputs, env) {
     if (branch !== '' && !BRANCH_NAME.test(branch)) {
         throw new errors/* InputError */.dz('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.');
     }
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const serverUrl = (0,src_source/* serverUrlOf */.Gh)(env);
     if (SLUG.test(raw)) {
         const slug = raw.replace(/\.git$/, '');
         return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch };
@@ -31890,53 +32044,19 @@ function entries(inputs, name) {
         .map((entry) => entry.trim())
         .filter(Boolean);
 }
-
-;// CONCATENATED MODULE: ./src/source.ts
-/** Where the promotion comes from: the app repository's commit and workflow run. */
-
-
-function readSourceContext(env) {
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    const sha = env.GITHUB_SHA ?? '';
-    const runId = env.GITHUB_RUN_ID ?? '';
-    return {
-        repository,
-        sha,
-        serverUrl,
-        runId,
-        runNumber: Number.parseInt(env.GITHUB_RUN_NUMBER ?? '0', 10) || 0,
-        runAttempt: Number.parseInt(env.GITHUB_RUN_ATTEMPT ?? '1', 10) || 1,
-        actor: env.GITHUB_ACTOR ?? '',
-        workflow: (env.GITHUB_WORKFLOW_REF ?? '').replace(/@.*$/, ''),
-        runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
-        commitUrl: repository && sha ? `${serverUrl}/${repository}/commit/${sha}` : '',
-    };
-}
 /**
- * Committer time of the source commit, to order builds: from the push event's payload, else from
- * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
+ * What the GitHub API needs, checked with the other inputs before anything is built or pushed: a
+ * repository on this host, and a token.
  */
-async function readSourceCommitTime(env) {
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            const event = JSON.parse(await (0,promises_.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
-            if (event.head_commit?.id === env.GITHUB_SHA && event.head_commit?.timestamp)
-                return event.head_commit.timestamp;
-        }
-        catch {
-            // No readable payload: fall through to the workspace.
-        }
+function checkGitHubReach(delivery, infra, serverUrl) {
+    if (delivery.mode !== 'pull-request' && delivery.commitVia !== 'api')
+        return;
+    if (!infra.slug) {
+        throw new errors/* InputError */.dz('infra-repo', `${infra.url} is not a repository on ${serverUrl}, so the GitHub API cannot reach it`, 'Give infra-repo as owner/name on this GitHub host for mode: pull-request or commit-via: api, or use mode: push with commit-via: git.');
     }
-    if (!env.GITHUB_WORKSPACE || !env.GITHUB_SHA)
-        return undefined;
-    const out = await execFileText('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA]);
-    return out?.trim() || undefined;
-}
-function execFileText(file, args) {
-    return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)(file, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
-    });
+    if (infra.token === '') {
+        throw new errors/* InputError */.dz('infra-token', 'is required with mode: pull-request or commit-via: api', 'Set infra-token from a secret holding a token with Contents (and, for pull requests, Pull requests) read and write on the infra repository.');
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/settings.ts
@@ -31952,14 +32072,19 @@ function execFileText(file, args) {
 
 
 
+/** Every input, parsed and checked: a bad one fails here, before anything is built, pushed or fetched. */
 function parseSettings(inputs, env) {
+    const publish = parsePublishSettings(inputs, env);
+    const delivery = parseGitHubPublishSettings(inputs);
+    const source = (0,src_source/* readSourceContext */.j0)(env);
+    checkGitHubReach(delivery, publish.infra, source.serverUrl);
     return {
         image: parseImageSettings(inputs, env),
         pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'], 'tag'),
         edit: parseEditSettings(inputs),
-        publish: parsePublishSettings(inputs, env),
-        delivery: parseGitHubPublishSettings(inputs),
-        source: readSourceContext(env),
+        publish,
+        delivery,
+        source,
         tempDir: env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
     };
 }
@@ -32002,19 +32127,11 @@ async function run(env = process.env) {
 }
 async function promote(settings, env) {
     const image = await core/* group */.Os('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }));
-    const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin);
-    const imageRef = desiredReference(desired);
+    const desired = (0,image_desired/* desiredImage */.QM)(settings.image.image.name, image.tag, image.digest, settings.pin);
+    const imageRef = (0,image_desired/* desiredReference */.Q2)(desired);
     const { infra } = settings.publish;
     const { source } = settings;
-    const stamp = {
-        ref: imageRef,
-        repository: source.repository,
-        commit: source.sha,
-        ...(await readSourceCommitTime(env).then((t) => (t ? { commitTime: t } : {}))),
-        ...(source.workflow ? { workflow: source.workflow } : {}),
-        runNumber: source.runNumber,
-        runAttempt: source.runAttempt,
-    };
+    const stamp = (0,record_stamp/* buildStamp */.QE)(imageRef, source, await (0,src_source/* readSourceCommitTime */.W6)(env));
     const { delivery } = settings;
     const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
     const gitStore = github?.store ? undefined : new GitStore(infra);
@@ -32023,7 +32140,7 @@ async function promote(settings, env) {
         // The render check runs on every attempt whose overlays changed; say each warning once.
         const renderWarnings = new Set();
         let lastRender;
-        const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir);
+        const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir, env.PATH);
         const branch = await core/* group */.Os('Infra repository', () => store.resolveBranch());
         const facts = (plan) => ({
             image: settings.image.image.name,
@@ -32066,37 +32183,16 @@ async function promote(settings, env) {
             })
             : (0,publisher/* publish */.mk)(store, promotion);
         const result = await core/* group */.Os(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, land);
-        renderWarnings.forEach((warning) => core/* warning */.$e(warning));
-        if (result.diff !== undefined)
-            core/* info */.pq(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`);
-        for (const stale of result.plan.stale) {
-            core/* notice */.lm(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`);
-        }
-        for (const change of result.plan.changes) {
-            core/* info */.pq(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`);
-        }
-        const outputs = {
+        await reportPromotion({
             imageRef,
             tag: image.tag,
             digest: image.digest ?? '',
-            changed: result.changed,
-            commitSha: result.commitSha ?? '',
-            commitUrl: result.commitSha && infra.webUrl && !settings.publish.dryRun ? `${infra.webUrl}/commit/${result.commitSha}` : '',
-            attempts: result.attempts,
-            skippedReason: result.skippedReason ?? '',
-            ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
-        };
-        setOutputs(outputs);
-        await writeSummary({
-            ...outputs,
             destination: `${infra.slug ?? infra.url}@${branch}`,
-            changes: result.plan.changes,
-            stale: result.plan.stale,
-            commit: outputs.commitSha ? { sha: outputs.commitSha, url: outputs.commitUrl } : undefined,
+            webUrl: infra.webUrl,
+            dryRun: settings.publish.dryRun,
+            result,
             rendered: lastRender?.rendered,
             renderWarnings: [...renderWarnings],
-            dryRun: settings.publish.dryRun,
-            diff: result.diff,
         });
     }
     finally {
@@ -32128,7 +32224,7 @@ function reportFailure(error) {
 /* harmony export */   _t: () => (/* binding */ landingLoop),
 /* harmony export */   mk: () => (/* binding */ publish)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
 /* harmony import */ var _edit_diff_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4222);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2254);
@@ -32162,7 +32258,7 @@ function landingLoop(store, promotion, branch, options) {
         budgetMs: promotion.timeoutSeconds * 1000,
         doing: viaApi ? 'updating it' : 'pushing',
         exhausted: (attempts, seconds) => {
-            const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} times in ${seconds.toFixed(1)} s because other pushes kept landing first.`;
+            const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} time${attempts === 1 ? '' : 's'} in ${seconds.toFixed(1)} s because other pushes kept landing first.`;
             const fix = 'Nothing was pushed. Raise max-attempts or timeout-seconds if many pipelines promote into this branch at once, or re-run the job.';
             return viaApi ? new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ApiError */ .hD(problem, fix) : new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(problem, fix);
         },
@@ -32171,7 +32267,10 @@ function landingLoop(store, promotion, branch, options) {
 }
 function publish(store, promotion, options = {}) {
     const { branch } = promotion;
-    /** A push whose answer was lost: it may have landed. */
+    /**
+     * The last push that did not say it landed: refused, or its answer lost. It may have landed all the
+     * same (an answer lost, then a resend refused because the branch already held it).
+     */
     let unconfirmed;
     /** Pushes sent: the `attempts` output (a read that failed and was made again is not one). */
     let pushes = 0;
@@ -32197,17 +32296,11 @@ function publish(store, promotion, options = {}) {
             windowMs,
             ...(store.requests !== undefined && requestsAtStart !== undefined ? { requests: store.requests - requestsAtStart } : {}),
         });
-        let outcome;
         pushes++;
-        try {
-            outcome = await store.update(branch, built.commit, head.commit, 'fast-forward');
-        }
-        catch (error) {
-            // Whether it landed is learnt from the next tip: ours, or one to re-apply the edit on.
-            if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HostFailure */ .A0)
-                unconfirmed = { commit: built.commit, plan };
-            throw error;
-        }
+        // Until the host says it landed, whether it did is learnt from the next tip: ours, or one to
+        // re-apply the edit on.
+        unconfirmed = { commit: built.commit, plan };
+        const outcome = await store.update(branch, built.commit, head.commit, 'fast-forward');
         if (outcome.kind === 'moved') {
             const { tip } = outcome;
             // Read ahead; a failure here is met again, and reported, by the next attempt.
@@ -32304,8 +32397,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: HOST_FAILURE_DELAYS_MS, sleep
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(3360);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/publish/backoff.ts
@@ -32380,22 +32473,45 @@ async function retryWhileMoving(loop, attempt) {
 
 /***/ }),
 
+/***/ 1146:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   f: () => (/* binding */ missingBranch)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+
+/** The error for an infra-branch that the repository does not have. */
+function missingBranch(branch, where) {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-branch', `branch '${branch}' does not exist in ${where}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+}
+
+
+/***/ }),
+
 /***/ 6806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Oi: () => (/* binding */ RECORD_DIR),
+/* harmony export */   QE: () => (/* binding */ buildStamp),
 /* harmony export */   aE: () => (/* binding */ readRecord),
 /* harmony export */   lX: () => (/* binding */ recordPath),
 /* harmony export */   rh: () => (/* binding */ writeRecord),
 /* harmony export */   ye: () => (/* binding */ compareStamps)
 /* harmony export */ });
-/**
- * The monotonic promotion guard. Next to each promoted file the infra repo keeps a small record of
- * which build put each image there (`.gitops-promote/<file>.json`); a promotion whose build is older
- * than the recorded one would go backwards ("whichever run finishes last wins") and is skipped.
- * Pure: texts in, texts out.
- */
+/** The stamp of a promotion of `ref` from the run described by `source`. */
+function buildStamp(ref, source, commitTime) {
+    return {
+        ref,
+        repository: source.repository,
+        commit: source.sha,
+        ...(commitTime ? { commitTime } : {}),
+        ...(source.workflow ? { workflow: source.workflow } : {}),
+        runNumber: source.runNumber,
+        runAttempt: source.runAttempt,
+    };
+}
 /** How `ours` relates to `recorded`. */
 function compareStamps(ours, recorded) {
     if (ours.repository !== recorded.repository || ours.repository === '')
@@ -32441,6 +32557,69 @@ function writeRecord(text, image, stamp) {
 }
 function sortKeys(stamp) {
     return Object.fromEntries(Object.entries(stamp).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+
+/***/ }),
+
+/***/ 4998:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Gh: () => (/* binding */ serverUrlOf),
+/* harmony export */   W6: () => (/* binding */ readSourceCommitTime),
+/* harmony export */   j0: () => (/* binding */ readSourceContext)
+/* harmony export */ });
+/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2876);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/** Where the promotion comes from: the app repository's commit and workflow run. */
+
+
+/** The GitHub host of the run (GitHub Enterprise Server included), without a trailing slash. */
+function serverUrlOf(env) {
+    return (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+}
+function readSourceContext(env) {
+    const serverUrl = serverUrlOf(env);
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const runId = env.GITHUB_RUN_ID ?? '';
+    return {
+        repository,
+        sha,
+        serverUrl,
+        runId,
+        runNumber: Number.parseInt(env.GITHUB_RUN_NUMBER ?? '0', 10) || 0,
+        runAttempt: Number.parseInt(env.GITHUB_RUN_ATTEMPT ?? '1', 10) || 1,
+        actor: env.GITHUB_ACTOR ?? '',
+        workflow: (env.GITHUB_WORKFLOW_REF ?? '').replace(/@.*$/, ''),
+        runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
+        commitUrl: repository && sha ? `${serverUrl}/${repository}/commit/${sha}` : '',
+    };
+}
+/**
+ * Committer time of the source commit, to order builds: from the push event's payload, else from
+ * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
+ */
+async function readSourceCommitTime(env) {
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            const event = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
+            if (event.head_commit?.id === env.GITHUB_SHA && event.head_commit?.timestamp)
+                return event.head_commit.timestamp;
+        }
+        catch {
+            // No readable payload: fall through to the workspace.
+        }
+    }
+    if (!env.GITHUB_WORKSPACE || !env.GITHUB_SHA)
+        return undefined;
+    const out = await (0,_actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .getExecOutput */ .H)('git', ['-C', env.GITHUB_WORKSPACE, 'log', '-1', '--format=%cI', env.GITHUB_SHA], {
+        silent: true,
+        ignoreReturnCode: true,
+    }).catch(() => undefined);
+    return (out?.exitCode === 0 && out.stdout.trim()) || undefined;
 }
 
 
@@ -32653,6 +32832,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 
 /***/ }),
 
@@ -41251,7 +41437,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 6257:
+/***/ 3360:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41440,8 +41626,8 @@ function file_command_prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
@@ -42703,16 +42889,421 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var lib_exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 2876:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  H: () => (/* binding */ getExecOutput)
+});
+
+// UNUSED EXPORTS: exec
+
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -42738,7 +43329,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * backslash to all junction results on Windows.
  */
 function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
@@ -42752,7 +43343,7 @@ function readlink(fsPath) {
 const UV_FS_O_EXLOCK = 0x10000000;
 const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         try {
             yield stat(fsPath);
         }
@@ -42766,7 +43357,7 @@ function exists(fsPath) {
     });
 }
 function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
@@ -42793,7 +43384,7 @@ function isRooted(p) {
  * @return if file exists and is executable, returns the file path. otherwise empty string.
  */
 function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         let stats = undefined;
         try {
             // test file exists
@@ -42808,7 +43399,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -42837,11 +43428,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -43061,7 +43652,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -43076,7 +43667,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -43087,7 +43678,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -43096,7 +43687,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -43527,7 +44118,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -43775,16 +44366,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec_exec(commandLine, args, options) {
+function exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -43804,8 +44395,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -43821,7 +44412,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -43833,389 +44424,6 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
 
 /***/ })
 

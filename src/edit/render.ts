@@ -227,9 +227,14 @@ export async function findRenderer(path: string): Promise<Renderer | undefined> 
  */
 function render(renderer: Renderer, dir: string): Promise<{ stdout: string; error?: string }> {
   return new Promise((resolve) => {
-    execFile(renderer.file ?? renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) resolve({ stdout })
-      else resolve({ stdout, error: stderr || error.message })
-    })
+    execFile(
+      renderer.file ?? renderer.command,
+      renderer.args(dir),
+      { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (!error) resolve({ stdout })
+        else resolve({ stdout, error: stderr || error.message })
+      },
+    )
   })
 }

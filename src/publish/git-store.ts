@@ -19,6 +19,9 @@ import { SmartHttpRemote, type FetchOptions } from './smart-http.js'
 import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from './store.js'
 import type { CommitIdentity } from './types.js'
 
+/** Parsed trees kept: every tree along a few paths, for a few tips. */
+const MAX_PARSED_TREES = 256
+
 export class GitStore implements InfraStore {
   readonly where: string
   private readonly infra: InfraRepo
@@ -143,10 +146,11 @@ export class GitStore implements InfraStore {
 
   private async tree(oid: string): Promise<ReadonlyMap<string, StoredEntry>> {
     let entries = this.trees.get(oid)
-    if (!entries) {
-      entries = parseTree((await this.need(oid, 'tree')).body)
-      this.trees.set(oid, entries)
-    }
+    if (entries) this.trees.delete(oid)
+    else entries = parseTree((await this.need(oid, 'tree')).body)
+    // Most recently used last; a long contention on a large directory must not keep every version parsed.
+    this.trees.set(oid, entries)
+    if (this.trees.size > MAX_PARSED_TREES) this.trees.delete(this.trees.keys().next().value!)
     return entries
   }
 
