@@ -25,6 +25,7 @@ import { startGitServer, type GitServer } from '../__tests__/support/git-server.
 import { startPusher } from '../__tests__/support/pusher.js'
 import { planPromotion, promotionPaths } from '../src/promotion.js'
 import { GitStore } from '../src/publish/git-store.js'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from '../src/publish/settings.js'
 import { publish, type AttemptWindow } from '../src/publish/publisher.js'
 import type { PublishResult } from '../src/publish/types.js'
 import type { Target } from '../src/edit/types.js'
@@ -99,8 +100,8 @@ async function promoteWithPublisher(server: GitServer, name: string, app: number
         message: () => `promote ${desired.name}:${tag} to ${overlayPath(app)}`,
         author: AUTHOR,
         branch,
-        maxAttempts: 10,
-        timeoutSeconds: 300,
+        maxAttempts: DEFAULT_MAX_ATTEMPTS,
+        timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
         dryRun: false,
       },
       windows ? { observe: (window) => windows.push(window) } : {},

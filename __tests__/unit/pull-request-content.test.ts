@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals'
-import { retryDelay } from '../../src/github/client.js'
 import { unifiedDiff } from '../../src/edit/diff.js'
 import { promoteBranch } from '../../src/github/pr-content.js'
 import { parseGitHubPublishSettings } from '../../src/github/settings.js'
@@ -27,14 +26,6 @@ describe('pull-request content', () => {
     )
     expect(unifiedDiff('f.yaml', 'x\n', 'x\ny\n')).toBe(['--- a/f.yaml', '+++ b/f.yaml', '@@ -1,1 +1,2 @@', ' x', '+y'].join('\n'))
     expect(unifiedDiff('f.yaml', 'x\n', 'x\n')).toBe('')
-  })
-
-  it('retries transient failures and short rate limits only', () => {
-    expect(retryDelay(502, {}, 1, 0)).toBe(1000)
-    expect(retryDelay(403, { 'retry-after': '3' }, 1, 0)).toBe(3000)
-    expect(retryDelay(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '3600' }, 1, 0)).toBeUndefined()
-    expect(retryDelay(403, {}, 1, 0)).toBeUndefined()
-    expect(retryDelay(422, {}, 1, 0)).toBeUndefined()
   })
 
   it('parses the inputs with their defaults, and refuses bad ones naming the input', () => {

@@ -29,6 +29,10 @@ export interface PublishSettings {
   readonly allowDowngrade: boolean
 }
 
+/** Lost races tolerated, and the time budget of a landing, when the inputs do not say. */
+export const DEFAULT_MAX_ATTEMPTS = 30
+export const DEFAULT_TIMEOUT_SECONDS = 300
+
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 /** A valid branch name (git check-ref-format, without the refs/heads/ prefix). */
 export const BRANCH_NAME = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/
@@ -79,8 +83,8 @@ export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv
       email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
     },
     dryRun: booleanInput(inputs, 'dry-run', false),
-    maxAttempts: integerInput(inputs, 'max-attempts', 30, 1, 100),
-    timeoutSeconds: integerInput(inputs, 'timeout-seconds', 300, 10, 21_600),
+    maxAttempts: integerInput(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
+    timeoutSeconds: integerInput(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
     allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
   }
 }
