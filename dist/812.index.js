@@ -23,8 +23,15 @@ var errors = __webpack_require__(3916);
 var push_answers = __webpack_require__(7901);
 // EXTERNAL MODULE: ./src/publish/store.ts
 var store = __webpack_require__(1146);
-// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
-var github = __webpack_require__(2413);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
+var github = __webpack_require__(1758);
+// EXTERNAL MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var dist_bundle = __webpack_require__(9735);
+// EXTERNAL MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var plugin_throttling_dist_bundle = __webpack_require__(6856);
+// EXTERNAL MODULE: ./node_modules/bottleneck/lib/index.js
+var lib = __webpack_require__(2203);
+var lib_default = /*#__PURE__*/__webpack_require__.n(lib);
 // EXTERNAL MODULE: ./src/source.ts
 var source = __webpack_require__(4998);
 ;// CONCATENATED MODULE: ./src/github/client.ts
@@ -37,6 +44,9 @@ var source = __webpack_require__(4998);
 
 
 
+
+
+
 /** The REST base URL: GITHUB_API_URL, else derived from GITHUB_SERVER_URL as Actions does. */
 function apiBaseUrl(env) {
     if (env.GITHUB_API_URL)
@@ -44,37 +54,21 @@ function apiBaseUrl(env) {
     const server = (0,source/* serverUrlOf */.Gh)(env);
     return server === 'https://github.com' ? 'https://api.github.com' : `${server}/api/v3`;
 }
-const TRANSIENT = new Set([500, 502, 503, 504]);
-const MAX_RATE_LIMIT_WAIT_MS = 60_000;
-/** How long to wait before retrying a failed request; undefined when it is not worth retrying. */
-function retryDelay(status, headers, attempt, now) {
-    const retryAfter = Number(headers['retry-after']);
-    const rateLimited = (status === 403 || status === 429) && (Number.isFinite(retryAfter) || String(headers['x-ratelimit-remaining']) === '0');
-    if (rateLimited) {
-        const wait = Number.isFinite(retryAfter) ? retryAfter * 1000 : Number(headers['x-ratelimit-reset']) * 1000 - now;
-        return wait <= MAX_RATE_LIMIT_WAIT_MS ? Math.max(wait, 1000) : undefined;
-    }
-    return TRANSIENT.has(status) ? 1000 * 2 ** (attempt - 1) : undefined;
-}
-function createGitHubClient(token, env, options = {}) {
-    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const retries = options.retries ?? 3;
-    const client = (0,github/* getOctokit */.Q)(token, { baseUrl: apiBaseUrl(env) });
-    client.hook.wrap('request', async (request, requestOptions) => {
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await request(requestOptions);
-            }
-            catch (error) {
-                const failure = httpFailure(error);
-                const delay = failure && attempt <= retries ? retryDelay(failure.status, failure.headers, attempt, Date.now()) : undefined;
-                if (delay === undefined)
-                    throw error;
-                await sleep(delay);
-            }
-        }
-    });
-    return client;
+/** A rate limit longer than this is not waited out: the run fails and says so. */
+const MAX_RATE_LIMIT_WAIT_S = 60;
+/** Requests refused by a rate limit are sent again this many times. */
+const RATE_LIMIT_RETRIES = 2;
+function createGitHubClient(token, env) {
+    // Writes go one at a time but without the plugin's default spacing (1 s, 3 s for notifications):
+    // a promotion makes a handful of writes, and spacing them would widen every retry window by seconds.
+    const unspaced = () => new (lib_default()).Group({ maxConcurrent: 1, minTime: 0 });
+    const waitOut = (retryAfter, _options, _octokit, retryCount) => retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
+    return (0,github/* getOctokit */.Q)(token, {
+        baseUrl: apiBaseUrl(env),
+        // 5xx and dropped connections: sent again 3 times. 409 and 422 answer a lost race: never.
+        retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+        throttle: { write: unspaced(), notifications: unspaced(), onRateLimit: waitOut, onSecondaryRateLimit: waitOut },
+    }, dist_bundle/* retry */.L, plugin_throttling_dist_bundle/* throttling */.A);
 }
 /** The status, GitHub's message and headers of an Octokit RequestError; undefined for anything else. */
 function httpFailure(error) {

@@ -31952,6 +31952,9 @@ var src_source = __nccwpck_require__(4998);
 
 
 
+/** Lost races tolerated, and the time budget of a landing, when the inputs do not say. */
+const DEFAULT_MAX_ATTEMPTS = 30;
+const DEFAULT_TIMEOUT_SECONDS = 300;
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** A valid branch name (git check-ref-format, without the refs/heads/ prefix). */
 const BRANCH_NAME = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/;
@@ -32001,8 +32004,8 @@ function parsePublishSettings(inputs, env) {
             email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
         },
         dryRun: booleanInput(inputs, 'dry-run', false),
-        maxAttempts: integerInput(inputs, 'max-attempts', 30, 1, 100),
-        timeoutSeconds: integerInput(inputs, 'timeout-seconds', 300, 10, 21_600),
+        maxAttempts: integerInput(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
+        timeoutSeconds: integerInput(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
         allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
     };
 }
@@ -32133,7 +32136,7 @@ async function promote(settings, env) {
     const { source } = settings;
     const stamp = (0,record_stamp/* buildStamp */.QE)(imageRef, source, await (0,src_source/* readSourceCommitTime */.W6)(env));
     const { delivery } = settings;
-    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(413), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
+    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(445), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
     const gitStore = github?.store ? undefined : new GitStore(infra);
     const store = github?.store ?? gitStore;
     try {
