@@ -93,9 +93,8 @@ async function promoteWithPublisher(server: GitServer, name: string, app: number
           planPromotion(files, {
             targets,
             desired,
-            stamp: { ref: `${desired.name}:${tag}`, repository: `bench/app-${app}`, commit: tag, runNumber: 1, runAttempt: 1 },
-            allowDowngrade: false,
           }),
+        newerAt: async () => [],
         paths: promotionPaths(targets),
         message: () => `promote ${desired.name}:${tag} to ${overlayPath(app)}`,
         author: AUTHOR,

@@ -3,7 +3,6 @@
  * report that says what to do next (with a file annotation when it points into the infra repo).
  */
 import * as core from '@actions/core'
-import { runImageStage } from './docker/stage.js'
 import { planRenderCheck, type RenderReport } from './edit/render.js'
 import { ActionError, errorMessage, TargetError } from './errors.js'
 import type { PullRequestResult } from './github/pull-request.js'
@@ -12,10 +11,11 @@ import { renderCommitMessage, type MessageFacts } from './publish/commit-message
 import { GitStore } from './publish/git-store.js'
 import { publish } from './publish/publisher.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
-import { planPromotion, promotionPaths } from './promotion.js'
+import { runImageStage, registryIdentities } from './docker/stage.js'
+import { OrderGuard } from './order/guard.js'
+import { newerImagesAt, planPromotion, promotionPaths, type PromotionSpec } from './promotion.js'
 import { reportPromotion } from './report/report.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
-import { buildStamp } from './record/stamp.js'
 import { readSourceCommitTime } from './source.js'
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -27,12 +27,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 }
 
 async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void> {
-  const image = await core.group('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }))
+  const committed = await readSourceCommitTime(env)
+  const image = await core.group('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source, committed }))
   const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin)
   const imageRef = desiredReference(desired)
   const { infra } = settings.publish
   const { source } = settings
-  const stamp = buildStamp(imageRef, source, await readSourceCommitTime(env))
+  const guard = settings.publish.allowDowngrade ? undefined : new OrderGuard(image.identity, registryIdentities(settings.image, env))
 
   const { delivery } = settings
   const github =
@@ -54,20 +55,20 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       branch,
       source: settings.source,
     })
+    const spec: PromotionSpec = {
+      targets: settings.edit.targets,
+      desired,
+      ...(guard ? { guard } : {}),
+      verify: async (tipFiles, plan) => {
+        const report = await renderCheck(tipFiles, plan.files)
+        lastRender = report
+        report.warnings.forEach((warning) => renderWarnings.add(warning))
+        for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
+      },
+    }
     const promotion: Promotion = {
-      plan: (files) =>
-        planPromotion(files, {
-          targets: settings.edit.targets,
-          desired,
-          stamp,
-          allowDowngrade: settings.publish.allowDowngrade,
-          verify: async (tipFiles, plan) => {
-            const report = await renderCheck(tipFiles, plan.files)
-            lastRender = report
-            report.warnings.forEach((warning) => renderWarnings.add(warning))
-            for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
-          },
-        }),
+      plan: (files) => planPromotion(files, spec),
+      newerAt: (files) => newerImagesAt(files, spec),
       paths: promotionPaths(settings.edit.targets),
       message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
       author: settings.publish.author,
@@ -81,7 +82,6 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
         ? github.publish(store, promotion, {
             imageName: desired.name,
             targets: settings.edit.targets,
-            allowDowngrade: settings.publish.allowDowngrade,
             title: (plan) =>
               (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
             body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },

@@ -60,13 +60,12 @@ describeGit.each([
             const plan = await planPromotion(files, {
               targets: [{ kind: 'kustomize', path: overlayPath(app) }],
               desired,
-              stamp: { ref: `${desired.name}:${tag}`, repository: `example/app-${app}`, commit: tag, runNumber: 1, runAttempt: 1 },
-              allowDowngrade: false,
             })
             await interfere?.()
             interfere = undefined
             return plan
           },
+          newerAt: async () => [],
           paths: [overlayPath(app)],
           message: () => `promote ${desired.name}:${tag}`,
           author: { name: 'test', email: 'test@example.invalid' },

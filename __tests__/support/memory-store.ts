@@ -78,7 +78,12 @@ export class MemoryStore implements InfraStore {
   }
 
   async commit(parent: string, files: readonly FileChange[], message: string, _author: CommitIdentity): Promise<BuiltCommit> {
-    const commit = this.add(new Map([...this.commits.get(parent)!.files, ...files.map((f): [string, string] => [f.path, f.after])]), [parent], message)
+    const tree = new Map(this.commits.get(parent)!.files)
+    for (const file of files) {
+      if (file.after === null) tree.delete(file.path)
+      else tree.set(file.path, file.after)
+    }
+    const commit = this.add(tree, [parent], message)
     return { commit, tree: `tree-of-${commit}` }
   }
 

@@ -18,9 +18,10 @@ function promotion(tag: string, overrides: Partial<Promotion> = {}): Promotion {
       const before = (await files.read(FILE)) ?? ''
       const after = before.replace(/tag: \S+/, `tag: ${tag}`)
       return after === before
-        ? { files: [], changes: [], stale: [] }
-        : { files: [{ path: FILE, before, after }], changes: [{ file: FILE, line: 1, before: 'old', after: tag }], stale: [] }
+        ? { files: [], changes: [], stale: [], unordered: [] }
+        : { files: [{ path: FILE, before, after }], changes: [{ file: FILE, line: 1, before: 'old', after: tag }], stale: [], unordered: [] }
     },
+    newerAt: async () => [],
     paths: [FILE],
     message: () => `promote ${tag}`,
     author: { name: 'test', email: 'test@example.invalid' },

@@ -33,11 +33,11 @@ describe('job summary', () => {
       changes: [],
       commit: undefined,
       skippedReason: 'stale',
-      stale: [{ path: 'a/kustomization.yaml', recordedRef: 'x:new' }],
+      stale: [{ path: 'a/kustomization.yaml', currentRef: 'x:new' }],
     })
     expect(skipped).toContain('## Nothing to promote for')
     expect(skipped).toContain('`stale`')
-    expect(skipped).toContain('Left alone: <code>a/kustomization.yaml</code> already holds the newer build <code>x:new</code>')
+    expect(skipped).toContain('Left alone: <code>a/kustomization.yaml</code> already references the newer image <code>x:new</code>')
     const dry = renderSummary({ ...base, dryRun: true, diff: '-    newTag: 0.9.0\n+    newTag: 3f2c1ab\n' })
     expect(dry).toContain('## Dry run: would promote')
     expect(dry).toContain('Local commit (not pushed)')

@@ -2,6 +2,7 @@
  * The docker command lines of the image stage, built from settings. Pure, so both build paths
  * (buildx and the classic builder) are checked without a daemon.
  */
+import { COMMITTED_LABEL } from '../image/identity.js'
 import type { BuildSettings } from './settings.js'
 
 export interface BuildRequest {
@@ -15,12 +16,16 @@ export interface BuildRequest {
   readonly file: string
 }
 
-/** OCI annotations of where the image comes from; the user's labels win on the same key. */
-export function ociLabels(source: { url: string; revision: string; created: string }): string[] {
+/**
+ * OCI annotations of where the image comes from, and the source commit's time that orders images
+ * (a late rebuild of an old commit stays old); the user's labels win on the same key.
+ */
+export function ociLabels(source: { url: string; revision: string; created: string; committed?: string }): string[] {
   return [
     ...(source.url ? [`org.opencontainers.image.source=${source.url}`] : []),
     ...(source.revision ? [`org.opencontainers.image.revision=${source.revision}`] : []),
     `org.opencontainers.image.created=${source.created}`,
+    ...(source.committed ? [`${COMMITTED_LABEL}=${source.committed}`] : []),
   ]
 }
 

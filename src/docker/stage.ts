@@ -5,9 +5,11 @@
 import * as core from '@actions/core'
 import { readFile, rm, stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
-import { ImageError, InputError } from '../errors.js'
+import { errorMessage, ImageError, InputError } from '../errors.js'
 import { runnerCredentials } from '../image/docker-config.js'
-import { manifestDigest, type RegistryCredentials } from '../image/registry.js'
+import { identityFromLabels, type IdentityLookup, type ImageIdentity, type UnknownIdentity } from '../image/identity.js'
+import { imageNameProblem, parseImageName } from '../image/reference.js'
+import { imageIdentity, manifestDigest, type RegistryCredentials } from '../image/registry.js'
 import type { SourceContext } from '../source.js'
 import { buildxArgs, classicBuildArgs, mergeLabels, ociLabels, pushedDigest, type BuildRequest } from './docker-args.js'
 import { DockerCli } from './docker.js'
@@ -21,6 +23,8 @@ export interface ImageResult {
   readonly pushed: boolean
   /** True when the registry confirmed image:tag exists. */
   readonly verified: boolean
+  /** What orders the image against others (its source commit time, its build time), or why unknown. */
+  readonly identity: ImageIdentity | UnknownIdentity
 }
 
 export interface ImageStageContext {
@@ -29,6 +33,8 @@ export interface ImageStageContext {
   readonly env?: NodeJS.ProcessEnv
   /** Build time, for the `created` label (tests fix it). */
   readonly now?: Date
+  /** Committer time of the source commit, for the label that orders images; undefined when unknown. */
+  readonly committed?: string
 }
 
 export async function runImageStage(settings: ImageSettings, context: ImageStageContext): Promise<ImageResult> {
@@ -37,6 +43,7 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
   let digest = settings.digest
   let built = false
   let pushed = false
+  let identity: ImageIdentity | UnknownIdentity = { unknown: `verify-image is false, so the registry was not asked about ${reference}` }
   // Masked whether it goes to docker login or only to the registry check.
   if (settings.login) core.setSecret(settings.login.password)
   if (settings.build) {
@@ -47,6 +54,7 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
     try {
       const request = await buildRequest(settings, settings.build, context)
       digest = await buildAndPush(docker, request, settings.push, context.tempDir)
+      identity = identityFromLabels(Object.fromEntries(request.labels.map((label) => [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)])))
       built = true
       pushed = settings.push
     } finally {
@@ -55,9 +63,9 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
   }
   if (!settings.verify) {
     core.info(`verify-image is false: ${reference} was not checked in the registry.`)
-    return { tag: settings.tag, digest, built, pushed, verified: false }
+    return { tag: settings.tag, digest, built, pushed, verified: false, identity }
   }
-  const credentials: RegistryCredentials | undefined = settings.login ?? (await runnerCredentials(settings.image.registry, env))
+  const credentials = await registryCredentials(settings, settings.image.registry, env)
   const registryDigest = await manifestDigest(settings.image, settings.tag, credentials)
   if (registryDigest === undefined) {
     throw new ImageError(
@@ -76,7 +84,36 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
     )
   }
   core.info(`${reference} is in the registry: ${registryDigest}`)
-  return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true }
+  if (!built) identity = await identityOr(() => imageIdentity(settings.image, registryDigest, credentials))
+  return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true, identity }
+}
+
+/**
+ * Reads, from its registry, the identity of an image a target references, with the credentials the
+ * image check uses; without verify-image, registries are not asked.
+ */
+export function registryIdentities(settings: ImageSettings, env: NodeJS.ProcessEnv): IdentityLookup {
+  return async (image) => {
+    if (!settings.verify) return { unknown: 'verify-image is false, so registries are not asked' }
+    const problem = imageNameProblem(image.name)
+    if (problem) return { unknown: `'${image.name}' is not an image repository: ${problem}` }
+    const name = parseImageName(image.name)
+    const credentials = await registryCredentials(settings, name.registry, env)
+    return identityOr(() => imageIdentity(name, image.digest ?? image.tag ?? 'latest', credentials))
+  }
+}
+
+/** The given login for the promoted image's registry, else what the runner's Docker config holds. */
+async function registryCredentials(settings: ImageSettings, registry: string, env: NodeJS.ProcessEnv): Promise<RegistryCredentials | undefined> {
+  return (registry === settings.image.registry ? settings.login : undefined) ?? (await runnerCredentials(registry, env))
+}
+
+async function identityOr(read: () => Promise<ImageIdentity>): Promise<ImageIdentity | UnknownIdentity> {
+  try {
+    return await read()
+  } catch (error) {
+    return { unknown: errorMessage(error) }
+  }
 }
 
 async function buildRequest(settings: ImageSettings, build: BuildSettings, context: ImageStageContext): Promise<BuildRequest> {
@@ -114,6 +151,7 @@ async function buildRequest(settings: ImageSettings, build: BuildSettings, conte
       url: source.repository ? `${source.serverUrl}/${source.repository}` : '',
       revision: source.sha,
       created: (context.now ?? new Date()).toISOString(),
+      committed: context.committed,
     }),
     build.labels,
   )

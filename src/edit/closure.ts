@@ -59,10 +59,11 @@ export function kustomizationReferences(text: string): string[] {
 export async function overlayClosure(
   files: RepoFiles,
   dir: string,
-  overrides: ReadonlyMap<string, string>,
+  overrides: ReadonlyMap<string, string | null>,
   into = new Map<string, string>(),
 ): Promise<Map<string, string>> {
-  const read = async (path: string) => overrides.get(path) ?? (await files.read(path))
+  // A removed file (null) reads as missing.
+  const read = async (path: string) => (overrides.has(path) ? (overrides.get(path) ?? undefined) : await files.read(path))
   const visited = new Set<string>()
   const put = (path: string, text: string) => {
     if (into.size >= MAX_FILES) throw new Error(`the overlay ${dir} refers to more than ${MAX_FILES} files`)

@@ -8,9 +8,9 @@ const CONTEXT = 3
  * are paired one to one between the common head and tail; a block whose line count changed is
  * shown whole. Always a correct diff, if not always the shortest.
  */
-export function unifiedDiff(path: string, before: string, after: string): string {
+export function unifiedDiff(path: string, before: string, after: string | null): string {
   const a = splitLines(before)
-  const b = splitLines(after)
+  const b = splitLines(after ?? '')
   let head = 0
   while (head < a.length && head < b.length && a[head] === b[head]) head++
   let tail = 0
@@ -57,7 +57,7 @@ export function unifiedDiff(path: string, before: string, after: string): string
     group.push(span)
   }
   flush()
-  return `--- a/${path}\n+++ b/${path}\n${hunks.join('\n')}`
+  return `--- a/${path}\n+++ ${after === null ? '/dev/null' : `b/${path}`}\n${hunks.join('\n')}`
 }
 
 function splitLines(text: string): string[] {

@@ -15,7 +15,8 @@ export type { RepoFiles } from './files.js'
 export interface FileChange {
   readonly path: string
   readonly before: string
-  readonly after: string
+  /** null: the file is removed. */
+  readonly after: string | null
 }
 
 export interface EditPlan {

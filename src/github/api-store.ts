@@ -145,10 +145,13 @@ export class ApiStore implements InfraStore {
     const baseTree = await this.rootTree(parent)
     const entries = await Promise.all(
       files.map(async (file) => {
-        const blob = await this.call(`store ${file.path}`, WRITE, () =>
-          this.client.rest.git.createBlob({ ...this.id, content: Buffer.from(file.after, 'utf8').toString('base64'), encoding: 'base64' }),
-        )
         const mode = (await this.entry(baseTree, file.path))?.mode === '100755' ? '100755' : '100644'
+        // A null sha removes the path from the base tree.
+        if (file.after === null) return { path: file.path, mode, type: 'blob', sha: null } as const
+        const { after } = file
+        const blob = await this.call(`store ${file.path}`, WRITE, () =>
+          this.client.rest.git.createBlob({ ...this.id, content: Buffer.from(after, 'utf8').toString('base64'), encoding: 'base64' }),
+        )
         return { path: file.path, mode, type: 'blob', sha: blob.sha } as const
       }),
     )

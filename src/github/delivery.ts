@@ -17,7 +17,6 @@ import type { GitHubPublishSettings } from './settings.js'
 export interface PullRequestFacts {
   readonly imageName: string
   readonly targets: readonly Target[]
-  readonly allowDowngrade: boolean
   /** The pull request title for a plan. */
   title(plan: PromotionPlan): string
   readonly body: Omit<BodyFacts, 'baseBranch'>
@@ -42,8 +41,6 @@ export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings,
       return publishPullRequest(store, client, slug, promotion, {
         branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
         settings: pullRequest,
-        imageName: facts.imageName,
-        allowDowngrade: facts.allowDowngrade,
         title: (plan) => facts.title(plan),
         body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
       })

@@ -9,7 +9,8 @@ import { kindOf } from '../edit/kinds.js'
 import type { Target } from '../edit/types.js'
 import { parseImageName } from '../image/reference.js'
 import type { PromotionPlan } from '../publish/types.js'
-import { RECORD_DIR } from '../record/stamp.js'
+import { LEGACY_RECORD_DIR } from '../order/legacy-records.js'
+import { staleReason } from '../promotion.js'
 import type { SourceContext } from '../source.js'
 
 /**
@@ -54,13 +55,13 @@ export function pullRequestBody(facts: BodyFacts, plan: PromotionPlan): string {
     ['Into', `\`${facts.baseBranch}\``],
   ]
   const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`)
-  const targets = plan.files.filter((f) => !f.path.startsWith(`${RECORD_DIR}/`))
+  const targets = plan.files.filter((f) => !f.path.startsWith(`${LEGACY_RECORD_DIR}/`))
   const parts = [
     `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
     `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
     `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
     ...(plan.stale.length > 0
-      ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`]
+      ? [`### Left alone\n\n${plan.stale.map((s) => `- ${staleReason(s, (text) => `\`${text}\``)}`).join('\n')}`]
       : []),
   ]
   let body = parts.join('\n\n')
@@ -78,6 +79,6 @@ export function pullRequestBody(facts: BodyFacts, plan: PromotionPlan): string {
   return [
     ...parts,
     `### Diff\n\n${diffs.join('\n\n')}`,
-    `<sub>Opened by gitops-promote. ${records} promotion record(s) under \`${RECORD_DIR}/\` are updated too; a newer promotion of the same targets updates this pull request.</sub>`,
+    `<sub>Opened by gitops-promote.${records > 0 ? ` ${records} record(s) of earlier versions under \`${LEGACY_RECORD_DIR}/\` are removed too.` : ''} A newer promotion of the same targets updates this pull request.</sub>`,
   ].join('\n\n')
 }

@@ -6,13 +6,11 @@
  * an older one leaves it alone, as the ordering guard does on the base branch.
  */
 import * as core from '@actions/core'
-import type { RepoFiles } from '../edit/plan.js'
-import { compareStamps, readRecord, RECORD_DIR } from '../record/stamp.js'
 import { planDiff } from '../edit/diff.js'
 import { landingLoop, requireHead, type PublishOptions } from '../publish/publisher.js'
 import { retryWhileMoving, type Moved } from '../publish/retry.js'
 import type { InfraStore } from '../publish/store.js'
-import type { Promotion, PromotionPlan, PublishResult, StaleFile } from '../publish/types.js'
+import type { Promotion, PromotionPlan, PublishResult } from '../publish/types.js'
 import { repoId, type RepoId } from './api-store.js'
 import { apiError, httpFailure, type GitHubClient } from './client.js'
 import type { PullRequestSettings } from './settings.js'
@@ -21,9 +19,6 @@ export interface PullRequestSpec {
   /** The branch the pull request is made from (the action's own). */
   readonly branch: string
   readonly settings: PullRequestSettings
-  /** The image's key in the promotion records, to compare builds with the branch's. */
-  readonly imageName: string
-  readonly allowDowngrade: boolean
   title(plan: PromotionPlan): string
   body(plan: PromotionPlan): string
 }
@@ -70,9 +65,9 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     unconfirmed = undefined
     const plan = await promotion.plan(store.files(base.commit))
     if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
-    if (current && !spec.allowDowngrade) {
-      const newer = await newerOnBranch(store.files(current.commit), plan, spec.imageName)
-      if (newer.length > 0) return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer }, skippedReason: 'stale' }
+    if (current) {
+      const newer = await promotion.newerAt(store.files(current.commit))
+      if (newer.length > 0) return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer, unordered: [] }, skippedReason: 'stale' }
     }
     if (promotion.dryRun) return { changed: true, attempts: attempt, plan, diff: planDiff(plan.files) }
     const built = await store.commit(base.commit, plan.files, promotion.message(plan), promotion.author)
@@ -87,20 +82,6 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     )
     return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit }
   })
-}
-
-/** The files whose record on the branch holds a newer build of the image than this promotion. */
-async function newerOnBranch(files: RepoFiles, plan: PromotionPlan, image: string): Promise<StaleFile[]> {
-  const newer: StaleFile[] = []
-  for (const file of plan.files) {
-    if (!file.path.startsWith(`${RECORD_DIR}/`)) continue
-    const ours = readRecord(file.after)[image]
-    const theirs = readRecord(await files.read(file.path))[image]
-    if (ours && theirs && compareStamps(ours, theirs) === 'older') {
-      newer.push({ path: file.path.slice(RECORD_DIR.length + 1).replace(/\.json$/, ''), recordedRef: theirs.ref })
-    }
-  }
-  return newer
 }
 
 async function upsertPullRequest(

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { ImageError } from '../errors.js'
+import { identityFromConfig, type ImageIdentity } from './identity.js'
 import { DOCKER_HUB, type ImageName } from './reference.js'
 
 export interface RegistryCredentials {
@@ -55,7 +56,63 @@ function credentialsFix(credentials: RegistryCredentials | undefined): string {
     : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).'
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string> }) => Promise<Response>
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>
+
+/** One registry request may take this long; a stalled registry fails instead of hanging the job. */
+export const REGISTRY_TIMEOUT_MS = 30_000
+const MAX_REDIRECTS = 5
+
+/**
+ * Requests to one repository of a registry: authorizes on the first 401 and keeps the authorization,
+ * and follows redirects itself so that credentials never go to another origin (blob storage).
+ */
+class RegistryRepository {
+  readonly base: string
+  private authorization: string | undefined
+
+  constructor(
+    readonly image: ImageName,
+    private readonly credentials: RegistryCredentials | undefined,
+    private readonly fetchImpl: FetchLike,
+  ) {
+    this.base = registryBaseUrl(image.registry)
+  }
+
+  /** `method` on `/v2/<path>/<resource>`, authorized as the registry asks. */
+  async request(method: string, resource: string, accept: string, where: string): Promise<Response> {
+    const url = `${this.base}/v2/${this.image.path}/${resource}`
+    let response = await this.send(method, url, accept, where)
+    if (response.status === 401 && this.authorization === undefined) {
+      this.authorization = await authorize(response.headers.get('www-authenticate') ?? '', this.image, this.credentials, where, this.fetchImpl)
+      response = await this.send(method, url, accept, where)
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new ImageError(`The registry ${this.image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(this.credentials))
+    }
+    return response
+  }
+
+  private async send(method: string, url: string, accept: string, where: string): Promise<Response> {
+    let target = new URL(url)
+    for (let redirects = 0; ; redirects++) {
+      const sameOrigin = target.origin === new URL(this.base).origin
+      const headers: Record<string, string> = { Accept: accept, ...(sameOrigin && this.authorization ? { Authorization: this.authorization } : {}) }
+      let response: Response
+      try {
+        response = await this.fetchImpl(target.toString(), { method, headers, redirect: 'manual', signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS) })
+      } catch (error) {
+        throw new ImageError(
+          `Could not reach the registry ${this.base} to read ${where}: ${networkProblem(error)}.`,
+          'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.',
+        )
+      }
+      const location = response.headers.get('location')
+      if (response.status < 300 || response.status >= 400 || !location || redirects >= MAX_REDIRECTS) return response
+      // Blobs are often served from storage on another origin, which gets the request without credentials.
+      target = new URL(location, target)
+    }
+  }
+}
 
 /**
  * The manifest digest of `image:reference`, or undefined when the registry says it does not exist.
@@ -67,47 +124,57 @@ export async function manifestDigest(
   credentials: RegistryCredentials | undefined,
   fetchImpl: FetchLike = fetch,
 ): Promise<string | undefined> {
-  const base = registryBaseUrl(image.registry)
-  const url = `${base}/v2/${image.path}/manifests/${reference}`
+  const repository = new RegistryRepository(image, credentials, fetchImpl)
   const where = `${image.name}:${reference}`
-  const request = async (method: string, authorization?: string): Promise<Response> => {
-    try {
-      return await fetchImpl(url, { method, headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) } })
-    } catch (error) {
-      throw new ImageError(
-        `Could not reach the registry ${base} to check ${where}: ${networkProblem(error)}.`,
-        'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.',
-      )
-    }
-  }
-
-  let authorization: string | undefined
-  let response = await request('HEAD')
-  if (response.status === 401) {
-    authorization = await authorize(response.headers.get('www-authenticate') ?? '', image, credentials, where, fetchImpl)
-    response = await request('HEAD', authorization)
-  }
+  const response = await repository.request('HEAD', `manifests/${reference}`, MANIFEST_TYPES, where)
   if (response.status === 404) return undefined
-  if (response.status === 401 || response.status === 403) {
-    throw new ImageError(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(credentials))
-  }
-  if (!response.ok)
-    throw new ImageError(
-      `The registry ${image.registry} answered HTTP ${response.status} for ${where}.`,
-      'Check the image name; retry if the registry is having trouble.',
-    )
+  if (!response.ok) throw unexpected(image, response.status, where)
   const digest = response.headers.get('docker-content-digest')
   if (digest) return digest
   // Some registries leave the header off a HEAD: hash the manifest itself.
-  const body = await request('GET', authorization)
-  if (!body.ok)
-    throw new ImageError(
-      `The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`,
-      'Retry; if it persists, set verify-image: false and give the digest input.',
-    )
+  const body = await repository.request('GET', `manifests/${reference}`, MANIFEST_TYPES, where)
+  if (!body.ok) throw unexpected(image, body.status, where)
   return `sha256:${createHash('sha256')
     .update(Buffer.from(await body.arrayBuffer()))
     .digest('hex')}`
+}
+
+/**
+ * What orders the image `image:reference` (a tag or a digest): its labels and creation time, read
+ * from its config (for a multi-platform index, the linux/amd64 image's, else the first image's).
+ */
+export async function imageIdentity(
+  image: ImageName,
+  reference: string,
+  credentials: RegistryCredentials | undefined,
+  fetchImpl: FetchLike = fetch,
+): Promise<ImageIdentity> {
+  const repository = new RegistryRepository(image, credentials, fetchImpl)
+  const where = `${image.name}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`
+  const read = async (resource: string, accept: string): Promise<unknown> => {
+    const response = await repository.request('GET', resource, accept, where)
+    if (response.status === 404) throw new ImageError(`The registry ${image.registry} has no ${where}.`, 'Check the image reference.')
+    if (!response.ok) throw unexpected(image, response.status, where)
+    return response.json()
+  }
+  let manifest = (await read(`manifests/${reference}`, MANIFEST_TYPES)) as Manifest
+  if (manifest.manifests) {
+    const images = manifest.manifests.filter((m) => m.platform?.os !== 'unknown')
+    const chosen = images.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? images[0]
+    if (!chosen) throw new ImageError(`${where} is an index without images.`, 'Check the image reference.')
+    manifest = (await read(`manifests/${chosen.digest}`, MANIFEST_TYPES)) as Manifest
+  }
+  if (!manifest.config?.digest) throw new ImageError(`${where} has no image config.`, 'Check the image reference.')
+  return identityFromConfig(JSON.stringify(await read(`blobs/${manifest.config.digest}`, '*/*')))
+}
+
+interface Manifest {
+  readonly manifests?: readonly { readonly digest: string; readonly platform?: { readonly os?: string; readonly architecture?: string } }[]
+  readonly config?: { readonly digest?: string }
+}
+
+function unexpected(image: ImageName, status: number, where: string): ImageError {
+  return new ImageError(`The registry ${image.registry} answered HTTP ${status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.')
 }
 
 async function authorize(header: string, image: ImageName, credentials: RegistryCredentials | undefined, where: string, fetchImpl: FetchLike): Promise<string> {
@@ -122,7 +189,15 @@ async function authorize(header: string, image: ImageName, credentials: Registry
   const tokenUrl = new URL(realm)
   if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service)
   tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${image.path}:pull`)
-  const response = await fetchImpl(tokenUrl.toString(), { method: 'GET', headers: credentials ? { Authorization: basic(credentials) } : {} })
+  // The token service is the one the registry names (auth.docker.io for Docker Hub): as docker does.
+  const response = await fetchImpl(tokenUrl.toString(), {
+    method: 'GET',
+    headers: credentials ? { Authorization: basic(credentials) } : {},
+    redirect: 'manual',
+    signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
+  }).catch((error: unknown) => {
+    throw new ImageError(`Could not reach the token service of ${image.registry} (${tokenUrl.origin}): ${networkProblem(error)}.`, 'Retry; check that the runner can reach it.')
+  })
   if (!response.ok) {
     throw new ImageError(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentialsFix(credentials))
   }

@@ -94,23 +94,28 @@ export class GitStore implements InfraStore {
       added.push(object)
       return oid
     }
-    const blobs = new Map(files.map((file) => [file.path, put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]))
-    const rewrite = async (tree: string | undefined, changes: ReadonlyMap<string, string>): Promise<string> => {
+    // Each path's new blob, or null for a removed file.
+    const blobs = new Map(files.map((file) => [file.path, file.after === null ? null : put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]))
+    /** The tree with `changes` made, or undefined when nothing is left in it (git keeps no empty trees). */
+    const rewrite = async (tree: string | undefined, changes: ReadonlyMap<string, string | null>): Promise<string | undefined> => {
       const entries = new Map(tree === undefined ? [] : await this.tree(tree))
-      const below = new Map<string, Map<string, string>>()
+      const below = new Map<string, Map<string, string | null>>()
       for (const [path, oid] of changes) {
         const [name, ...rest] = path.split('/')
-        if (rest.length === 0) entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid })
-        else below.set(name, (below.get(name) ?? new Map<string, string>()).set(rest.join('/'), oid))
+        if (rest.length > 0) below.set(name, (below.get(name) ?? new Map<string, string | null>()).set(rest.join('/'), oid))
+        else if (oid === null) entries.delete(name)
+        else entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid })
       }
       for (const [name, sub] of below) {
         const existing = entries.get(name)
-        entries.set(name, { mode: TREE_MODE, oid: await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub) })
+        const oid = await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub)
+        if (oid === undefined) entries.delete(name)
+        else entries.set(name, { mode: TREE_MODE, oid })
       }
-      return put({ type: 'tree', body: serializeTree(entries) })
+      return entries.size === 0 ? undefined : put({ type: 'tree', body: serializeTree(entries) })
     }
     const parentTree = parseCommit((await this.need(parent, 'commit')).body).tree
-    const tree = await rewrite(parentTree, blobs)
+    const tree = (await rewrite(parentTree, blobs)) ?? put({ type: 'tree', body: serializeTree(new Map()) })
     const commit = put({
       type: 'commit',
       body: serializeCommit({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),

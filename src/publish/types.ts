@@ -3,7 +3,7 @@
  * transport (git push, GitHub API commit, pull request).
  */
 import type { RepoFiles } from '../edit/plan.js'
-import type { PromotionPlan } from '../promotion.js'
+import type { PromotionPlan, StaleFile } from '../promotion.js'
 
 export type { PromotionPlan, StaleFile } from '../promotion.js'
 
@@ -16,7 +16,9 @@ export interface CommitIdentity {
 export interface Promotion {
   /** Deterministic function of the files at the tip being built on. */
   plan(files: RepoFiles): Promise<PromotionPlan>
-  /** What the plan reads first (the targets and their records): fetched ahead while a lost race is waited out. */
+  /** The targets where `files` (another branch's) already reference a newer image; [] with allow-downgrade. */
+  newerAt(files: RepoFiles): Promise<readonly StaleFile[]>
+  /** What the plan reads first (the targets, and old records beside them): fetched ahead while a lost race is waited out. */
   readonly paths: readonly string[]
   /** The commit message for a plan. */
   message(plan: PromotionPlan): string

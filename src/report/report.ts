@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import type { RenderReport } from '../edit/render.js'
 import type { PullRequestResult } from '../github/pull-request.js'
+import { staleReason, unorderedReason } from '../promotion.js'
 import { setOutputs, type PromotionOutputs } from './outputs.js'
 import { writeSummary } from './summary.js'
 
@@ -28,9 +29,8 @@ export async function reportPromotion(report: PromotionReport): Promise<void> {
   const { result } = report
   report.renderWarnings.forEach((warning) => core.warning(warning))
   if (result.diff !== undefined) core.info(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`)
-  for (const stale of result.plan.stale) {
-    core.notice(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`)
-  }
+  for (const stale of result.plan.stale) core.notice(`${staleReason(stale)}: left alone (set allow-downgrade: true to roll back on purpose).`)
+  for (const file of result.plan.unordered) core.notice(unorderedReason(file))
   for (const change of result.plan.changes) core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
   const outputs: PromotionOutputs = {
     imageRef: report.imageRef,

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import type { ValueChange } from '../edit/types.js'
+import { staleReason } from '../promotion.js'
 import type { StaleFile } from '../publish/types.js'
 
 export interface PromotionSummary {
@@ -51,7 +52,7 @@ export function renderSummary(s: PromotionSummary): string {
   if (s.skippedReason)
     facts.push([
       'Skipped',
-      s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)',
+      s.skippedReason === 'stale' ? 'every target already references a newer image (`stale`)' : 'every target already references this image (`up-to-date`)',
     ])
   facts.push(['Attempts', String(s.attempts)])
   lines.push('<table>', ...facts.map(([k, v]) => `<tr><th align="left">${k}</th><td>${v}</td></tr>`), '</table>', '')
@@ -64,7 +65,7 @@ export function renderSummary(s: PromotionSummary): string {
   }
   for (const stale of s.stale)
     lines.push(
-      `- Left alone: ${code(stale.path)} already holds the newer build ${code(stale.recordedRef)} (set \`allow-downgrade: true\` to roll back on purpose).`,
+      `- Left alone: ${staleReason(stale, code)} (set \`allow-downgrade: true\` to roll back on purpose).`,
     )
   if (s.stale.length > 0) lines.push('')
 
