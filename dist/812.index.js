@@ -223,8 +223,12 @@ class ApiStore {
     async commit(parent, files, message, author) {
         const baseTree = await this.rootTree(parent);
         const entries = await Promise.all(files.map(async (file) => {
-            const blob = await this.call(`store ${file.path}`, WRITE, () => this.client.rest.git.createBlob({ ...this.id, content: Buffer.from(file.after, 'utf8').toString('base64'), encoding: 'base64' }));
             const mode = (await this.entry(baseTree, file.path))?.mode === '100755' ? '100755' : '100644';
+            // A null sha removes the path from the base tree.
+            if (file.after === null)
+                return { path: file.path, mode, type: 'blob', sha: null };
+            const { after } = file;
+            const blob = await this.call(`store ${file.path}`, WRITE, () => this.client.rest.git.createBlob({ ...this.id, content: Buffer.from(after, 'utf8').toString('base64'), encoding: 'base64' }));
             return { path: file.path, mode, type: 'blob', sha: blob.sha };
         }));
         const tree = await this.call('write the tree', WRITE, () => this.client.rest.git.createTree({ ...this.id, base_tree: baseTree, tree: entries }));
@@ -265,14 +269,17 @@ var diff = __webpack_require__(4222);
 var kinds = __webpack_require__(2390);
 // EXTERNAL MODULE: ./src/image/reference.ts
 var reference = __webpack_require__(3564);
-// EXTERNAL MODULE: ./src/record/stamp.ts
-var stamp = __webpack_require__(6806);
+// EXTERNAL MODULE: ./src/order/legacy-records.ts
+var legacy_records = __webpack_require__(8006);
+// EXTERNAL MODULE: ./src/promotion.ts
+var promotion = __webpack_require__(8138);
 ;// CONCATENATED MODULE: ./src/github/pr-content.ts
 /**
  * What a promotion pull request says and where it lives: the deterministic branch per target set,
  * and the body — a readable promotion record with the image, its source, and each target's diff.
  * Pure.
  */
+
 
 
 
@@ -309,14 +316,12 @@ function pullRequestBody(facts, plan) {
         ['Into', `\`${facts.baseBranch}\``],
     ];
     const changes = plan.changes.map((c) => `| \`${c.file}\`:${c.line} | ${c.before ? `\`${c.before}\`` : '_(added)_'} | \`${c.after}\` |`);
-    const targets = plan.files.filter((f) => !f.path.startsWith(`${stamp/* RECORD_DIR */.Oi}/`));
+    const targets = plan.files.filter((f) => !f.path.startsWith(`${legacy_records/* LEGACY_RECORD_DIR */.qR}/`));
     const parts = [
         `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
         `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
         `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
-        ...(plan.stale.length > 0
-            ? [`### Left alone\n\n${plan.stale.map((s) => `- \`${s.path}\` already holds the newer build \`${s.recordedRef}\``).join('\n')}`]
-            : []),
+        ...(plan.stale.length > 0 ? [`### Left alone\n\n${plan.stale.map((s) => `- ${(0,promotion/* staleReason */.Wf)(s, (text) => `\`${text}\``)}`).join('\n')}`] : []),
     ];
     let body = parts.join('\n\n');
     const diffs = [];
@@ -333,7 +338,7 @@ function pullRequestBody(facts, plan) {
     return [
         ...parts,
         `### Diff\n\n${diffs.join('\n\n')}`,
-        `<sub>Opened by gitops-promote. ${records} promotion record(s) under \`${stamp/* RECORD_DIR */.Oi}/\` are updated too; a newer promotion of the same targets updates this pull request.</sub>`,
+        `<sub>Opened by gitops-promote.${records > 0 ? ` ${records} record(s) of earlier versions under \`${legacy_records/* LEGACY_RECORD_DIR */.qR}/\` are removed too.` : ''} A newer promotion of the same targets updates this pull request.</sub>`,
     ].join('\n\n');
 }
 
@@ -349,7 +354,6 @@ var retry = __webpack_require__(2254);
  * reviewers and auto-merge. A newer promotion of the same targets supersedes the branch's content;
  * an older one leaves it alone, as the ordering guard does on the base branch.
  */
-
 
 
 
@@ -380,10 +384,10 @@ function landOnBranch(store, promotion, spec, options) {
         const plan = await promotion.plan(store.files(base.commit));
         if (plan.files.length === 0)
             return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
-        if (current && !spec.allowDowngrade) {
-            const newer = await newerOnBranch(store.files(current.commit), plan, spec.imageName);
+        if (current) {
+            const newer = await promotion.newerAt(store.files(current.commit));
             if (newer.length > 0)
-                return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer }, skippedReason: 'stale' };
+                return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer, unordered: [] }, skippedReason: 'stale' };
         }
         if (promotion.dryRun)
             return { changed: true, attempts: attempt, plan, diff: (0,diff/* planDiff */.R)(plan.files) };
@@ -397,20 +401,6 @@ function landOnBranch(store, promotion, spec, options) {
         core/* info */.pq(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`);
         return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit };
     });
-}
-/** The files whose record on the branch holds a newer build of the image than this promotion. */
-async function newerOnBranch(files, plan, image) {
-    const newer = [];
-    for (const file of plan.files) {
-        if (!file.path.startsWith(`${stamp/* RECORD_DIR */.Oi}/`))
-            continue;
-        const ours = (0,stamp/* readRecord */.aE)(file.after)[image];
-        const theirs = (0,stamp/* readRecord */.aE)(await files.read(file.path))[image];
-        if (ours && theirs && (0,stamp/* compareStamps */.ye)(ours, theirs) === 'older') {
-            newer.push({ path: file.path.slice(stamp/* RECORD_DIR */.Oi.length + 1).replace(/\.json$/, ''), recordedRef: theirs.ref });
-        }
-    }
-    return newer;
 }
 async function upsertPullRequest(pulls, base, spec, plan, branchChanged) {
     const title = spec.title(plan);
@@ -519,8 +509,6 @@ function connectGitHub(infra, delivery, env) {
             return publishPullRequest(store, client, slug, promotion, {
                 branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
                 settings: pullRequest,
-                imageName: facts.imageName,
-                allowDowngrade: facts.allowDowngrade,
                 title: (plan) => facts.title(plan),
                 body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
             });

@@ -28437,7 +28437,8 @@ function kustomizationReferences(text) {
  * place of what `files` holds, added to `into`.
  */
 async function overlayClosure(files, dir, overrides, into = new Map()) {
-    const read = async (path) => overrides.get(path) ?? (await files.read(path));
+    // A removed file (null) reads as missing.
+    const read = async (path) => (overrides.has(path) ? (overrides.get(path) ?? undefined) : await files.read(path));
     const visited = new Set();
     const put = (path, text) => {
         if (into.size >= MAX_FILES)
@@ -28490,7 +28491,7 @@ const CONTEXT = 3;
  */
 function unifiedDiff(path, before, after) {
     const a = splitLines(before);
-    const b = splitLines(after);
+    const b = splitLines(after ?? '');
     let head = 0;
     while (head < a.length && head < b.length && a[head] === b[head])
         head++;
@@ -28549,7 +28550,7 @@ function unifiedDiff(path, before, after) {
         group.push(span);
     }
     flush();
-    return `--- a/${path}\n+++ b/${path}\n${hunks.join('\n')}`;
+    return `--- a/${path}\n+++ ${after === null ? '/dev/null' : `b/${path}`}\n${hunks.join('\n')}`;
 }
 function splitLines(text) {
     if (text === '')
@@ -29400,6 +29401,79 @@ function manifestSplices(source, desired) {
 
 /***/ }),
 
+/***/ 1629:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   q: () => (/* binding */ targetFile),
+/* harmony export */   r: () => (/* binding */ planEdits)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2390);
+/* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1078);
+/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6823);
+/**
+ * The edit plan: every target's edit applied to the files it names, as a deterministic function of
+ * their contents. The publisher calls it again on each fresh tip after losing a push race. Pure given
+ * RepoFiles.
+ */
+
+
+
+
+async function planEdits(files, targets, desired) {
+    const working = new Map();
+    const resolved = [];
+    for (const target of targets) {
+        const file = await targetFile(files, target);
+        let entry = working.get(file);
+        if (!entry) {
+            const text = await files.read(file);
+            if (text === undefined)
+                throw missingFile(target, file);
+            entry = { before: text, text, changes: [] };
+            working.set(file, entry);
+        }
+        applyEdit(entry, (0,_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target).splices(new _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .YamlSource */ .rC(file, entry.text), target, desired));
+        resolved.push({ target, file });
+    }
+    for (const { target, file } of resolved) {
+        (0,_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target).check?.(new _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .YamlSource */ .rC(file, working.get(file).text), target, desired);
+    }
+    const changed = [...working].filter(([, entry]) => entry.text !== entry.before);
+    return {
+        files: changed.map(([path, entry]) => ({ path, before: entry.before, after: entry.text })),
+        changes: changed.flatMap(([path, entry]) => entry.changes
+            .filter((c) => c.before !== c.after)
+            .sort((a, b) => a.offset - b.offset)
+            .map((c) => ({ file: path, line: (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .lineAt */ .mh)(entry.text, c.offset), before: c.before, after: c.after }))),
+    };
+}
+/** Applies splices, carrying earlier changes of the same file to their new offsets. */
+function applyEdit(entry, splices) {
+    if (splices.length === 0)
+        return;
+    const sorted = [...splices].sort((a, b) => a.start - b.start);
+    const earlier = entry.changes.flatMap((change) => {
+        const offset = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .mapOffset */ .ki)(change.offset, sorted);
+        return offset === undefined ? [] : [{ ...change, offset }];
+    });
+    const result = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .applySplices */ .Ut)(entry.text, sorted);
+    entry.text = result.text;
+    entry.changes = [...earlier, ...result.changes];
+}
+/** The file a target edits (for an overlay, its kustomization file). */
+async function targetFile(files, target) {
+    const kind = (0,_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target);
+    return kind.file ? kind.file(files, target) : kind.path(target);
+}
+function missingFile(target, file) {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(file, undefined, `does not exist in the infra repository (target: ${(0,_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
+}
+
+
+/***/ }),
+
 /***/ 5254:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29446,6 +29520,106 @@ function quoteList(items, max = 8) {
         .map((item) => `'${item}'`)
         .join(', ');
     return unique.length > max ? `${shown} and ${unique.length - max} more` : shown;
+}
+
+
+/***/ }),
+
+/***/ 1078:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Sx: () => (/* binding */ parseTargets),
+/* harmony export */   ff: () => (/* binding */ describeTarget),
+/* harmony export */   zE: () => (/* binding */ overlayTargets)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9171);
+/* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2390);
+/**
+ * The `targets` input: one target a line, `<kind> <path> [argument] [option=value]`. Pure.
+ *
+ *   kustomize <overlay dir or kustomization file> [name=<images entry name>]
+ *   yaml      <file> <key path> [as=tag|name|digest|reference]
+ *   flux      <file> [<namespace>:<policy>]
+ *   manifest  <file>
+ *
+ * Key paths are dot-separated keys with list indexes (`image.tag`, `containers[0].image`); a key
+ * holding dots or brackets is quoted (`annotations."example.com/image"`). Tokens holding spaces are
+ * double-quoted. Blank lines and lines starting with `#` are ignored.
+ */
+
+
+
+const GRAMMAR = `Write one target a line: ${Object.values(_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .TARGET_KINDS */ .aO)
+    .map((kind) => `\`${kind.grammar}\``)
+    .join(', ')}.`;
+function parseTargets(text, input) {
+    const targets = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const fail = (problem, fix = GRAMMAR) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `line ${index + 1} (${line}): ${problem}`, fix);
+        targets.push(parseTargetLine(tokenize(line, fail), fail));
+    });
+    return targets;
+}
+/** Targets from the `overlay-path` input: each line an overlay directory or kustomization file. */
+function overlayTargets(paths, imageName) {
+    return paths.map((path) => {
+        const safe = (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .repoPath */ .qN)(path, (problem, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('overlay-path', `'${path}' ${problem}`, fix));
+        return imageName ? { kind: 'kustomize', path: safe, imageName } : { kind: 'kustomize', path: safe };
+    });
+}
+function parseTargetLine(tokens, fail) {
+    const [word, path, ...rest] = tokens;
+    const kind = (0,_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .kindByWord */ .aD)(word);
+    if (!kind)
+        throw fail(`'${word}' is not a target kind (${Object.values(_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .TARGET_KINDS */ .aO)
+            .map((k) => k.word)
+            .join(', ')})`);
+    if (path === undefined)
+        throw fail(`${word} needs a path`);
+    const file = (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .repoPath */ .qN)(path, (problem, fix) => fail(`'${path}' ${problem}`, fix));
+    const options = new Map();
+    const positional = [];
+    for (const token of rest) {
+        const eq = token.indexOf('=');
+        if (eq > 0 && /^[a-z]+$/.test(token.slice(0, eq)))
+            options.set(token.slice(0, eq), token.slice(eq + 1));
+        else
+            positional.push(token);
+    }
+    return kind.parse(file, {
+        positional,
+        options,
+        expect(names, max) {
+            const unknown = [...options.keys()].find((name) => !names.includes(name));
+            if (unknown)
+                throw fail(`${word} takes no option '${unknown}'`);
+            if (positional.length > max)
+                throw fail(`unexpected '${positional[max]}'`);
+        },
+        fail,
+    });
+}
+/** Whitespace-separated tokens; a token wholly in `"…"` (JSON string syntax) may hold spaces. */
+function tokenize(line, fail) {
+    return [...line.matchAll(/("(?:[^"\\]|\\.)*")(?=\s|$)|\S+/g)].map((match) => {
+        if (match[1] === undefined)
+            return match[0];
+        try {
+            return JSON.parse(match[1]);
+        }
+        catch {
+            throw fail(`${match[1]} is not a valid quoted string`);
+        }
+    });
+}
+/** How a target is shown in messages. */
+function describeTarget(target) {
+    return (0,_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .kindOf */ .I)(target).describe(target);
 }
 
 
@@ -29914,6 +30088,88 @@ function desiredPart(desired, part, absent) {
 
 /***/ }),
 
+/***/ 915:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CJ: () => (/* binding */ replacedImage),
+/* harmony export */   WA: () => (/* binding */ identityFromLabels),
+/* harmony export */   aC: () => (/* binding */ COMMITTED_LABEL),
+/* harmony export */   qJ: () => (/* binding */ compareImages),
+/* harmony export */   xm: () => (/* binding */ identityFromConfig)
+/* harmony export */ });
+/* harmony import */ var _reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3564);
+/**
+ * The order of two images by their own build identity, never by the run that promotes them: the
+ * source commit time an image carries (a label this action writes when it builds), else when it was
+ * built (the OCI `created` label, else the image config's `created`). Pure.
+ */
+
+/** The label with the committer time of the source commit, written by this action's builds. */
+const COMMITTED_LABEL = 'io.github.gitops-promote.committed';
+const CREATED_LABEL = 'org.opencontainers.image.created';
+const REVISION_LABEL = 'org.opencontainers.image.revision';
+/**
+ * How `ours` relates to `current`. Like is compared with like: commit times when both images carry
+ * one (a late re-run of an old commit stays old), else build times. A missing time is `unknown`.
+ */
+function compareImages(ours, current) {
+    if (ours.revision && ours.revision === current.revision)
+        return 'same';
+    for (const key of ['committed', 'created']) {
+        const delta = Date.parse(ours[key] ?? '') - Date.parse(current[key] ?? '');
+        if (Number.isNaN(delta))
+            continue;
+        return delta < 0 ? 'older' : delta > 0 ? 'newer' : 'same';
+    }
+    return 'unknown';
+}
+/** The identity an image's labels and config `created` give. */
+function identityFromLabels(labels, configCreated) {
+    const created = labels[CREATED_LABEL] || configCreated;
+    return {
+        ...(labels[REVISION_LABEL] ? { revision: labels[REVISION_LABEL] } : {}),
+        ...(labels[COMMITTED_LABEL] ? { committed: labels[COMMITTED_LABEL] } : {}),
+        ...(created ? { created } : {}),
+    };
+}
+/** The identity in an image config blob (`{created, config: {Labels}}`); {} for anything else. */
+function identityFromConfig(configJson) {
+    try {
+        const config = JSON.parse(configJson);
+        const labels = config.config?.Labels;
+        const created = typeof config.created === 'string' ? config.created : undefined;
+        return identityFromLabels(labels && typeof labels === 'object' ? labels : {}, created);
+    }
+    catch {
+        return {};
+    }
+}
+/**
+ * The image a target referenced before the edit, from the values the edit replaced: each `after` is
+ * the promoted name, tag, digest or whole reference, so its `before` is the same part of the old
+ * image. Undefined when the old values name neither a tag nor a digest.
+ */
+function replacedImage(desired, replaced) {
+    let current = { name: desired.name };
+    for (const { before, after } of replaced) {
+        if (before === '')
+            continue;
+        if (after === desired.name)
+            current = { ...current, name: before };
+        else if (after === desired.tag)
+            current = { ...current, tag: before };
+        else if (after === desired.digest || (after === '' && (0,_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .isValidDigest */ .fH)(before)))
+            current = { ...current, digest: before };
+        else if (after !== '')
+            current = { ...current, ...(0,_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .splitReference */ .mQ)(before) };
+    }
+    return current.tag === undefined && current.digest === undefined ? undefined : current;
+}
+
+
+/***/ }),
+
 /***/ 3564:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -30012,7 +30268,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4965);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9043);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30022,7 +30278,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4965:
+/***/ 9043:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30033,435 +30289,22 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
 var core = __nccwpck_require__(3360);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ./src/image/reference.ts
-var reference = __nccwpck_require__(3564);
-;// CONCATENATED MODULE: ./src/image/docker-config.ts
-/**
- * Credentials the runner already has for a registry, read from Docker's config file (where
- * `docker login` and docker/login-action put them), so the registry check works without new inputs.
- */
-
-
-
-
-function dockerConfigDir(env) {
-    return env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
-}
-/** The `auths` keys Docker uses for a registry host. */
-function authKeys(registry) {
-    if (registry === reference/* DOCKER_HUB */.Xb)
-        return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
-    return [registry, `https://${registry}`, `http://${registry}`];
-}
-/** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
-function credentialsFromConfig(configJson, registry) {
-    let config;
-    try {
-        config = JSON.parse(configJson);
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of authKeys(registry)) {
-        const entry = config.auths?.[key];
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return undefined;
-}
-async function runnerCredentials(registry, env) {
-    const text = await (0,promises_.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
-    return text ? credentialsFromConfig(text, registry) : undefined;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/image/registry.ts
-/**
- * Asks an image's registry, through the Distribution v2 HTTP API, whether `name:tag` exists and
- * what its manifest digest is. Handles the two auth schemes registries use: Bearer token auth
- * (Docker Hub, GHCR, ECR public, Harbor) and Basic auth (a plain htpasswd registry).
- */
-
-
-
-/** Every manifest type a tag may point at: a multi-platform index or a single-platform manifest. */
-const MANIFEST_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-/** The registry's API root. Loopback registries speak plain HTTP, as Docker itself allows. */
-function registryBaseUrl(registry) {
-    if (registry === reference/* DOCKER_HUB */.Xb)
-        return 'https://registry-1.docker.io';
-    const host = registry.replace(/:\d+$/, '');
-    const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
-    return `${loopback ? 'http' : 'https'}://${registry}`;
-}
-/** Parses `Bearer realm="…",service="…",scope="…"` (RFC 7235 auth-params, quoted or token). */
-function parseChallenge(header) {
-    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
-    if (!match)
-        return undefined;
-    const params = {};
-    for (const m of (match[2] ?? '').matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/g)) {
-        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    return { scheme: (match[1] ?? '').toLowerCase(), params };
-}
-function basic(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
-}
-/** What to do when the registry refuses: fix the given credentials, or give some. */
-function credentialsFix(credentials) {
-    return credentials
-        ? 'Check registry-username and registry-password (a token with read access to the repository).'
-        : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).';
-}
-/**
- * The manifest digest of `image:reference`, or undefined when the registry says it does not exist.
- * Throws ImageError when the registry cannot be reached or refuses the credentials.
- */
-async function manifestDigest(image, reference, credentials, fetchImpl = fetch) {
-    const base = registryBaseUrl(image.registry);
-    const url = `${base}/v2/${image.path}/manifests/${reference}`;
-    const where = `${image.name}:${reference}`;
-    const request = async (method, authorization) => {
-        try {
-            return await fetchImpl(url, { method, headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) } });
-        }
-        catch (error) {
-            throw new errors/* ImageError */.C8(`Could not reach the registry ${base} to check ${where}: ${networkProblem(error)}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
-        }
-    };
-    let authorization;
-    let response = await request('HEAD');
-    if (response.status === 401) {
-        authorization = await authorize(response.headers.get('www-authenticate') ?? '', image, credentials, where, fetchImpl);
-        response = await request('HEAD', authorization);
-    }
-    if (response.status === 404)
-        return undefined;
-    if (response.status === 401 || response.status === 403) {
-        throw new errors/* ImageError */.C8(`The registry ${image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(credentials));
-    }
-    if (!response.ok)
-        throw new errors/* ImageError */.C8(`The registry ${image.registry} answered HTTP ${response.status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.');
-    const digest = response.headers.get('docker-content-digest');
-    if (digest)
-        return digest;
-    // Some registries leave the header off a HEAD: hash the manifest itself.
-    const body = await request('GET', authorization);
-    if (!body.ok)
-        throw new errors/* ImageError */.C8(`The registry ${image.registry} answered HTTP ${body.status} to GET ${where}.`, 'Retry; if it persists, set verify-image: false and give the digest input.');
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256')
-        .update(Buffer.from(await body.arrayBuffer()))
-        .digest('hex')}`;
-}
-async function authorize(header, image, credentials, where, fetchImpl) {
-    const challenge = parseChallenge(header);
-    const refused = new errors/* ImageError */.C8(`The registry ${image.registry} needs credentials to read ${where}.`, credentialsFix(undefined));
-    if (challenge?.scheme === 'basic') {
-        if (!credentials)
-            throw refused;
-        return basic(credentials);
-    }
-    const realm = challenge?.params.realm;
-    if (challenge?.scheme !== 'bearer' || !realm)
-        throw refused;
-    const tokenUrl = new URL(realm);
-    if (challenge.params.service)
-        tokenUrl.searchParams.set('service', challenge.params.service);
-    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${image.path}:pull`);
-    const response = await fetchImpl(tokenUrl.toString(), { method: 'GET', headers: credentials ? { Authorization: basic(credentials) } : {} });
-    if (!response.ok) {
-        throw new errors/* ImageError */.C8(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentialsFix(credentials));
-    }
-    const body = (await response.json());
-    const token = body.token ?? body.access_token;
-    if (!token)
-        throw refused;
-    return `Bearer ${token}`;
-}
-/** What went wrong on the network: fetch's own message is only "fetch failed", the cause says why. */
-function networkProblem(error) {
-    const cause = error instanceof Error ? error.cause : undefined;
-    if (cause instanceof Error)
-        return cause.message;
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/docker/docker-args.ts
-/** OCI annotations of where the image comes from; the user's labels win on the same key. */
-function ociLabels(source) {
-    return [
-        ...(source.url ? [`org.opencontainers.image.source=${source.url}`] : []),
-        ...(source.revision ? [`org.opencontainers.image.revision=${source.revision}`] : []),
-        `org.opencontainers.image.created=${source.created}`,
-    ];
-}
-/** Keeps the last value of each label key, in first-seen key order. */
-function mergeLabels(...groups) {
-    const byKey = new Map();
-    for (const label of groups.flat())
-        byKey.set(label.slice(0, label.indexOf('=')), label);
-    return [...byKey.values()];
-}
-function commonArgs(request) {
-    const { settings } = request;
-    return [
-        ...request.references.flatMap((ref) => ['--tag', ref]),
-        ...request.labels.flatMap((label) => ['--label', label]),
-        ...settings.buildArgs.flatMap((arg) => ['--build-arg', arg]),
-        ...(request.file ? ['--file', request.file] : []),
-        ...(settings.target ? ['--target', settings.target] : []),
-    ];
-}
-/** `docker buildx build`: pushes itself and reports the digest in the metadata file. */
-function buildxArgs(request, push, metadataFile) {
-    const { platforms } = request.settings;
-    return [
-        'buildx',
-        'build',
-        ...commonArgs(request),
-        ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
-        '--metadata-file',
-        metadataFile,
-        // Without push, load into the local image store (single-platform only) so the image is usable.
-        ...(push ? ['--push'] : platforms.length > 1 ? [] : ['--load']),
-        request.context,
-    ];
-}
-/** Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. */
-function classicBuildArgs(request) {
-    const { platforms } = request.settings;
-    return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0]] : []), request.context];
-}
-/** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */
-function pushedDigest(output) {
-    return /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1];
-}
-/**
- * Docker's own last error lines from a failed command, without the legacy builder's deprecation
- * notice (a `DEPRECATED:` line and its indented continuation) that the classic CLI prints first.
- */
-function dockerErrorLines(output, max = 4) {
-    return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
-}
-/** The last meaningful lines of a program's output, for one-line error messages. */
-function lastLines(text, max) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '')
-        .slice(-max)
-        .join(' | ');
-}
-
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(2876);
-;// CONCATENATED MODULE: ./src/docker/docker.ts
-/**
- * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
- * DOCKER_CONFIG under the runner's temp directory (password on stdin) and removes it afterwards,
- * so nothing is left on a self-hosted runner; without, the runner's own login is used as is.
- */
-
-
-
-
-
-
-
-
-class DockerCli {
-    env;
-    tempConfig;
-    constructor(env, 
-    /** The temporary DOCKER_CONFIG to remove, when we made one. */
-    tempConfig) {
-        this.env = env;
-        this.tempConfig = tempConfig;
-    }
-    /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
-    static async open(login, env = process.env) {
-        if (!login)
-            return new DockerCli({ ...env }, undefined);
-        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(login.tempDir, 'docker-config-'));
-        // Keep the runner's other logins (a private base image) working inside the temporary config.
-        await (0,promises_.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
-        const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
-        try {
-            const server = login.registry === reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
-            const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password });
-            if (output.exitCode !== 0) {
-                throw new errors/* ImageError */.C8(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`, 'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).');
-            }
-        }
-        catch (error) {
-            await cli.close();
-            throw error;
-        }
-        return cli;
-    }
-    /** Removes the temporary Docker config (and the credentials in it). */
-    async close() {
-        if (this.tempConfig)
-            await (0,promises_.rm)(this.tempConfig, { recursive: true, force: true });
-    }
-    async hasBuildx() {
-        return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
-    }
-    /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
-    exec(args, options = {}) {
-        const log = (line) => core/* info */.pq(line);
-        return (0,exec/* getExecOutput */.H)('docker', [...args], {
-            env: Object.fromEntries(Object.entries(this.env).filter((entry) => entry[1] !== undefined)),
-            ignoreReturnCode: true,
-            silent: true,
-            ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
-            ...(options.stream ? { listeners: { stdline: log, errline: log } } : {}),
-        }).catch((error) => {
-            if (/Unable to locate executable file/i.test(error.message))
-                throw new errors/* ImageError */.C8('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.');
-            throw error;
-        });
-    }
-    /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
-    async run(args, what, fix) {
-        core/* info */.pq(`docker ${args.join(' ')}`);
-        const output = await this.exec(args, { stream: true });
-        if (output.exitCode !== 0) {
-            throw new errors/* ImageError */.C8(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix);
-        }
-        return output.stdout + output.stderr;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/docker/stage.ts
-/**
- * Stage 1: build the image once and push it (build: true), then — whatever built it — make sure
- * `image:tag` is really in the registry before anything is promoted, and learn its digest.
- */
-
-
-
-
-
-
-
-
-async function runImageStage(settings, context) {
-    const env = context.env ?? process.env;
-    const reference = `${settings.image.name}:${settings.tag}`;
-    let digest = settings.digest;
-    let built = false;
-    let pushed = false;
-    // Masked whether it goes to docker login or only to the registry check.
-    if (settings.login)
-        core/* setSecret */.Pq(settings.login.password);
-    if (settings.build) {
-        const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env);
-        try {
-            const request = await buildRequest(settings, settings.build, context);
-            digest = await buildAndPush(docker, request, settings.push, context.tempDir);
-            built = true;
-            pushed = settings.push;
-        }
-        finally {
-            await docker.close();
-        }
-    }
-    if (!settings.verify) {
-        core/* info */.pq(`verify-image is false: ${reference} was not checked in the registry.`);
-        return { tag: settings.tag, digest, built, pushed, verified: false };
-    }
-    const credentials = settings.login ?? (await runnerCredentials(settings.image.registry, env));
-    const registryDigest = await manifestDigest(settings.image, settings.tag, credentials);
-    if (registryDigest === undefined) {
-        throw new errors/* ImageError */.C8(`Image ${reference} not found in registry ${settings.image.registry}; nothing was promoted.`, settings.build && !settings.push
-            ? 'push is false: push the image first, or set push: true.'
-            : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.');
-    }
-    if (digest !== undefined && digest !== registryDigest) {
-        throw new errors/* ImageError */.C8(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`, settings.build
-            ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).'
-            : "Check the digest input, or leave it empty to use the registry's.");
-    }
-    core/* info */.pq(`${reference} is in the registry: ${registryDigest}`);
-    return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true };
-}
-async function buildRequest(settings, build, context) {
-    const inWorkspace = (path) => ((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(settings.workspace, path));
-    const contextDir = inWorkspace(build.context);
-    if (!(await (0,promises_.stat)(contextDir).then((s) => s.isDirectory(), () => false))) {
-        throw new errors/* InputError */.dz('context', `build context '${build.context}' is not a directory (looked at ${contextDir})`, 'Set context to the directory to build, relative to the repository root, and check out the repository before this step.');
-    }
-    const file = build.file ? inWorkspace(build.file) : '';
-    const dockerfile = file || (0,external_node_path_.join)(contextDir, 'Dockerfile');
-    if (!(await (0,promises_.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
-        throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, "Set file to the Dockerfile's path, or context to the directory that holds it.");
-    }
-    const { source } = context;
-    const labels = mergeLabels(ociLabels({
-        url: source.repository ? `${source.serverUrl}/${source.repository}` : '',
-        revision: source.sha,
-        created: (context.now ?? new Date()).toISOString(),
-    }), build.labels);
-    return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file };
-}
-/** Builds once and pushes every reference; returns the pushed digest when there was a push. */
-async function buildAndPush(docker, request, push, tempDir) {
-    const buildFix = "Fix the Dockerfile or build inputs; the lines above are Docker's own output.";
-    if (await docker.hasBuildx()) {
-        const metadataFile = (0,external_node_path_.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
-        try {
-            await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix);
-            const metadata = JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8').catch(() => '{}'));
-            const digest = metadata['containerimage.digest'];
-            return push && typeof digest === 'string' ? digest : undefined;
-        }
-        finally {
-            await (0,promises_.rm)(metadataFile, { force: true });
-        }
-    }
-    if (request.settings.platforms.length > 1) {
-        throw new errors/* InputError */.dz('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.');
-    }
-    await docker.run(classicBuildArgs(request), 'docker build', buildFix);
-    if (!push)
-        return undefined;
-    let digest;
-    for (const [i, reference] of request.references.entries()) {
-        const output = await docker.run(['push', reference], `docker push ${reference}`, 'Check that the runner is logged in to the registry with push rights (registry-username/registry-password or docker/login-action).');
-        if (i === 0)
-            digest = pushedDigest(output);
-    }
-    return digest;
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/image/reference.ts
+var reference = __nccwpck_require__(3564);
 // EXTERNAL MODULE: ./src/edit/closure.ts
 var edit_closure = __nccwpck_require__(2237);
 // EXTERNAL MODULE: ./src/edit/kinds.ts + 2 modules
@@ -30472,157 +30315,12 @@ var edit_files = __nccwpck_require__(9171);
 var kustomize = __nccwpck_require__(2979);
 // EXTERNAL MODULE: ./src/edit/manifests.ts
 var manifests = __nccwpck_require__(5270);
-;// CONCATENATED MODULE: ./src/edit/targets.ts
-/**
- * The `targets` input: one target a line, `<kind> <path> [argument] [option=value]`. Pure.
- *
- *   kustomize <overlay dir or kustomization file> [name=<images entry name>]
- *   yaml      <file> <key path> [as=tag|name|digest|reference]
- *   flux      <file> [<namespace>:<policy>]
- *   manifest  <file>
- *
- * Key paths are dot-separated keys with list indexes (`image.tag`, `containers[0].image`); a key
- * holding dots or brackets is quoted (`annotations."example.com/image"`). Tokens holding spaces are
- * double-quoted. Blank lines and lines starting with `#` are ignored.
- */
-
-
-
-const GRAMMAR = `Write one target a line: ${Object.values(kinds/* TARGET_KINDS */.aO)
-    .map((kind) => `\`${kind.grammar}\``)
-    .join(', ')}.`;
-function parseTargets(text, input) {
-    const targets = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#'))
-            return;
-        const fail = (problem, fix = GRAMMAR) => new errors/* InputError */.dz(input, `line ${index + 1} (${line}): ${problem}`, fix);
-        targets.push(parseTargetLine(tokenize(line, fail), fail));
-    });
-    return targets;
-}
-/** Targets from the `overlay-path` input: each line an overlay directory or kustomization file. */
-function overlayTargets(paths, imageName) {
-    return paths.map((path) => {
-        const safe = (0,edit_files/* repoPath */.qN)(path, (problem, fix) => new errors/* InputError */.dz('overlay-path', `'${path}' ${problem}`, fix));
-        return imageName ? { kind: 'kustomize', path: safe, imageName } : { kind: 'kustomize', path: safe };
-    });
-}
-function parseTargetLine(tokens, fail) {
-    const [word, path, ...rest] = tokens;
-    const kind = (0,kinds/* kindByWord */.aD)(word);
-    if (!kind)
-        throw fail(`'${word}' is not a target kind (${Object.values(kinds/* TARGET_KINDS */.aO)
-            .map((k) => k.word)
-            .join(', ')})`);
-    if (path === undefined)
-        throw fail(`${word} needs a path`);
-    const file = (0,edit_files/* repoPath */.qN)(path, (problem, fix) => fail(`'${path}' ${problem}`, fix));
-    const options = new Map();
-    const positional = [];
-    for (const token of rest) {
-        const eq = token.indexOf('=');
-        if (eq > 0 && /^[a-z]+$/.test(token.slice(0, eq)))
-            options.set(token.slice(0, eq), token.slice(eq + 1));
-        else
-            positional.push(token);
-    }
-    return kind.parse(file, {
-        positional,
-        options,
-        expect(names, max) {
-            const unknown = [...options.keys()].find((name) => !names.includes(name));
-            if (unknown)
-                throw fail(`${word} takes no option '${unknown}'`);
-            if (positional.length > max)
-                throw fail(`unexpected '${positional[max]}'`);
-        },
-        fail,
-    });
-}
-/** Whitespace-separated tokens; a token wholly in `"…"` (JSON string syntax) may hold spaces. */
-function tokenize(line, fail) {
-    return [...line.matchAll(/("(?:[^"\\]|\\.)*")(?=\s|$)|\S+/g)].map((match) => {
-        if (match[1] === undefined)
-            return match[0];
-        try {
-            return JSON.parse(match[1]);
-        }
-        catch {
-            throw fail(`${match[1]} is not a valid quoted string`);
-        }
-    });
-}
-/** How a target is shown in messages. */
-function describeTarget(target) {
-    return (0,kinds/* kindOf */.I)(target).describe(target);
-}
-
-// EXTERNAL MODULE: ./src/edit/yaml-source.ts
-var yaml_source = __nccwpck_require__(6823);
-;// CONCATENATED MODULE: ./src/edit/plan.ts
-/**
- * The edit plan: every target's edit applied to the files it names, as a deterministic function of
- * their contents. The publisher calls it again on each fresh tip after losing a push race. Pure given
- * RepoFiles.
- */
-
-
-
-
-async function planEdits(files, targets, desired) {
-    const working = new Map();
-    const resolved = [];
-    for (const target of targets) {
-        const file = await targetFile(files, target);
-        let entry = working.get(file);
-        if (!entry) {
-            const text = await files.read(file);
-            if (text === undefined)
-                throw missingFile(target, file);
-            entry = { before: text, text, changes: [] };
-            working.set(file, entry);
-        }
-        applyEdit(entry, (0,kinds/* kindOf */.I)(target).splices(new yaml_source/* YamlSource */.rC(file, entry.text), target, desired));
-        resolved.push({ target, file });
-    }
-    for (const { target, file } of resolved) {
-        (0,kinds/* kindOf */.I)(target).check?.(new yaml_source/* YamlSource */.rC(file, working.get(file).text), target, desired);
-    }
-    const changed = [...working].filter(([, entry]) => entry.text !== entry.before);
-    return {
-        files: changed.map(([path, entry]) => ({ path, before: entry.before, after: entry.text })),
-        changes: changed.flatMap(([path, entry]) => entry.changes
-            .filter((c) => c.before !== c.after)
-            .sort((a, b) => a.offset - b.offset)
-            .map((c) => ({ file: path, line: (0,yaml_source/* lineAt */.mh)(entry.text, c.offset), before: c.before, after: c.after }))),
-    };
-}
-/** Applies splices, carrying earlier changes of the same file to their new offsets. */
-function applyEdit(entry, splices) {
-    if (splices.length === 0)
-        return;
-    const sorted = [...splices].sort((a, b) => a.start - b.start);
-    const earlier = entry.changes.flatMap((change) => {
-        const offset = (0,yaml_source/* mapOffset */.ki)(change.offset, sorted);
-        return offset === undefined ? [] : [{ ...change, offset }];
-    });
-    const result = (0,yaml_source/* applySplices */.Ut)(entry.text, sorted);
-    entry.text = result.text;
-    entry.changes = [...earlier, ...result.changes];
-}
-/** The file a target edits (for an overlay, its kustomization file). */
-async function targetFile(files, target) {
-    const kind = (0,kinds/* kindOf */.I)(target);
-    return kind.file ? kind.file(files, target) : kind.path(target);
-}
-function missingFile(target, file) {
-    return new errors/* TargetError */.I0(file, undefined, `does not exist in the infra repository (target: ${describeTarget(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
-}
-
+// EXTERNAL MODULE: ./src/edit/plan.ts
+var plan = __nccwpck_require__(1629);
 // EXTERNAL MODULE: ./src/edit/suggest.ts
 var suggest = __nccwpck_require__(5254);
+// EXTERNAL MODULE: ./src/edit/yaml-source.ts
+var yaml_source = __nccwpck_require__(6823);
 ;// CONCATENATED MODULE: ./src/edit/render.ts
 /**
  * The render check: after the edit, each Kustomize overlay must still render (`kubectl kustomize`
@@ -30673,7 +30371,7 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
     const files = (0,edit_files/* workTreeFiles */.B$)(root);
     const rendered = [];
     for (const target of overlays) {
-        const file = await targetFile(files, target);
+        const file = await (0,plan/* targetFile */.q)(files, target);
         const dir = external_node_path_.posix.dirname(file);
         const output = await render(renderer, (0,external_node_path_.join)(root, dir));
         if (output.error !== undefined) {
@@ -30702,7 +30400,7 @@ function planRenderCheck(targets, desired, mode, tempDir, searchPath = process.e
         const overrides = new Map(edited.map((f) => [f.path, f.after]));
         const closure = new Map();
         for (const target of overlays)
-            await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(await targetFile(files, target)), overrides, closure);
+            await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(await (0,plan/* targetFile */.q)(files, target)), overrides, closure);
         const hash = (0,external_node_crypto_.createHash)('sha256');
         for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1)))
             hash.update(`${path}\0${text.length}\0${text}`);
@@ -31506,25 +31204,33 @@ class GitStore {
             added.push(object);
             return oid;
         };
-        const blobs = new Map(files.map((file) => [file.path, put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]));
+        // Each path's new blob, or null for a removed file.
+        const blobs = new Map(files.map((file) => [file.path, file.after === null ? null : put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]));
+        /** The tree with `changes` made, or undefined when nothing is left in it (git keeps no empty trees). */
         const rewrite = async (tree, changes) => {
             const entries = new Map(tree === undefined ? [] : await this.tree(tree));
             const below = new Map();
             for (const [path, oid] of changes) {
                 const [name, ...rest] = path.split('/');
-                if (rest.length === 0)
-                    entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid });
-                else
+                if (rest.length > 0)
                     below.set(name, (below.get(name) ?? new Map()).set(rest.join('/'), oid));
+                else if (oid === null)
+                    entries.delete(name);
+                else
+                    entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid });
             }
             for (const [name, sub] of below) {
                 const existing = entries.get(name);
-                entries.set(name, { mode: TREE_MODE, oid: await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub) });
+                const oid = await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub);
+                if (oid === undefined)
+                    entries.delete(name);
+                else
+                    entries.set(name, { mode: TREE_MODE, oid });
             }
-            return put({ type: 'tree', body: serializeTree(entries) });
+            return entries.size === 0 ? undefined : put({ type: 'tree', body: serializeTree(entries) });
         };
         const parentTree = parseCommit((await this.need(parent, 'commit')).body).tree;
-        const tree = await rewrite(parentTree, blobs);
+        const tree = (await rewrite(parentTree, blobs)) ?? put({ type: 'tree', body: serializeTree(new Map()) });
         const commit = put({
             type: 'commit',
             body: serializeCommit({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
@@ -31621,54 +31327,584 @@ const isFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
 
 // EXTERNAL MODULE: ./src/publish/publisher.ts
 var publisher = __nccwpck_require__(7915);
-// EXTERNAL MODULE: ./src/record/stamp.ts
-var record_stamp = __nccwpck_require__(6806);
-;// CONCATENATED MODULE: ./src/promotion.ts
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/image/docker-config.ts
 /**
- * One promotion as a deterministic function of the files at a branch tip: edit the targets, keep
- * only the files whose recorded build is not newer (the ordering guard), record the build beside
- * each file kept, and check the result renders. Publishers call it again on every fresh tip.
+ * Credentials the runner already has for a registry, read from Docker's config file (where
+ * `docker login` and docker/login-action put them), so the registry check works without new inputs.
  */
 
 
 
-/** What a promotion reads first: each target and the record beside it. */
-function promotionPaths(targets) {
-    return targets.flatMap((target) => {
-        const kind = (0,kinds/* kindOf */.I)(target);
-        const path = kind.path(target);
-        // A kind that finds its file below its path (an overlay directory) is read with the records beside it.
-        return kind.file ? [path, `${record_stamp/* RECORD_DIR */.Oi}/${path}`] : [path, (0,record_stamp/* recordPath */.lX)(path)];
-    });
+
+function dockerConfigDir(env) {
+    return env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
 }
-async function planPromotion(files, spec) {
-    await files.prefetch?.(promotionPaths(spec.targets));
-    const edits = await planEdits(files, spec.targets, spec.desired);
-    const kept = [];
-    const records = [];
-    const stale = [];
-    for (const file of edits.files) {
-        const path = (0,record_stamp/* recordPath */.lX)(file.path);
-        const text = await files.read(path);
-        const recorded = (0,record_stamp/* readRecord */.aE)(text)[spec.desired.name];
-        if (recorded && !spec.allowDowngrade && (0,record_stamp/* compareStamps */.ye)(spec.stamp, recorded) === 'older') {
-            stale.push({ path: file.path, recordedRef: recorded.ref });
-            continue;
-        }
-        kept.push(file);
-        records.push({ path, before: text ?? '', after: (0,record_stamp/* writeRecord */.rh)(text, spec.desired.name, spec.stamp) });
+/** The `auths` keys Docker uses for a registry host. */
+function authKeys(registry) {
+    if (registry === reference/* DOCKER_HUB */.Xb)
+        return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+    return [registry, `https://${registry}`, `http://${registry}`];
+}
+/** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
+function credentialsFromConfig(configJson, registry) {
+    let config;
+    try {
+        config = JSON.parse(configJson);
     }
-    const keptPaths = new Set(kept.map((f) => f.path));
-    const plan = {
-        files: kept.length > 0 ? [...kept, ...records] : [],
-        changes: edits.changes.filter((c) => keptPaths.has(c.file)),
-        stale,
-    };
-    if (spec.verify && kept.length > 0)
-        await spec.verify(files, plan);
-    return plan;
+    catch {
+        return undefined;
+    }
+    for (const key of authKeys(registry)) {
+        const entry = config.auths?.[key];
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return undefined;
+}
+async function runnerCredentials(registry, env) {
+    const text = await (0,promises_.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
+    return text ? credentialsFromConfig(text, registry) : undefined;
 }
 
+// EXTERNAL MODULE: ./src/image/identity.ts
+var image_identity = __nccwpck_require__(915);
+;// CONCATENATED MODULE: ./src/image/registry.ts
+/**
+ * Asks an image's registry, through the Distribution v2 HTTP API, whether `name:tag` exists and
+ * what its manifest digest is. Handles the two auth schemes registries use: Bearer token auth
+ * (Docker Hub, GHCR, ECR public, Harbor) and Basic auth (a plain htpasswd registry).
+ */
+
+
+
+
+/** Every manifest type a tag may point at: a multi-platform index or a single-platform manifest. */
+const MANIFEST_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+/** The registry's API root. Loopback registries speak plain HTTP, as Docker itself allows. */
+function registryBaseUrl(registry) {
+    if (registry === reference/* DOCKER_HUB */.Xb)
+        return 'https://registry-1.docker.io';
+    const host = registry.replace(/:\d+$/, '');
+    const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+    return `${loopback ? 'http' : 'https'}://${registry}`;
+}
+/** Parses `Bearer realm="…",service="…",scope="…"` (RFC 7235 auth-params, quoted or token). */
+function parseChallenge(header) {
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    for (const m of (match[2] ?? '').matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/g)) {
+        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: (match[1] ?? '').toLowerCase(), params };
+}
+function basic(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+}
+/** What to do when the registry refuses: fix the given credentials, or give some. */
+function credentialsFix(credentials) {
+    return credentials
+        ? 'Check registry-username and registry-password (a token with read access to the repository).'
+        : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).';
+}
+/** One registry request may take this long; a stalled registry fails instead of hanging the job. */
+const REGISTRY_TIMEOUT_MS = 30_000;
+const registry_MAX_REDIRECTS = 5;
+/**
+ * Requests to one repository of a registry: authorizes on the first 401 and keeps the authorization,
+ * and follows redirects itself so that credentials never go to another origin (blob storage).
+ */
+class RegistryRepository {
+    image;
+    credentials;
+    fetchImpl;
+    base;
+    authorization;
+    constructor(image, credentials, fetchImpl) {
+        this.image = image;
+        this.credentials = credentials;
+        this.fetchImpl = fetchImpl;
+        this.base = registryBaseUrl(image.registry);
+    }
+    /** `method` on `/v2/<path>/<resource>`, authorized as the registry asks. */
+    async request(method, resource, accept, where) {
+        const url = `${this.base}/v2/${this.image.path}/${resource}`;
+        let response = await this.send(method, url, accept, where);
+        if (response.status === 401 && this.authorization === undefined) {
+            this.authorization = await authorize(response.headers.get('www-authenticate') ?? '', this.image, this.credentials, where, this.fetchImpl);
+            response = await this.send(method, url, accept, where);
+        }
+        if (response.status === 401 || response.status === 403) {
+            throw new errors/* ImageError */.C8(`The registry ${this.image.registry} refused access to ${where} (HTTP ${response.status}).`, credentialsFix(this.credentials));
+        }
+        return response;
+    }
+    async send(method, url, accept, where) {
+        let target = new URL(url);
+        for (let redirects = 0;; redirects++) {
+            const sameOrigin = target.origin === new URL(this.base).origin;
+            const headers = { Accept: accept, ...(sameOrigin && this.authorization ? { Authorization: this.authorization } : {}) };
+            let response;
+            try {
+                response = await this.fetchImpl(target.toString(), { method, headers, redirect: 'manual', signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS) });
+            }
+            catch (error) {
+                throw new errors/* ImageError */.C8(`Could not reach the registry ${this.base} to read ${where}: ${networkProblem(error)}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
+            }
+            const location = response.headers.get('location');
+            if (response.status < 300 || response.status >= 400 || !location || redirects >= registry_MAX_REDIRECTS)
+                return response;
+            // Blobs are often served from storage on another origin, which gets the request without credentials.
+            target = new URL(location, target);
+        }
+    }
+}
+/**
+ * The manifest digest of `image:reference`, or undefined when the registry says it does not exist.
+ * Throws ImageError when the registry cannot be reached or refuses the credentials.
+ */
+async function manifestDigest(image, reference, credentials, fetchImpl = fetch) {
+    const repository = new RegistryRepository(image, credentials, fetchImpl);
+    const where = `${image.name}:${reference}`;
+    const response = await repository.request('HEAD', `manifests/${reference}`, MANIFEST_TYPES, where);
+    if (response.status === 404)
+        return undefined;
+    if (!response.ok)
+        throw unexpected(image, response.status, where);
+    const digest = response.headers.get('docker-content-digest');
+    if (digest)
+        return digest;
+    // Some registries leave the header off a HEAD: hash the manifest itself.
+    const body = await repository.request('GET', `manifests/${reference}`, MANIFEST_TYPES, where);
+    if (!body.ok)
+        throw unexpected(image, body.status, where);
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256')
+        .update(Buffer.from(await body.arrayBuffer()))
+        .digest('hex')}`;
+}
+/**
+ * What orders the image `image:reference` (a tag or a digest): its labels and creation time, read
+ * from its config (for a multi-platform index, the linux/amd64 image's, else the first image's).
+ */
+async function imageIdentity(image, reference, credentials, fetchImpl = fetch) {
+    const repository = new RegistryRepository(image, credentials, fetchImpl);
+    const where = `${image.name}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+    const read = async (resource, accept) => {
+        const response = await repository.request('GET', resource, accept, where);
+        if (response.status === 404)
+            throw new errors/* ImageError */.C8(`The registry ${image.registry} has no ${where}.`, 'Check the image reference.');
+        if (!response.ok)
+            throw unexpected(image, response.status, where);
+        return response.json();
+    };
+    let manifest = (await read(`manifests/${reference}`, MANIFEST_TYPES));
+    if (manifest.manifests) {
+        const images = manifest.manifests.filter((m) => m.platform?.os !== 'unknown');
+        const chosen = images.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? images[0];
+        if (!chosen)
+            throw new errors/* ImageError */.C8(`${where} is an index without images.`, 'Check the image reference.');
+        manifest = (await read(`manifests/${chosen.digest}`, MANIFEST_TYPES));
+    }
+    if (!manifest.config?.digest)
+        throw new errors/* ImageError */.C8(`${where} has no image config.`, 'Check the image reference.');
+    return (0,image_identity/* identityFromConfig */.xm)(JSON.stringify(await read(`blobs/${manifest.config.digest}`, '*/*')));
+}
+function unexpected(image, status, where) {
+    return new errors/* ImageError */.C8(`The registry ${image.registry} answered HTTP ${status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.');
+}
+async function authorize(header, image, credentials, where, fetchImpl) {
+    const challenge = parseChallenge(header);
+    const refused = new errors/* ImageError */.C8(`The registry ${image.registry} needs credentials to read ${where}.`, credentialsFix(undefined));
+    if (challenge?.scheme === 'basic') {
+        if (!credentials)
+            throw refused;
+        return basic(credentials);
+    }
+    const realm = challenge?.params.realm;
+    if (challenge?.scheme !== 'bearer' || !realm)
+        throw refused;
+    const tokenUrl = new URL(realm);
+    if (challenge.params.service)
+        tokenUrl.searchParams.set('service', challenge.params.service);
+    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${image.path}:pull`);
+    // The token service is the one the registry names (auth.docker.io for Docker Hub): as docker does.
+    const response = await fetchImpl(tokenUrl.toString(), {
+        method: 'GET',
+        headers: credentials ? { Authorization: basic(credentials) } : {},
+        redirect: 'manual',
+        signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
+    }).catch((error) => {
+        throw new errors/* ImageError */.C8(`Could not reach the token service of ${image.registry} (${tokenUrl.origin}): ${networkProblem(error)}.`, 'Retry; check that the runner can reach it.');
+    });
+    if (!response.ok) {
+        throw new errors/* ImageError */.C8(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentialsFix(credentials));
+    }
+    const body = (await response.json());
+    const token = body.token ?? body.access_token;
+    if (!token)
+        throw refused;
+    return `Bearer ${token}`;
+}
+/** What went wrong on the network: fetch's own message is only "fetch failed", the cause says why. */
+function networkProblem(error) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Error)
+        return cause.message;
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/docker/docker-args.ts
+/**
+ * The docker command lines of the image stage, built from settings. Pure, so both build paths
+ * (buildx and the classic builder) are checked without a daemon.
+ */
+
+/**
+ * OCI annotations of where the image comes from, and the source commit's time that orders images
+ * (a late rebuild of an old commit stays old); the user's labels win on the same key.
+ */
+function ociLabels(source) {
+    return [
+        ...(source.url ? [`org.opencontainers.image.source=${source.url}`] : []),
+        ...(source.revision ? [`org.opencontainers.image.revision=${source.revision}`] : []),
+        `org.opencontainers.image.created=${source.created}`,
+        ...(source.committed ? [`${image_identity/* COMMITTED_LABEL */.aC}=${source.committed}`] : []),
+    ];
+}
+/** Keeps the last value of each label key, in first-seen key order. */
+function mergeLabels(...groups) {
+    const byKey = new Map();
+    for (const label of groups.flat())
+        byKey.set(label.slice(0, label.indexOf('=')), label);
+    return [...byKey.values()];
+}
+function commonArgs(request) {
+    const { settings } = request;
+    return [
+        ...request.references.flatMap((ref) => ['--tag', ref]),
+        ...request.labels.flatMap((label) => ['--label', label]),
+        ...settings.buildArgs.flatMap((arg) => ['--build-arg', arg]),
+        ...(request.file ? ['--file', request.file] : []),
+        ...(settings.target ? ['--target', settings.target] : []),
+    ];
+}
+/** `docker buildx build`: pushes itself and reports the digest in the metadata file. */
+function buildxArgs(request, push, metadataFile) {
+    const { platforms } = request.settings;
+    return [
+        'buildx',
+        'build',
+        ...commonArgs(request),
+        ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
+        '--metadata-file',
+        metadataFile,
+        // Without push, load into the local image store (single-platform only) so the image is usable.
+        ...(push ? ['--push'] : platforms.length > 1 ? [] : ['--load']),
+        request.context,
+    ];
+}
+/** Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. */
+function classicBuildArgs(request) {
+    const { platforms } = request.settings;
+    return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0]] : []), request.context];
+}
+/** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */
+function pushedDigest(output) {
+    return /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1];
+}
+/**
+ * Docker's own last error lines from a failed command, without the legacy builder's deprecation
+ * notice (a `DEPRECATED:` line and its indented continuation) that the classic CLI prints first.
+ */
+function dockerErrorLines(output, max = 4) {
+    return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
+}
+/** The last meaningful lines of a program's output, for one-line error messages. */
+function lastLines(text, max) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .slice(-max)
+        .join(' | ');
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./src/docker/docker.ts
+/**
+ * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
+ * DOCKER_CONFIG under the runner's temp directory (password on stdin) and removes it afterwards,
+ * so nothing is left on a self-hosted runner; without, the runner's own login is used as is.
+ */
+
+
+
+
+
+
+
+
+class DockerCli {
+    env;
+    tempConfig;
+    constructor(env, 
+    /** The temporary DOCKER_CONFIG to remove, when we made one. */
+    tempConfig) {
+        this.env = env;
+        this.tempConfig = tempConfig;
+    }
+    /** A docker CLI; with `login`, logged in to `registry` through a temporary config. */
+    static async open(login, env = process.env) {
+        if (!login)
+            return new DockerCli({ ...env }, undefined);
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(login.tempDir, 'docker-config-'));
+        // Keep the runner's other logins (a private base image) working inside the temporary config.
+        await (0,promises_.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
+        const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
+        try {
+            const server = login.registry === reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
+            const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password });
+            if (output.exitCode !== 0) {
+                throw new errors/* ImageError */.C8(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`, 'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).');
+            }
+        }
+        catch (error) {
+            await cli.close();
+            throw error;
+        }
+        return cli;
+    }
+    /** Removes the temporary Docker config (and the credentials in it). */
+    async close() {
+        if (this.tempConfig)
+            await (0,promises_.rm)(this.tempConfig, { recursive: true, force: true });
+    }
+    async hasBuildx() {
+        return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
+    }
+    /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
+    exec(args, options = {}) {
+        const log = (line) => core/* info */.pq(line);
+        return (0,exec/* getExecOutput */.H)('docker', [...args], {
+            env: Object.fromEntries(Object.entries(this.env).filter((entry) => entry[1] !== undefined)),
+            ignoreReturnCode: true,
+            silent: true,
+            ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
+            ...(options.stream ? { listeners: { stdline: log, errline: log } } : {}),
+        }).catch((error) => {
+            if (/Unable to locate executable file/i.test(error.message))
+                throw new errors/* ImageError */.C8('docker is not installed on this runner.', 'Use a runner with Docker (ubuntu-latest has it), or set build: false to promote an image built elsewhere.');
+            throw error;
+        });
+    }
+    /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
+    async run(args, what, fix) {
+        core/* info */.pq(`docker ${args.join(' ')}`);
+        const output = await this.exec(args, { stream: true });
+        if (output.exitCode !== 0) {
+            throw new errors/* ImageError */.C8(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix);
+        }
+        return output.stdout + output.stderr;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/docker/stage.ts
+/**
+ * Stage 1: build the image once and push it (build: true), then — whatever built it — make sure
+ * `image:tag` is really in the registry before anything is promoted, and learn its digest.
+ */
+
+
+
+
+
+
+
+
+
+
+async function runImageStage(settings, context) {
+    const env = context.env ?? process.env;
+    const reference = `${settings.image.name}:${settings.tag}`;
+    let digest = settings.digest;
+    let built = false;
+    let pushed = false;
+    let identity = { unknown: `verify-image is false, so the registry was not asked about ${reference}` };
+    // Masked whether it goes to docker login or only to the registry check.
+    if (settings.login)
+        core/* setSecret */.Pq(settings.login.password);
+    if (settings.build) {
+        const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env);
+        try {
+            const request = await buildRequest(settings, settings.build, context);
+            digest = await buildAndPush(docker, request, settings.push, context.tempDir);
+            identity = (0,image_identity/* identityFromLabels */.WA)(Object.fromEntries(request.labels.map((label) => [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)])));
+            built = true;
+            pushed = settings.push;
+        }
+        finally {
+            await docker.close();
+        }
+    }
+    if (!settings.verify) {
+        core/* info */.pq(`verify-image is false: ${reference} was not checked in the registry.`);
+        return { tag: settings.tag, digest, built, pushed, verified: false, identity };
+    }
+    const credentials = await registryCredentials(settings, settings.image.registry, env);
+    const registryDigest = await manifestDigest(settings.image, settings.tag, credentials);
+    if (registryDigest === undefined) {
+        throw new errors/* ImageError */.C8(`Image ${reference} not found in registry ${settings.image.registry}; nothing was promoted.`, settings.build && !settings.push
+            ? 'push is false: push the image first, or set push: true.'
+            : 'Check image and tag (the tag must have been pushed before this step), or set verify-image: false for a registry the runner cannot reach.');
+    }
+    if (digest !== undefined && digest !== registryDigest) {
+        throw new errors/* ImageError */.C8(`Image ${reference} in registry ${settings.image.registry} has digest ${registryDigest}, not ${digest}; nothing was promoted.`, settings.build
+            ? 'Another push replaced the tag while this one ran: promote immutable tags only (e.g. the commit SHA).'
+            : "Check the digest input, or leave it empty to use the registry's.");
+    }
+    core/* info */.pq(`${reference} is in the registry: ${registryDigest}`);
+    if (!built)
+        identity = await identityOr(() => imageIdentity(settings.image, registryDigest, credentials));
+    return { tag: settings.tag, digest: registryDigest, built, pushed, verified: true, identity };
+}
+/**
+ * Reads, from its registry, the identity of an image a target references, with the credentials the
+ * image check uses; without verify-image, registries are not asked.
+ */
+function registryIdentities(settings, env) {
+    return async (image) => {
+        if (!settings.verify)
+            return { unknown: 'verify-image is false, so registries are not asked' };
+        const problem = (0,reference/* imageNameProblem */.iS)(image.name);
+        if (problem)
+            return { unknown: `'${image.name}' is not an image repository: ${problem}` };
+        const name = (0,reference/* parseImageName */["if"])(image.name);
+        const credentials = await registryCredentials(settings, name.registry, env);
+        return identityOr(() => imageIdentity(name, image.digest ?? image.tag ?? 'latest', credentials));
+    };
+}
+/** The given login for the promoted image's registry, else what the runner's Docker config holds. */
+async function registryCredentials(settings, registry, env) {
+    return (registry === settings.image.registry ? settings.login : undefined) ?? (await runnerCredentials(registry, env));
+}
+async function identityOr(read) {
+    try {
+        return await read();
+    }
+    catch (error) {
+        return { unknown: (0,errors/* errorMessage */.gJ)(error) };
+    }
+}
+async function buildRequest(settings, build, context) {
+    const inWorkspace = (path) => ((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(settings.workspace, path));
+    const contextDir = inWorkspace(build.context);
+    if (!(await (0,promises_.stat)(contextDir).then((s) => s.isDirectory(), () => false))) {
+        throw new errors/* InputError */.dz('context', `build context '${build.context}' is not a directory (looked at ${contextDir})`, 'Set context to the directory to build, relative to the repository root, and check out the repository before this step.');
+    }
+    const file = build.file ? inWorkspace(build.file) : '';
+    const dockerfile = file || (0,external_node_path_.join)(contextDir, 'Dockerfile');
+    if (!(await (0,promises_.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
+        throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, "Set file to the Dockerfile's path, or context to the directory that holds it.");
+    }
+    const { source } = context;
+    const labels = mergeLabels(ociLabels({
+        url: source.repository ? `${source.serverUrl}/${source.repository}` : '',
+        revision: source.sha,
+        created: (context.now ?? new Date()).toISOString(),
+        committed: context.committed,
+    }), build.labels);
+    return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file };
+}
+/** Builds once and pushes every reference; returns the pushed digest when there was a push. */
+async function buildAndPush(docker, request, push, tempDir) {
+    const buildFix = "Fix the Dockerfile or build inputs; the lines above are Docker's own output.";
+    if (await docker.hasBuildx()) {
+        const metadataFile = (0,external_node_path_.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
+        try {
+            await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix);
+            const metadata = JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8').catch(() => '{}'));
+            const digest = metadata['containerimage.digest'];
+            return push && typeof digest === 'string' ? digest : undefined;
+        }
+        finally {
+            await (0,promises_.rm)(metadataFile, { force: true });
+        }
+    }
+    if (request.settings.platforms.length > 1) {
+        throw new errors/* InputError */.dz('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.');
+    }
+    await docker.run(classicBuildArgs(request), 'docker build', buildFix);
+    if (!push)
+        return undefined;
+    let digest;
+    for (const [i, reference] of request.references.entries()) {
+        const output = await docker.run(['push', reference], `docker push ${reference}`, 'Check that the runner is logged in to the registry with push rights (registry-username/registry-password or docker/login-action).');
+        if (i === 0)
+            digest = pushedDigest(output);
+    }
+    return digest;
+}
+
+;// CONCATENATED MODULE: ./src/order/guard.ts
+/**
+ * The ordering guard: an older image never replaces a newer one without allow-downgrade, however the
+ * run was started. The promoted image is compared with the image a target references now, known from
+ * an old record in the infra repository or else from its registry, each looked up once per run.
+ */
+
+
+class OrderGuard {
+    ours;
+    lookup;
+    identities = new Map();
+    constructor(ours, lookup) {
+        this.ours = ours;
+        this.lookup = lookup;
+    }
+    /** How the promoted image relates to `current`; `recorded` is what an old record says of it. */
+    async judge(current, recorded) {
+        const ours = this.ours;
+        if ('unknown' in ours)
+            return { order: 'unknown', why: ours.unknown };
+        if (recorded) {
+            const order = (0,image_identity/* compareImages */.qJ)(ours, recorded);
+            if (order !== 'unknown')
+                return { order };
+        }
+        const identity = await this.identity(current);
+        if ('unknown' in identity)
+            return { order: 'unknown', why: identity.unknown };
+        const order = (0,image_identity/* compareImages */.qJ)(ours, identity);
+        return order === 'unknown' ? { order, why: 'the two images carry no common time (source commit or build) to order them by' } : { order };
+    }
+    identity(image) {
+        const key = (0,reference/* formatReference */.FH)(image);
+        let known = this.identities.get(key);
+        if (!known) {
+            known = this.lookup(image);
+            this.identities.set(key, known);
+        }
+        return known;
+    }
+}
+
+// EXTERNAL MODULE: ./src/promotion.ts
+var src_promotion = __nccwpck_require__(8138);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 /** The action's outputs: a public contract, set in one place. */
 
@@ -31691,6 +31927,7 @@ function setOutputs(outputs) {
  * The job summary: one table of what was promoted where, with links, for the people reading the
  * workflow run. Rendering is pure (tested); `writeSummary` appends it to GITHUB_STEP_SUMMARY.
  */
+
 
 const code = (text) => (text === '' ? '' : `<code>${escapeHtml(text)}</code>`);
 function escapeHtml(text) {
@@ -31715,7 +31952,7 @@ function renderSummary(s) {
     if (s.skippedReason)
         facts.push([
             'Skipped',
-            s.skippedReason === 'stale' ? 'a newer build is already recorded in every target (`stale`)' : 'every target already references this image (`up-to-date`)',
+            s.skippedReason === 'stale' ? 'every target already references a newer image (`stale`)' : 'every target already references this image (`up-to-date`)',
         ]);
     facts.push(['Attempts', String(s.attempts)]);
     lines.push('<table>', ...facts.map(([k, v]) => `<tr><th align="left">${k}</th><td>${v}</td></tr>`), '</table>', '');
@@ -31726,7 +31963,7 @@ function renderSummary(s) {
         lines.push('</table>', '');
     }
     for (const stale of s.stale)
-        lines.push(`- Left alone: ${code(stale.path)} already holds the newer build ${code(stale.recordedRef)} (set \`allow-downgrade: true\` to roll back on purpose).`);
+        lines.push(`- Left alone: ${(0,src_promotion/* staleReason */.Wf)(stale, code)} (set \`allow-downgrade: true\` to roll back on purpose).`);
     if (s.stale.length > 0)
         lines.push('');
     if (s.rendered && s.rendered.length > 0) {
@@ -31756,14 +31993,16 @@ async function writeSummary(summary) {
 
 
 
+
 async function reportPromotion(report) {
     const { result } = report;
     report.renderWarnings.forEach((warning) => core/* warning */.$e(warning));
     if (result.diff !== undefined)
         core/* info */.pq(`Dry run: nothing was pushed. The commit would be:\n${result.diff}`);
-    for (const stale of result.plan.stale) {
-        core/* notice */.lm(`${stale.path} already holds the newer build ${stale.recordedRef}: left alone (set allow-downgrade: true to roll back on purpose).`);
-    }
+    for (const stale of result.plan.stale)
+        core/* notice */.lm(`${(0,src_promotion/* staleReason */.Wf)(stale)}: left alone (set allow-downgrade: true to roll back on purpose).`);
+    for (const file of result.plan.unordered)
+        core/* notice */.lm((0,src_promotion/* unorderedReason */.Du)(file));
     for (const change of result.plan.changes)
         core/* info */.pq(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`);
     const outputs = {
@@ -31926,6 +32165,8 @@ function isFullReference(ref) {
     return (0,reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,reference/* isValidTag */.r_)(ref.slice(colon + 1));
 }
 
+// EXTERNAL MODULE: ./src/edit/targets.ts
+var edit_targets = __nccwpck_require__(1078);
 ;// CONCATENATED MODULE: ./src/edit/settings.ts
 /** The edit stage's inputs: where the image lives in the infra repository, and the render check. Pure. */
 
@@ -31938,7 +32179,7 @@ function parseEditSettings(inputs) {
         throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
     }
     // kustomize-image-name is the default entry name for every kustomize target that names none.
-    const targets = [...overlayTargets(listInput(inputs, 'overlay-path'), imageName), ...parseTargets(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
+    const targets = [...(0,edit_targets/* overlayTargets */.zE)(listInput(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
     if (targets.length === 0) {
         throw new errors/* InputError */.dz('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image", 'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).');
     }
@@ -32129,12 +32370,13 @@ async function run(env = process.env) {
     }
 }
 async function promote(settings, env) {
-    const image = await core/* group */.Os('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source }));
+    const committed = await (0,src_source/* readSourceCommitTime */.W6)(env);
+    const image = await core/* group */.Os('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source, committed }));
     const desired = (0,image_desired/* desiredImage */.QM)(settings.image.image.name, image.tag, image.digest, settings.pin);
     const imageRef = (0,image_desired/* desiredReference */.Q2)(desired);
     const { infra } = settings.publish;
     const { source } = settings;
-    const stamp = (0,record_stamp/* buildStamp */.QE)(imageRef, source, await (0,src_source/* readSourceCommitTime */.W6)(env));
+    const guard = settings.publish.allowDowngrade ? undefined : new OrderGuard(image.identity, registryIdentities(settings.image, env));
     const { delivery } = settings;
     const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(445), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
     const gitStore = github?.store ? undefined : new GitStore(infra);
@@ -32154,21 +32396,22 @@ async function promote(settings, env) {
             branch,
             source: settings.source,
         });
+        const spec = {
+            targets: settings.edit.targets,
+            desired,
+            ...(guard ? { guard } : {}),
+            verify: async (tipFiles, plan) => {
+                const report = await renderCheck(tipFiles, plan.files);
+                lastRender = report;
+                report.warnings.forEach((warning) => renderWarnings.add(warning));
+                for (const { target, images } of report.rendered)
+                    core/* info */.pq(`${target} renders; its containers run ${images.join(', ')}`);
+            },
+        };
         const promotion = {
-            plan: (files) => planPromotion(files, {
-                targets: settings.edit.targets,
-                desired,
-                stamp,
-                allowDowngrade: settings.publish.allowDowngrade,
-                verify: async (tipFiles, plan) => {
-                    const report = await renderCheck(tipFiles, plan.files);
-                    lastRender = report;
-                    report.warnings.forEach((warning) => renderWarnings.add(warning));
-                    for (const { target, images } of report.rendered)
-                        core/* info */.pq(`${target} renders; its containers run ${images.join(', ')}`);
-                },
-            }),
-            paths: promotionPaths(settings.edit.targets),
+            plan: (files) => (0,src_promotion/* planPromotion */.z)(files, spec),
+            newerAt: (files) => (0,src_promotion/* newerImagesAt */.nz)(files, spec),
+            paths: (0,src_promotion/* promotionPaths */.Kj)(settings.edit.targets),
             message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
             author: settings.publish.author,
             branch,
@@ -32180,7 +32423,6 @@ async function promote(settings, env) {
             ? github.publish(store, promotion, {
                 imageName: desired.name,
                 targets: settings.edit.targets,
-                allowDowngrade: settings.publish.allowDowngrade,
                 title: (plan) => (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
                 body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
             })
@@ -32214,6 +32456,162 @@ function reportFailure(error) {
     }
     if (!(error instanceof errors/* ActionError */.lZ) && error instanceof Error && error.stack)
         core/* debug */.Yz(error.stack);
+}
+
+
+/***/ }),
+
+/***/ 8006:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   YB: () => (/* binding */ legacyRecordPath),
+/* harmony export */   qR: () => (/* binding */ LEGACY_RECORD_DIR),
+/* harmony export */   sR: () => (/* binding */ legacyIdentity)
+/* harmony export */ });
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3564);
+/**
+ * The records earlier versions kept in the infra repository, `.gitops-promote/<file>.json`: per image,
+ * the reference written there and its source commit and time. Argo CD directory applications read
+ * every `.json` file, so nothing writes them any more; an existing record is read, so the image it
+ * describes keeps its order, and removed when its file is promoted (the migration). Pure.
+ */
+
+const LEGACY_RECORD_DIR = '.gitops-promote';
+/** Where the record of a promoted file was kept. */
+function legacyRecordPath(file) {
+    return `${LEGACY_RECORD_DIR}/${file}.json`;
+}
+/**
+ * The identity a record gives the image `current` (of repository `image`), when the record describes
+ * that very image; a missing, hand-broken or foreign record gives none.
+ */
+function legacyIdentity(text, image, current) {
+    const entry = entries(text)[image];
+    if (!entry || typeof entry.ref !== 'string')
+        return undefined;
+    const recorded = (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .splitReference */ .mQ)(entry.ref);
+    const same = (recorded.digest !== undefined && recorded.digest === current.digest) || (recorded.tag !== undefined && recorded.tag === current.tag);
+    if (!same)
+        return undefined;
+    return {
+        ...(typeof entry.commit === 'string' && entry.commit ? { revision: entry.commit } : {}),
+        ...(typeof entry.commitTime === 'string' && entry.commitTime ? { committed: entry.commitTime } : {}),
+    };
+}
+function entries(text) {
+    if (text === undefined)
+        return {};
+    try {
+        const parsed = JSON.parse(text);
+        return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+
+
+/***/ }),
+
+/***/ 8138:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Du: () => (/* binding */ unorderedReason),
+/* harmony export */   Kj: () => (/* binding */ promotionPaths),
+/* harmony export */   Wf: () => (/* binding */ staleReason),
+/* harmony export */   nz: () => (/* binding */ newerImagesAt),
+/* harmony export */   z: () => (/* binding */ planPromotion)
+/* harmony export */ });
+/* harmony import */ var _edit_plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1629);
+/* harmony import */ var _edit_kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2390);
+/* harmony import */ var _image_identity_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(915);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3564);
+/* harmony import */ var _order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8006);
+/**
+ * One promotion as a deterministic function of the files at a branch tip: edit the targets, keep
+ * only the files whose current image is not newer than the promoted one (the ordering guard), remove
+ * the old records beside them, and check the result renders. Publishers call it again on every
+ * fresh tip. Nothing is written to the infra repository but the targets themselves.
+ */
+
+
+
+
+
+/** Why a stale file was left alone, in the words every report uses. */
+function staleReason(file, code = (text) => text) {
+    return `${code(file.path)} already references the newer image ${code(file.currentRef)}`;
+}
+/** Why a file was promoted without the ordering check. */
+function unorderedReason(file) {
+    return `${file.path}: whether the promoted image is newer than ${file.currentRef}, which it replaces, is unknown (${file.why}); promoted anyway`;
+}
+/** What a promotion reads first: each target, and the old record beside it if there is one. */
+function promotionPaths(targets) {
+    return targets.flatMap((target) => {
+        const kind = (0,_edit_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target);
+        const path = kind.path(target);
+        // A kind that finds its file below its path (an overlay directory) is read with the records beside it.
+        return kind.file ? [path, `${_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .LEGACY_RECORD_DIR */ .qR}/${path}`] : [path, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyRecordPath */ .YB)(path)];
+    });
+}
+async function planPromotion(files, spec) {
+    await files.prefetch?.(promotionPaths(spec.targets));
+    const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .planEdits */ .r)(files, spec.targets, spec.desired);
+    const kept = [];
+    const removedRecords = [];
+    const stale = [];
+    const unordered = [];
+    for (const file of edits.files) {
+        const recordPath = (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyRecordPath */ .YB)(file.path);
+        const record = await files.read(recordPath);
+        const verdict = await judgeFile(file.path, edits, spec, record);
+        if (verdict?.order === 'older') {
+            stale.push({ path: file.path, currentRef: verdict.currentRef });
+            continue;
+        }
+        if (verdict?.order === 'unknown')
+            unordered.push({ path: file.path, currentRef: verdict.currentRef, why: verdict.why ?? '' });
+        kept.push(file);
+        if (record !== undefined)
+            removedRecords.push({ path: recordPath, before: record, after: null });
+    }
+    const keptPaths = new Set(kept.map((f) => f.path));
+    const plan = {
+        // The manifests first: they lead a pull request's diff.
+        files: kept.length > 0 ? [...kept, ...removedRecords] : [],
+        changes: edits.changes.filter((c) => keptPaths.has(c.file)),
+        stale,
+        unordered: unordered.filter((u) => keptPaths.has(u.path)),
+    };
+    if (spec.verify && kept.length > 0)
+        await spec.verify(files, plan);
+    return plan;
+}
+/** The targets where `files` (another branch's) already reference a newer image than the promoted one. */
+async function newerImagesAt(files, spec) {
+    if (!spec.guard)
+        return [];
+    const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .planEdits */ .r)(files, spec.targets, spec.desired);
+    const newer = [];
+    for (const file of edits.files) {
+        const verdict = await judgeFile(file.path, edits, spec, await files.read((0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyRecordPath */ .YB)(file.path)));
+        if (verdict?.order === 'older')
+            newer.push({ path: file.path, currentRef: verdict.currentRef });
+    }
+    return newer;
+}
+/** How the promoted image relates to the one `path` references before the edit; undefined when unguarded. */
+async function judgeFile(path, edits, spec, record) {
+    if (!spec.guard)
+        return undefined;
+    const current = (0,_image_identity_js__WEBPACK_IMPORTED_MODULE_3__/* .replacedImage */ .CJ)(spec.desired, edits.changes.filter((c) => c.file === path));
+    if (!current)
+        return undefined;
+    const verdict = await spec.guard.judge(current, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyIdentity */ .sR)(record, spec.desired.name, current));
+    return { ...verdict, currentRef: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_4__/* .formatReference */ .FH)(current) };
 }
 
 
@@ -32492,79 +32890,6 @@ function missingBranch(branch, where) {
 
 /***/ }),
 
-/***/ 6806:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Oi: () => (/* binding */ RECORD_DIR),
-/* harmony export */   QE: () => (/* binding */ buildStamp),
-/* harmony export */   aE: () => (/* binding */ readRecord),
-/* harmony export */   lX: () => (/* binding */ recordPath),
-/* harmony export */   rh: () => (/* binding */ writeRecord),
-/* harmony export */   ye: () => (/* binding */ compareStamps)
-/* harmony export */ });
-/** The stamp of a promotion of `ref` from the run described by `source`. */
-function buildStamp(ref, source, commitTime) {
-    return {
-        ref,
-        repository: source.repository,
-        commit: source.sha,
-        ...(commitTime ? { commitTime } : {}),
-        ...(source.workflow ? { workflow: source.workflow } : {}),
-        runNumber: source.runNumber,
-        runAttempt: source.runAttempt,
-    };
-}
-/** How `ours` relates to `recorded`. */
-function compareStamps(ours, recorded) {
-    if (ours.repository !== recorded.repository || ours.repository === '')
-        return 'unordered';
-    if (ours.commit === recorded.commit)
-        return 'same';
-    if (ours.commitTime && recorded.commitTime) {
-        const delta = Date.parse(ours.commitTime) - Date.parse(recorded.commitTime);
-        if (Number.isFinite(delta) && delta !== 0)
-            return delta < 0 ? 'older' : 'newer';
-    }
-    if (ours.workflow && ours.workflow === recorded.workflow && ours.runNumber > 0 && recorded.runNumber > 0) {
-        const delta = ours.runNumber - recorded.runNumber || ours.runAttempt - recorded.runAttempt;
-        if (delta !== 0)
-            return delta < 0 ? 'older' : 'newer';
-    }
-    return 'unordered';
-}
-const RECORD_DIR = '.gitops-promote';
-/** Where the record of a promoted file lives. */
-function recordPath(file) {
-    return `${RECORD_DIR}/${file}.json`;
-}
-/** Parses a record file; a missing, hand-broken or foreign file counts as no record (never blocks). */
-function readRecord(text) {
-    if (text === undefined)
-        return {};
-    try {
-        const parsed = JSON.parse(text);
-        return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
-    }
-    catch {
-        return {};
-    }
-}
-/** The record with `image`'s entry set, as stable text (sorted keys) so re-applying is byte-identical. */
-function writeRecord(text, image, stamp) {
-    const record = { ...readRecord(text), [image]: stamp };
-    const sorted = Object.fromEntries(Object.keys(record)
-        .sort()
-        .map((key) => [key, sortKeys(record[key])]));
-    return `${JSON.stringify(sorted, null, 2)}\n`;
-}
-function sortKeys(stamp) {
-    return Object.fromEntries(Object.entries(stamp).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-
-/***/ }),
-
 /***/ 4998:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -32602,8 +32927,9 @@ function readSourceContext(env) {
     };
 }
 /**
- * Committer time of the source commit, to order builds: from the push event's payload, else from
- * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
+ * Committer time of the source commit, which the image built from it carries as a label so that
+ * images are ordered by their source: from the push event's payload, else from the checked-out
+ * workspace; undefined when neither knows it.
  */
 async function readSourceCommitTime(env) {
     if (env.GITHUB_EVENT_PATH) {

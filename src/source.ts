@@ -44,8 +44,9 @@ export function readSourceContext(env: NodeJS.ProcessEnv): SourceContext {
 }
 
 /**
- * Committer time of the source commit, to order builds: from the push event's payload, else from
- * the checked-out workspace; undefined when neither knows it (run numbers order the rest).
+ * Committer time of the source commit, which the image built from it carries as a label so that
+ * images are ordered by their source: from the push event's payload, else from the checked-out
+ * workspace; undefined when neither knows it.
  */
 export async function readSourceCommitTime(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (env.GITHUB_EVENT_PATH) {

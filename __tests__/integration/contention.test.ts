@@ -1,7 +1,7 @@
 /**
  * Publishing under contention, on the real smart-HTTP server with each run a separate action
- * process: concurrent runs all land without reverting each other, builds arriving out of order
- * never go backwards, and a server that keeps refusing is retried only when the branch moved.
+ * process: concurrent runs all land without reverting each other, and a server that keeps refusing
+ * is retried only when the branch moved. (Builds arriving out of order: ordering.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
@@ -195,42 +195,6 @@ describeGit('publishing under contention', () => {
       } finally {
         store.close()
       }
-    },
-    SLOW,
-  )
-
-  it(
-    'an older build arriving after a newer one is skipped as stale; allow-downgrade rolls back on purpose',
-    async () => {
-      const name = await infraRepo(1)
-      const file = `${overlayPath(0)}/kustomization.yaml`
-      const [older, newer] = [build(41), build(42)]
-
-      expect((await promote(name, 0, newer)).outputs.changed).toBe('true')
-      const tip = await server.revParse(name, 'main')
-      const late = await promote(name, 0, older)
-      expect(late.exitCode).toBe(0)
-      expect(late.outputs).toMatchObject({ changed: 'false', 'skipped-reason': 'stale', 'commit-sha': '' })
-      expect(late.log).toMatch(/::notice.*already holds the newer build/)
-      expect(await server.revParse(name, 'main')).toBe(tip)
-      expect(await server.readFile(name, 'main', file)).toContain(`newTag: ${newer.tag}`)
-
-      const rollback = await promote(name, 0, older, { 'allow-downgrade': 'true' })
-      expect(rollback.outputs).toMatchObject({ changed: 'true', 'skipped-reason': '' })
-      expect(await server.readFile(name, 'main', file)).toContain(`newTag: ${older.tag}`)
-    },
-    SLOW,
-  )
-
-  it(
-    'concurrent builds of one app end with the newest, whatever order they land in',
-    async () => {
-      const name = await infraRepo(1)
-      const builds = [build(7), build(9), build(8)]
-      const runs = await Promise.all(builds.map((b) => promote(name, 0, b)))
-      expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0])
-      expect(await server.readFile(name, 'main', `${overlayPath(0)}/kustomization.yaml`)).toContain(`newTag: ${build(9).tag}`)
-      expect(runs.every((r) => r.outputs.changed === 'true' || r.outputs['skipped-reason'] === 'stale')).toBe(true)
     },
     SLOW,
   )

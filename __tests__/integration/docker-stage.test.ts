@@ -96,7 +96,14 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
 
   it("builds once, pushes image:tag and latest, pins tag@digest into the overlay, and the digest is the registry's", async () => {
     const { name, path, image, tag } = await fresh()
-    const run = await promote(name, { image, tag, context: context(`note-book ${tag}`), 'extra-tags': 'latest', pin: 'tag-and-digest' })
+    const committed = '2026-01-05T10:00:00Z'
+    const event = context('')
+    writeFileSync(join(event, 'event.json'), JSON.stringify({ head_commit: { id: SOURCE_SHA, timestamp: committed } }))
+    const run = await promote(
+      name,
+      { image, tag, context: context(`note-book ${tag}`), 'extra-tags': 'latest', pin: 'tag-and-digest' },
+      { GITHUB_EVENT_PATH: join(event, 'event.json') },
+    )
     expect(run.exitCode).toBe(0)
 
     const digest = await registryDigest(REGISTRY, path, tag)
@@ -119,6 +126,8 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
     expect(labels['org.opencontainers.image.source']).toBe('https://github.com/ani2fun/note-book')
     expect(labels['org.opencontainers.image.revision']).toBe(SOURCE_SHA)
     expect(Date.parse(labels['org.opencontainers.image.created'] ?? '')).not.toBeNaN()
+    // The source commit's time, which orders this image against others.
+    expect(labels['io.github.gitops-promote.committed']).toBe(committed)
     expect(run.leftInTemp).toEqual([])
   })
 

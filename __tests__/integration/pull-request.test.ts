@@ -132,13 +132,6 @@ describeGit('promotion by pull request', () => {
       'pull-request-number': first.outputs['pull-request-number'],
     })
     expect((await suite.server.log(slug, BRANCH))[0].sha).toBe(updated.sha)
-
-    // An older build arriving late leaves the newer pull request alone.
-    const late = await promote(slug, { 'commit-via': via, tag: TAG_1 }, 42)
-    expectSuccess(late)
-    expect(late.outputs).toMatchObject({ changed: 'false', 'skipped-reason': 'stale', 'pull-request-number': '' })
-    expect(await suite.server.readFile(slug, BRANCH, `${PROD}/kustomization.yaml`)).toContain(`newTag: "${TAG_2}"`)
-    expect(await suite.server.revParse(slug, 'main')).toBe(moved)
   })
 
   it('fails with one clear error naming infra-token and the permission when GitHub answers 403', async () => {

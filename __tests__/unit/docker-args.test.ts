@@ -23,6 +23,14 @@ describe('OCI labels', () => {
     ])
   })
 
+  it("carries the source commit's time when it is known", () => {
+    expect(ociLabels({ url: '', revision: 'r', created: 'now', committed: '2024-05-01T09:00:00Z' })).toEqual([
+      'org.opencontainers.image.revision=r',
+      'org.opencontainers.image.created=now',
+      'io.github.gitops-promote.committed=2024-05-01T09:00:00Z',
+    ])
+  })
+
   it('leaves out what is unknown outside Actions', () => {
     expect(ociLabels({ url: '', revision: '', created: 'now' })).toEqual(['org.opencontainers.image.created=now'])
   })

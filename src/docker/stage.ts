@@ -54,7 +54,9 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
     try {
       const request = await buildRequest(settings, settings.build, context)
       digest = await buildAndPush(docker, request, settings.push, context.tempDir)
-      identity = identityFromLabels(Object.fromEntries(request.labels.map((label) => [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)])))
+      identity = identityFromLabels(
+        Object.fromEntries(request.labels.map((label) => [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)])),
+      )
       built = true
       pushed = settings.push
     } finally {

@@ -60,9 +60,7 @@ export function pullRequestBody(facts: BodyFacts, plan: PromotionPlan): string {
     `Promotes \`${facts.imageRef}\` into \`${facts.baseBranch}\`.`,
     `| | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`,
     `### Image change\n\n| Where | Before | After |\n| --- | --- | --- |\n${changes.join('\n')}`,
-    ...(plan.stale.length > 0
-      ? [`### Left alone\n\n${plan.stale.map((s) => `- ${staleReason(s, (text) => `\`${text}\``)}`).join('\n')}`]
-      : []),
+    ...(plan.stale.length > 0 ? [`### Left alone\n\n${plan.stale.map((s) => `- ${staleReason(s, (text) => `\`${text}\``)}`).join('\n')}`] : []),
   ]
   let body = parts.join('\n\n')
   const diffs: string[] = []

@@ -174,7 +174,10 @@ interface Manifest {
 }
 
 function unexpected(image: ImageName, status: number, where: string): ImageError {
-  return new ImageError(`The registry ${image.registry} answered HTTP ${status} for ${where}.`, 'Check the image name; retry if the registry is having trouble.')
+  return new ImageError(
+    `The registry ${image.registry} answered HTTP ${status} for ${where}.`,
+    'Check the image name; retry if the registry is having trouble.',
+  )
 }
 
 async function authorize(header: string, image: ImageName, credentials: RegistryCredentials | undefined, where: string, fetchImpl: FetchLike): Promise<string> {
@@ -196,7 +199,10 @@ async function authorize(header: string, image: ImageName, credentials: Registry
     redirect: 'manual',
     signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
   }).catch((error: unknown) => {
-    throw new ImageError(`Could not reach the token service of ${image.registry} (${tokenUrl.origin}): ${networkProblem(error)}.`, 'Retry; check that the runner can reach it.')
+    throw new ImageError(
+      `Could not reach the token service of ${image.registry} (${tokenUrl.origin}): ${networkProblem(error)}.`,
+      'Retry; check that the runner can reach it.',
+    )
   })
   if (!response.ok) {
     throw new ImageError(`The registry ${image.registry} refused a token for ${where} (HTTP ${response.status}).`, credentialsFix(credentials))

@@ -25,7 +25,7 @@ export interface PublishSettings {
   readonly maxAttempts: number
   /** How long the landing may take, lost races and host failures included. */
   readonly timeoutSeconds: number
-  /** Let an older build replace a newer one (the explicit rollback path). */
+  /** Let an older image replace a newer one (the explicit rollback path). */
   readonly allowDowngrade: boolean
 }
 

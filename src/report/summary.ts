@@ -63,10 +63,7 @@ export function renderSummary(s: PromotionSummary): string {
       lines.push(`<tr><td>${code(`${c.file}:${c.line}`)}</td><td>${c.before ? code(c.before) : '<em>(added)</em>'}</td><td>${code(c.after)}</td></tr>`)
     lines.push('</table>', '')
   }
-  for (const stale of s.stale)
-    lines.push(
-      `- Left alone: ${staleReason(stale, code)} (set \`allow-downgrade: true\` to roll back on purpose).`,
-    )
+  for (const stale of s.stale) lines.push(`- Left alone: ${staleReason(stale, code)} (set \`allow-downgrade: true\` to roll back on purpose).`)
   if (s.stale.length > 0) lines.push('')
 
   if (s.rendered && s.rendered.length > 0) {
