@@ -3,13 +3,14 @@
  * over smart HTTP, printed side by side in one run.
  *
  * For 3,000 and 30,000 apps (each with a long history):
- *  - one promotion, as medians: (a) the action's publish path in-process (read, edit, ordering
- *    record, commit, push; no render check, no Node start-up) and the whole action as a runner starts
- *    it (the committed dist/index.js); (b) by hand: `git clone --depth=1` + edit + commit +
- *    push; their ratio and the growth from the small to the large repo;
- *  - 16 and 32 concurrent promotions of different apps while another pusher moves the branch every
- *    150 ms: landed/N, makespan and attempts of the action (default max-attempts), next to a
- *    `git pull --rebase && git push` loop of 5 tries, and N × one uncontended promotion;
+ *  - one promotion, as medians: (a) the action's publish path in-process (read, edit, commit, push;
+ *    no render check, no Node start-up) and the whole action as a runner starts it (the committed
+ *    dist/index.js); (b) by hand: `git clone --depth=1` + edit + commit + push; their ratio and the
+ *    growth from the small to the large repo;
+ *  - 16 and 32 concurrent promotions of different apps, each the whole action in its own process
+ *    (default inputs), while another pusher moves the branch every 150 ms: landed/N, makespan and
+ *    attempts, next to a `git pull --rebase && git push` loop of 5 tries, and N × one uncontended
+ *    whole-action promotion;
  *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
  *    p90 and the requests sent in it.
  * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
@@ -80,31 +81,27 @@ function median(values: readonly number[]): number {
 }
 
 /** (a) The action's publish path, as src/main.ts wires it, without the render check. */
-async function promoteWithPublisher(server: GitServer, name: string, app: number, tag: string, windows?: AttemptWindow[]): Promise<PublishResult> {
+async function promoteWithPublisher(server: GitServer, name: string, app: number, tag: string): Promise<PublishResult> {
   const store = new GitStore({ url: server.repoUrl(name), token: server.token, branch: 'main' })
   try {
     const branch = await store.resolveBranch()
     const desired = { name: appImage(app), tag }
     const targets: Target[] = [{ kind: 'kustomize', path: overlayPath(app) }]
-    return await publish(
-      store,
-      {
-        plan: (files) =>
-          planPromotion(files, {
-            targets,
-            desired,
-          }),
-        newerAt: async () => [],
-        paths: promotionPaths(targets),
-        message: () => `promote ${desired.name}:${tag} to ${overlayPath(app)}`,
-        author: AUTHOR,
-        branch,
-        maxAttempts: DEFAULT_MAX_ATTEMPTS,
-        timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
-        dryRun: false,
-      },
-      windows ? { observe: (window) => windows.push(window) } : {},
-    )
+    return await publish(store, {
+      plan: (files) =>
+        planPromotion(files, {
+          targets,
+          desired,
+        }),
+      newerAt: async () => [],
+      paths: promotionPaths(targets),
+      message: () => `promote ${desired.name}:${tag} to ${overlayPath(app)}`,
+      author: AUTHOR,
+      branch,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+      dryRun: false,
+    })
   } finally {
     store.close()
   }
@@ -136,8 +133,11 @@ async function promoteByHand(server: GitServer, name: string, app: number, tag: 
   }
 }
 
-/** The whole action in a child Node process, as a runner starts it (sources through tsx). */
-async function promoteWithAction(server: GitServer, name: string, app: number, tag: string): Promise<void> {
+/** The attempt windows the action reports in its debug lines (publisher.ts). */
+const WINDOW_LINE = /^::debug::attempt (\d+): tip read → push sent in (\d+) ms, (\d+) requests$/gm
+
+/** The whole action in a child Node process, as a runner starts it (the committed dist/index.js). */
+async function promoteWithAction(server: GitServer, name: string, app: number, tag: string, windows?: AttemptWindow[]): Promise<{ attempts: number }> {
   const run = await runAction(
     {
       image: appImage(app),
@@ -151,7 +151,13 @@ async function promoteWithAction(server: GitServer, name: string, app: number, t
     },
     { entry: 'dist', env: { GITHUB_REPOSITORY: `bench/app-${app}`, GITHUB_SHA: tag } },
   )
-  if (run.exitCode !== 0 || run.outputs.changed !== 'true') throw new Error(`the action failed:\n${run.log}`)
+  if (run.exitCode !== 0 || run.outputs.changed !== 'true') {
+    throw new Error(run.log.split('\n').find((line) => line.startsWith('::error')) ?? `the action failed:\n${run.log}`)
+  }
+  for (const [, attempt, ms, requests] of run.log.matchAll(WINDOW_LINE)) {
+    windows?.push({ attempt: Number(attempt), windowMs: Number(ms), requests: Number(requests) })
+  }
+  return { attempts: Number(run.outputs.attempts) }
 }
 
 async function medianMs(work: (app: number, tag: string) => Promise<unknown>): Promise<number> {
@@ -184,7 +190,8 @@ interface BurstRow {
 async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
   const name = `infra-${apps}`
   await serveCopy(server, name, await cachedMonorepo(apps, COMMITS))
-  const promote = (how: typeof promoteWithPublisher | typeof promoteByHand) => (app: number, tag: string) => how(server, name, app, tag)
+  const promote = (how: (server: GitServer, name: string, app: number, tag: string) => Promise<unknown>) => (app: number, tag: string) =>
+    how(server, name, app, tag)
   await quietly(() => promoteWithPublisher(server, name, nextApp++, 'warm-up'))
   return {
     apps,
@@ -223,7 +230,7 @@ async function race<T>(server: GitServer, apps: number, racers: number, promote:
 
 async function measureBurst(server: GitServer, apps: number, racers: number): Promise<BurstRow> {
   const windows: AttemptWindow[] = []
-  const action = await race(server, apps, racers, (name, app, tag) => promoteWithPublisher(server, name, app, tag, windows))
+  const action = await race(server, apps, racers, (name, app, tag) => promoteWithAction(server, name, app, tag, windows))
   const attempts = action.results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.attempts] : []))
   const loop = await race(server, apps, racers, (name, app, tag) => promoteWithPullRebaseLoop(server, name, app, tag, 5))
   return {
@@ -295,7 +302,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
 
   const burstRows = [['apps', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan']]
   for (const b of bursts) {
-    const uncontended = sizes.find((s) => s.apps === b.apps)?.publisher ?? NaN
+    const uncontended = sizes.find((s) => s.apps === b.apps)?.action ?? NaN
     burstRows.push([
       b.apps.toLocaleString('en'),
       String(b.racers),

@@ -32692,11 +32692,9 @@ function publish(store, promotion, options = {}) {
             return { changed: true, attempts: pushes + 1, plan, diff: (0,_edit_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .planDiff */ .R)(plan.files) };
         const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author);
         const windowMs = performance.now() - started;
-        options.observe?.({
-            attempt,
-            windowMs,
-            ...(store.requests !== undefined && requestsAtStart !== undefined ? { requests: store.requests - requestsAtStart } : {}),
-        });
+        const requests = store.requests !== undefined && requestsAtStart !== undefined ? store.requests - requestsAtStart : undefined;
+        options.observe?.({ attempt, windowMs, ...(requests !== undefined ? { requests } : {}) });
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`attempt ${attempt}: tip read → push sent in ${Math.round(windowMs)} ms${requests !== undefined ? `, ${requests} requests` : ''}`);
         pushes++;
         // Until the host says it landed, whether it did is learnt from the next tip: ours, or one to
         // re-apply the edit on.
