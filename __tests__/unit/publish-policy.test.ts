@@ -215,6 +215,10 @@ describe('credentials', () => {
   it('are Basic with the token as password, as GitHub accepts installation and personal tokens', () => {
     expect(basicAuthorization('s3cret')).toBe(`Basic ${Buffer.from('x-access-token:s3cret').toString('base64')}`)
   })
+
+  it('carry the user name a host expects, when given', () => {
+    expect(basicAuthorization('s3cret', 'oauth2')).toBe(`Basic ${Buffer.from('oauth2:s3cret').toString('base64')}`)
+  })
 })
 
 describe('infra repository settings', () => {
@@ -244,6 +248,8 @@ describe('infra repository settings', () => {
     [{ 'infra-repo': 'org/infra', 'max-attempts': '0' }, 'max-attempts', 'whole number'],
     [{ 'infra-repo': 'org/infra', 'timeout-seconds': '5' }, 'timeout-seconds', 'whole number'],
     [{ 'infra-repo': 'org/infra', 'dry-run': 'yes' }, 'dry-run', 'not a boolean'],
+    [{ 'infra-repo': 'org/infra', 'infra-username': 'a:b' }, 'infra-username', 'cannot be a user name'],
+    [{ 'infra-repo': 'org/infra', 'network-timeout-seconds': '0' }, 'network-timeout-seconds', 'whole number'],
   ])('%j is rejected naming %s', (values, input, problem) => {
     let error: unknown
     try {
@@ -254,6 +260,40 @@ describe('infra repository settings', () => {
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).input).toBe(input)
     expect((error as InputError).message).toContain(problem)
+  })
+})
+
+describe('infra credentials and network bounds', () => {
+  const env = { GITHUB_SERVER_URL: 'https://github.com' }
+  const parse = (values: Record<string, string>) => parsePublishSettings(recordInputs(values), env)
+
+  it('takes the Basic-auth user name a host expects', () => {
+    expect(parse({ 'infra-repo': 'https://gitlab.example.com/team/infra.git', 'infra-token': 't', 'infra-username': 'oauth2' }).infra).toEqual({
+      url: 'https://gitlab.example.com/team/infra.git',
+      token: 't',
+      username: 'oauth2',
+      branch: '',
+    })
+  })
+
+  it.each(['https://user:s3cret@git.example.com:99999/infra.git', 'https://user:s3cret@git example.com/infra.git', 'ftp://user:s3cret@git.example.com/infra'])(
+    'never echoes the credential of a bad infra-repo URL: %s',
+    (url) => {
+      let error: unknown
+      try {
+        parse({ 'infra-repo': url })
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(InputError)
+      expect((error as InputError).report).not.toContain('s3cret')
+      expect((error as InputError).report).not.toContain('user:')
+    },
+  )
+
+  it('bounds every request by network-timeout-seconds: stalls at it, whole requests at four times it', () => {
+    expect(parse({ 'infra-repo': 'org/infra' }).network).toEqual({ stallMs: 15_000, requestMs: 60_000 })
+    expect(parse({ 'infra-repo': 'org/infra', 'network-timeout-seconds': '40' }).network).toEqual({ stallMs: 40_000, requestMs: 160_000 })
   })
 })
 
