@@ -3,14 +3,17 @@
  * should do next; `main.ts` turns it into exactly one `core.setFailed` (plus an annotation when the
  * error points at a file in the infra repo).
  */
+import { withoutCredentials } from './redact.js'
+
 export class ActionError extends Error {
   /** What the user should do about it, one sentence. */
   readonly fix: string
 
   constructor(message: string, fix: string) {
-    super(message)
+    // An error may quote an input or a host's words: a URL there may carry a credential.
+    super(withoutCredentials(message))
     this.name = new.target.name
-    this.fix = fix
+    this.fix = withoutCredentials(fix)
   }
 
   /** The one line shown to the user. */
@@ -58,6 +61,5 @@ export class ApiError extends ActionError {}
 
 export function errorMessage(error: unknown): string {
   if (error instanceof ActionError) return error.report
-  if (error instanceof Error) return error.message
-  return String(error)
+  return withoutCredentials(error instanceof Error ? error.message : String(error))
 }

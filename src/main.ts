@@ -38,7 +38,7 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
   const { delivery } = settings
   const github =
     delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env) : undefined
-  const gitStore = github?.store ? undefined : new GitStore(infra)
+  const gitStore = github?.store ? undefined : new GitStore(infra, settings.publish.network)
   const store = github?.store ?? gitStore!
   try {
     // The render check runs on every attempt whose overlays changed; say each warning once.

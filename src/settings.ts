@@ -10,6 +10,7 @@ import type { PinMode } from './image/desired.js'
 import { choiceInput, type InputReader } from './inputs.js'
 import { checkGitHubReach, parseGitHubPublishSettings, type GitHubPublishSettings } from './github/settings.js'
 import { parsePublishSettings, type PublishSettings } from './publish/settings.js'
+import { withoutCredentials } from './redact.js'
 import { readSourceContext, type SourceContext } from './source.js'
 
 export interface Settings {
@@ -46,7 +47,7 @@ export function runnerInputs(): InputReader {
   return {
     get(name) {
       const value = core.getInput(name)
-      core.debug(`input ${name}=${/token|password/.test(name) && value ? '***' : JSON.stringify(value)}`)
+      core.debug(`input ${name}=${/token|password/.test(name) && value ? '***' : withoutCredentials(JSON.stringify(value))}`)
       return value
     },
   }

@@ -1,7 +1,7 @@
 /** The render check against the real `kubectl kustomize` (or `kustomize build`) on temp dirs. */
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { access, chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, TargetError } from '../../src/errors.js'
@@ -9,8 +9,9 @@ import { planEdits, type RepoFiles } from '../../src/edit/plan.js'
 import { checkRendered, checkUsesImage, planRenderCheck, renderedImages } from '../../src/edit/render.js'
 import { overlayTargets, parseTargets } from '../../src/edit/targets.js'
 import type { DesiredImage, Target } from '../../src/edit/types.js'
+import { yamlHazard } from '../../src/edit/yaml-limits.js'
 import { YamlSource } from '../../src/edit/yaml-source.js'
-import { NOTE_BOOK_IMAGE, seed000Infra } from '../support/fixtures.js'
+import { aliasBombConfigMap, NOTE_BOOK_IMAGE, seed000Infra } from '../support/fixtures.js'
 import { requireService } from '../support/services.js'
 
 const memoryFiles = (files: Record<string, string>): RepoFiles => ({ read: async (path) => files[path] })
@@ -124,6 +125,64 @@ describe('render check (real kustomize)', () => {
   withRenderer('checks only kustomize targets', async () => {
     const files = { 'm.yaml': 'kind: Pod\nspec:\n  containers:\n  - image: app:v1\n' }
     expect(await promote(files, parseTargets('manifest m.yaml', 'targets'), { name: 'app', tag: 'v2' })).toEqual({ warnings: [], rendered: [] })
+  })
+})
+
+describe('render check: the files it renders are held to the limits of the files it edits', () => {
+  it.each([
+    [
+      'an alias bomb',
+      aliasBombConfigMap(9),
+      1,
+      /expands its aliases to more than 10 times its size \(an alias bomb\), and the overlay being promoted renders it/,
+    ],
+    ['nesting too deep', `x: ${'['.repeat(300)}${']'.repeat(300)}\n`, 1, /nests deeper than 200 levels/],
+  ])('refuses %s in a base resource before the renderer runs', async (_what, text, line, problem) => {
+    const renderers = await mkdtemp(join(tmpdir(), 'renderers-'))
+    const ran = join(renderers, 'ran')
+    await writeFile(join(renderers, 'kubectl'), `#!/bin/sh\ntouch ${ran}\n`)
+    await chmod(join(renderers, 'kubectl'), 0o755)
+    try {
+      const files = {
+        ...seed000Infra(),
+        'deploy/note-book/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n  - service.yaml\n  - laughs.yaml\n',
+        'deploy/note-book/base/laughs.yaml': text,
+      }
+      const targets = overlayTargets(PROD, undefined)
+      const desired = { name: NOTE_BOOK_IMAGE, tag: 'v2' }
+      const plan = await planEdits(memoryFiles(files), targets, desired)
+      const started = performance.now()
+      const check = planRenderCheck(targets, desired, 'true', tmpdir(), renderers)(memoryFiles(files), plan.files)
+      await expect(check).rejects.toBeInstanceOf(TargetError)
+      await expect(check).rejects.toMatchObject({ file: 'deploy/note-book/base/laughs.yaml', line, message: expect.stringMatching(problem) })
+      expect(performance.now() - started).toBeLessThan(2_000)
+      await expect(access(ran)).rejects.toThrow()
+    } finally {
+      await rm(renderers, { recursive: true, force: true })
+    }
+  })
+
+  it('says a renderer that hit the memory ceiling was stopped, not that the overlay is wrong', async () => {
+    const renderers = await mkdtemp(join(tmpdir(), 'renderers-'))
+    await writeFile(join(renderers, 'kubectl'), '#!/bin/sh\necho "fatal error: runtime: out of memory" >&2\nexit 2\n')
+    await chmod(join(renderers, 'kubectl'), 0o755)
+    try {
+      const targets = overlayTargets(PROD, undefined)
+      const desired = { name: NOTE_BOOK_IMAGE, tag: 'v2' }
+      const plan = await planEdits(memoryFiles(seed000Infra()), targets, desired)
+      await expect(planRenderCheck(targets, desired, 'true', tmpdir(), renderers)(memoryFiles(seed000Infra()), plan.files)).rejects.toThrow(
+        "deploy/note-book/overlays/prod/kustomization.yaml: kubectl went over the render check's memory ceiling of 2 GiB rendering the overlay, and was stopped.",
+      )
+    } finally {
+      await rm(renderers, { recursive: true, force: true })
+    }
+  })
+
+  it('lets a file with a few aliases through', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: &d\n  a: b\nx: [*d, *d]\n'
+    expect(yamlHazard(text)).toBeUndefined()
+    expect(yamlHazard(aliasBombConfigMap(4))).toBeUndefined()
+    expect(yamlHazard(aliasBombConfigMap(5))).toEqual({ offset: 0, problem: expect.stringContaining('alias bomb') })
   })
 })
 

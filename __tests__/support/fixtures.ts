@@ -142,3 +142,18 @@ spec:
       repository: ghcr.io/dine-together/app
       tag: sha-abc123 # {"$imagepolicy": "flux-system:app:tag"}
 `
+
+/**
+ * A "billion laughs" ConfigMap: `levels` anchors of 9 aliases each, a few hundred bytes that
+ * kustomize expands 9^levels-fold (6 levels: about 900 MiB of kubectl's memory; 8: over 24 GiB).
+ */
+export function aliasBombConfigMap(levels: number): string {
+  const anchors = ['  l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+  for (let i = 1; i < levels; i++)
+    anchors.push(
+      `  l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(',')}]`,
+    )
+  return ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: laughs', 'x:', ...anchors, 'data:', '  a: b', ''].join('\n')
+}

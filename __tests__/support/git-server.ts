@@ -1,7 +1,8 @@
 /**
  * A real git smart-HTTP server for tests, the demo and the benchmarks: git's own
  * `git-http-backend` CGI behind a small Node HTTP server on loopback, with Basic auth as GitHub does
- * it (any user name, the token as password), `uploadpack.allowFilter` on, and protocol v2.
+ * it (any user name, the token as password; or one user name only, as GitLab and Bitbucket check it),
+ * `uploadpack.allowFilter` on, and protocol v2.
  *
  *   const server = await startGitServer()
  *   await server.createRepo('infra', { 'path/file.yaml': '…' })   // bare repo with one commit on main
@@ -97,19 +98,21 @@ function run(file: string, args: readonly string[], options: { cwd?: string; inp
   })
 }
 
-/** Which credentials a request carries: the push token, the read-only one, another, or none. */
-function credentials(req: IncomingMessage): string | undefined {
+/** The Basic credentials a request carries, or none. */
+function credentials(req: IncomingMessage): { readonly user: string; readonly password: string } | undefined {
   const header = req.headers.authorization ?? ''
   const match = /^basic\s+(.+)$/i.exec(header)
   if (!match) return undefined
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
-  return decoded.slice(decoded.indexOf(':') + 1)
+  return { user: decoded.slice(0, decoded.indexOf(':')), password: decoded.slice(decoded.indexOf(':') + 1) }
 }
 
 export interface GitServerOptions {
   readonly anonymousRead?: boolean
   /** false: answer in protocol v0 only, as hosts that do not speak v2 do. */
   readonly protocolV2?: boolean
+  /** The only Basic-auth user name accepted with a token, as GitLab (`oauth2`) or Bitbucket checks it; default, any. */
+  readonly username?: string
 }
 
 export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
@@ -131,8 +134,9 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       res.end(text)
     }
     if (given === undefined && !(options.anonymousRead && !pushing)) return refuse(401, 'Authentication required\n')
-    if (given !== undefined && given !== token && given !== readOnlyToken) return refuse(401, 'Invalid username or token.\n')
-    if (pushing && given !== token) return refuse(403, 'Permission to repository denied.\n')
+    if (given !== undefined && given.password !== token && given.password !== readOnlyToken) return refuse(401, 'Invalid username or token.\n')
+    if (given !== undefined && options.username !== undefined && given.user !== options.username) return refuse(401, 'HTTP Basic: Access denied.\n')
+    if (pushing && given?.password !== token) return refuse(403, 'Permission to repository denied.\n')
     const faultAt = faults.findIndex((f) => f.service === service && (f.method ?? req.method) === req.method)
     const fault = faultAt === -1 ? undefined : faults.splice(faultAt, 1)[0]
     if (fault && !fault.after) return refuse(fault.status ?? 502, 'Bad gateway\n')
@@ -142,7 +146,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
         PATH: process.env.PATH,
         GIT_PROJECT_ROOT: root,
         GIT_HTTP_EXPORT_ALL: '1',
-        REMOTE_USER: 'x-access-token',
+        REMOTE_USER: given?.user || 'anonymous',
         REMOTE_ADDR: '127.0.0.1',
         REQUEST_METHOD: req.method ?? 'GET',
         PATH_INFO: decodeURIComponent(url.pathname),

@@ -3,6 +3,7 @@ import { unifiedDiff } from '../../src/edit/diff.js'
 import { promoteBranch } from '../../src/github/pr-content.js'
 import { parseGitHubPublishSettings } from '../../src/github/settings.js'
 import { recordInputs } from '../../src/inputs.js'
+import { DEFAULT_NETWORK_BOUNDS } from '../../src/network.js'
 
 describe('pull-request content', () => {
   it('names one branch per image and target set, whatever the order', () => {
@@ -33,6 +34,7 @@ describe('pull-request content', () => {
       mode: 'push',
       commitVia: 'git',
       pullRequest: { branch: '', title: '', labels: [], reviewers: [], draft: false },
+      network: DEFAULT_NETWORK_BOUNDS,
     })
     const set = parseGitHubPublishSettings(
       recordInputs({

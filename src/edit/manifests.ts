@@ -7,7 +7,8 @@ import { isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
 import { didYouMean, quoteList } from './suggest.js'
 import type { DesiredImage, Target, TargetKind } from './types.js'
-import { MAX_YAML_DEPTH, pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
+import { MAX_YAML_DEPTH } from './yaml-limits.js'
+import { pairOf, stringValue, type Splice, type YamlSource } from './yaml-source.js'
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers'])
 

@@ -4,7 +4,6 @@
  * edit was a silent no-op (say, an images entry whose name matches no container). The one impure
  * part of the edit stage; the judging of the output is pure and exported for tests.
  */
-import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -12,6 +11,7 @@ import { delimiter, dirname, join, posix } from 'node:path'
 import { parseAllDocuments, type Document } from 'yaml'
 import { InputError, TargetError } from '../errors.js'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
+import { runBounded, type ProcessLimits } from './bounded-process.js'
 import { overlayClosure } from './closure.js'
 import { kindOf } from './kinds.js'
 import { workTreeFiles, type RepoFiles } from './files.js'
@@ -21,7 +21,8 @@ import { targetFile, type FileChange } from './plan.js'
 import type { ValidateMode } from './settings.js'
 import { didYouMean, quoteList } from './suggest.js'
 import type { DesiredImage, Target } from './types.js'
-import { YamlSource } from './yaml-source.js'
+import { yamlHazard } from './yaml-limits.js'
+import { lineAt, YamlSource } from './yaml-source.js'
 
 export type { ValidateMode } from './settings.js'
 
@@ -41,9 +42,12 @@ export interface RenderReport {
   readonly rendered: { target: string; images: string[] }[]
 }
 
-/** Rendering one overlay should take seconds; a hang is bounded. */
-const RENDER_TIMEOUT_MS = 120_000
-const RENDER_MAX_OUTPUT = 64 * 1024 * 1024
+/**
+ * Rendering one overlay takes well under a second and under 100 MiB; these bound a hang, a blow-up
+ * the alias check does not see, or an overlay that renders gigabytes, and stay far above a large real
+ * render. 2 GiB leaves most of a hosted runner's memory (7 GB and up) to the job.
+ */
+const RENDER_LIMITS: ProcessLimits = { timeoutMs: 120_000, maxMemoryBytes: 2 * 1024 ** 3, maxOutputBytes: 64 * 1024 ** 2 }
 
 const RENDERERS = [
   { command: 'kubectl', args: (dir: string) => ['kustomize', dir] },
@@ -77,15 +81,8 @@ export async function checkRendered(
   for (const target of overlays) {
     const file = await targetFile(files, target)
     const dir = posix.dirname(file)
-    const output = await render(renderer, join(root, dir))
-    if (output.error !== undefined) {
-      throw new TargetError(
-        file,
-        undefined,
-        `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(output.error, root)})`,
-        'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.',
-      )
-    }
+    const output = await render(renderer, join(root, dir), root)
+    if ('problem' in output) throw new TargetError(file, undefined, output.problem, output.fix)
     const kustomization = await files.read(file)
     const images = renderedImages(output.stdout)
     checkUsesImage(new YamlSource(file, kustomization ?? ''), target.imageName, desired, images)
@@ -118,6 +115,7 @@ export function planRenderCheck(
     const overrides = new Map(edited.map((f) => [f.path, f.after]))
     const closure = new Map<string, string>()
     for (const target of overlays) await overlayClosure(files, posix.dirname(await targetFile(files, target)), overrides, closure)
+    refuseHostileYaml(closure)
     const hash = createHash('sha256')
     for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${path}\0${text.length}\0${text}`)
     const key = hash.digest('hex')
@@ -222,19 +220,44 @@ export async function findRenderer(path: string): Promise<Renderer | undefined> 
 }
 
 /**
- * Runs the renderer on one directory; never throws for a failed render. Through child_process, not
- * @actions/exec: a render must be bounded in time and output, which @actions/exec cannot do.
+ * The files the renderer will read are held to the limits of the files the action edits, before it
+ * runs: an alias bomb of a few hundred bytes in a base would otherwise take kubectl to its memory
+ * ceiling (and, without one, the runner past its memory).
  */
-function render(renderer: Renderer, dir: string): Promise<{ stdout: string; error?: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      renderer.file ?? renderer.command,
-      renderer.args(dir),
-      { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (!error) resolve({ stdout })
-        else resolve({ stdout, error: stderr || error.message })
-      },
-    )
-  })
+function refuseHostileYaml(closure: ReadonlyMap<string, string>): void {
+  for (const [path, text] of closure) {
+    const hazard = yamlHazard(text)
+    if (hazard) {
+      throw new TargetError(
+        path,
+        lineAt(text, hazard.offset),
+        `${hazard.problem}, and the overlay being promoted renders it`,
+        'Remove the mass aliasing (or the nesting) from the file: the render check will not hand it to kubectl. Nothing was committed.',
+      )
+    }
+  }
+}
+
+/**
+ * Runs the renderer on one directory, bounded (bounded-process.ts); never throws. A failed render is
+ * a problem to report on the overlay's kustomization, with its fix.
+ */
+async function render(renderer: Renderer, dir: string, root: string): Promise<{ stdout: string } | { problem: string; fix: string }> {
+  const outcome = await runBounded(renderer.file ?? renderer.command, renderer.args(dir), RENDER_LIMITS)
+  if (outcome.kind === 'exited' && outcome.code === 0) return { stdout: outcome.stdout }
+  if (outcome.kind === 'exited' || outcome.kind === 'not-started') {
+    return {
+      problem: `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(outcome.kind === 'exited' ? outcome.stderr : outcome.message, root)})`,
+      fix: 'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.',
+    }
+  }
+  const stopped = {
+    'timed-out': `did not finish rendering the overlay within ${RENDER_LIMITS.timeoutMs / 1000} s`,
+    'out-of-memory': `went over the render check's memory ceiling of ${RENDER_LIMITS.maxMemoryBytes / 1024 ** 3} GiB rendering the overlay`,
+    'too-much-output': `rendered more than ${RENDER_LIMITS.maxOutputBytes / 1024 ** 2} MiB from the overlay`,
+  }[outcome.kind]
+  return {
+    problem: `${renderer.command} ${stopped}, and was stopped`,
+    fix: 'Look for what makes the overlay this costly to render (mass YAML aliases, a generator of huge output); nothing was committed. If it is meant to be this large, set validate: false.',
+  }
 }

@@ -6,18 +6,10 @@
  */
 import { isAlias, isCollection, isMap, isScalar, isSeq, parse, parseAllDocuments, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml'
 import { TargetError } from '../errors.js'
+import { aliasBomb, ALIAS_BOMB, nestingTooDeep, TOO_DEEP } from './yaml-limits.js'
 
 /** Files larger than this are not promotion targets (and would cost the parser too much). */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024
-/** Deeper nesting than this is hostile or generated nonsense; the parser recurses per level. */
-export const MAX_YAML_DEPTH = 200
-/**
- * Aliases are never expanded here, but kustomize, Helm and Flux will expand them: a file whose
- * aliases multiply it beyond this factor (plus a little) is an alias bomb.
- */
-const MAX_ALIAS_EXPANSION = 10
-const ALIAS_EXPANSION_ALLOWANCE = 10_000
-
 /** One replacement of `text.slice(start, end)`, with the scalar values it changes. */
 export interface Splice {
   readonly start: number
@@ -139,15 +131,8 @@ function parseYaml(file: string, text: string): Document.Parsed[] {
       'Promote into a smaller file; a file this large is not hand-maintained configuration.',
     )
   }
-  const tooDeep = flowDepthExceeded(text) ?? indentDepthExceeded(text)
-  if (tooDeep !== undefined) {
-    throw new TargetError(
-      file,
-      lineAt(text, tooDeep),
-      `nests deeper than ${MAX_YAML_DEPTH} levels`,
-      'Flatten the file; the action does not edit YAML this deep.',
-    )
-  }
+  const tooDeep = nestingTooDeep(text)
+  if (tooDeep !== undefined) throw new TargetError(file, lineAt(text, tooDeep), TOO_DEEP, 'Flatten the file; the action does not edit YAML this deep.')
   let documents: Document.Parsed[]
   try {
     documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true }) as Document.Parsed[]
@@ -168,71 +153,16 @@ function parseYaml(file: string, text: string): Document.Parsed[] {
       )
     }
   }
-  for (const document of text.includes('*') ? documents : []) {
-    const expanded = expandedSize(document, document.contents, new Map(), 0)
-    const written = expandedSize(undefined, document.contents, new Map(), 0)
-    if (expanded > written * MAX_ALIAS_EXPANSION + ALIAS_EXPANSION_ALLOWANCE) {
-      throw new TargetError(
-        file,
-        lineAt(text, document.range[0]),
-        `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`,
-        'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.',
-      )
-    }
+  const bomb = aliasBomb(text, documents)
+  if (bomb !== undefined) {
+    throw new TargetError(
+      file,
+      lineAt(text, bomb),
+      ALIAS_BOMB,
+      'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.',
+    )
   }
   return documents
-}
-
-/** Nodes in `node` with aliases expanded (or, without `document`, counted once). Memoized per node. */
-function expandedSize(document: Document.Parsed | undefined, node: unknown, memo: Map<unknown, number>, depth: number): number {
-  if (depth > MAX_YAML_DEPTH) return 1
-  const known = memo.get(node)
-  if (known !== undefined) return known
-  memo.set(node, 1) // a cycle counts once
-  let size = 1
-  if (isAlias(node)) {
-    if (document) size = expandedSize(document, node.resolve(document), memo, depth + 1)
-  } else if (isMap(node)) {
-    for (const pair of node.items) size += expandedSize(document, pair.key, memo, depth + 1) + expandedSize(document, pair.value, memo, depth + 1)
-  } else if (isSeq(node)) {
-    for (const item of node.items) size += expandedSize(document, item, memo, depth + 1)
-  }
-  // Capped so that sums stay exact integers however hostile the input.
-  size = Math.min(size, Number.MAX_SAFE_INTEGER / 2)
-  memo.set(node, size)
-  return size
-}
-
-/** Offset where flow brackets nest too deep (quotes and comments skipped), or undefined. */
-function flowDepthExceeded(text: string): number | undefined {
-  let depth = 0
-  let quote: string | undefined
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quote) {
-      if (c === '\\' && quote === '"') i++
-      else if (c === quote) quote = undefined
-      continue
-    }
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
-      const end = text.indexOf('\n', i)
-      if (end === -1) break
-      i = end
-    } else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]))) {
-      quote = c
-    } else if (c === '[' || c === '{') {
-      if (++depth > MAX_YAML_DEPTH) return i
-    } else if (c === ']' || c === '}') {
-      depth = Math.max(0, depth - 1)
-    }
-  }
-  return undefined
-}
-
-/** Offset of a line indented so far that block nesting could exceed the depth limit, or undefined. */
-function indentDepthExceeded(text: string): number | undefined {
-  const match = new RegExp(`^[ -]{${MAX_YAML_DEPTH * 2},}\\S`, 'm').exec(text)
-  return match?.index
 }
 
 /** True when a plain scalar of `value` is read back as that same string by YAML 1.1 and 1.2 readers. */

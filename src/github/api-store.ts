@@ -11,6 +11,7 @@ import { errorMessage, HostFailure } from '../errors.js'
 import { isBranchMoved } from '../publish/push-answers.js'
 import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from '../publish/store.js'
 import type { CommitIdentity } from '../publish/types.js'
+import { StoppedRequest } from './bounded-fetch.js'
 import { apiError, httpFailure, type GitHubClient, type Permission } from './client.js'
 
 interface TreeEntry {
@@ -176,6 +177,8 @@ export class ApiStore implements InfraStore {
     } catch (error) {
       const failure = httpFailure(error)
       if (failure && (failure.status === 422 || failure.status === 409) && isBranchMoved(failure.message)) return { kind: 'moved' }
+      // Stopped by a bound (a host failure) or a refused redirect: said as such.
+      if (error instanceof StoppedRequest) throw apiError(error, `${what} in ${this.where}`, WRITE)
       // Still failing after the client's own retries: the update may have landed; the publisher
       // learns whether from the branch.
       if (!failure || failure.status >= 500)

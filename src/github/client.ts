@@ -1,15 +1,18 @@
 /**
  * The GitHub API client: Octokit from @actions/github, aimed at the runner's API (GitHub Enterprise
- * Server included), with transient failures and rate limits retried, and every failure turned into
- * one typed error that names the permission the token lacks. The token is only ever in the
- * Authorization header.
+ * Server included), with every request held to the network bounds, transient failures and rate
+ * limits retried, and every failure turned into one typed error that names the permission the token
+ * lacks. The token is only ever in the Authorization header, and only to the API's origin.
  */
 import { getOctokit } from '@actions/github'
+import { defaults } from '@actions/github/lib/utils'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck'
-import { ApiError, InputError } from '../errors.js'
+import { ApiError, HostFailure, InputError } from '../errors.js'
+import type { NetworkBounds } from '../network.js'
 import { serverUrlOf } from '../source.js'
+import { boundedFetch, StoppedRequest } from './bounded-fetch.js'
 
 export type GitHubClient = ReturnType<typeof getOctokit>
 
@@ -25,7 +28,9 @@ const MAX_RATE_LIMIT_WAIT_S = 60
 /** Requests refused by a rate limit are sent again this many times. */
 const RATE_LIMIT_RETRIES = 2
 
-export function createGitHubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
+export function createGitHubClient(token: string, env: NodeJS.ProcessEnv, bounds: NetworkBounds): GitHubClient {
+  // The fetch @actions/github would use (through HTTPS_PROXY when the runner sets one), bounded.
+  const fetch = boundedFetch((defaults.request?.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch, bounds)
   // Writes go one at a time but without the plugin's default spacing (1 s, 3 s for notifications):
   // a promotion makes a handful of writes, and spacing them would widen every retry window by seconds.
   const unspaced = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
@@ -35,6 +40,7 @@ export function createGitHubClient(token: string, env: NodeJS.ProcessEnv): GitHu
     token,
     {
       baseUrl: apiBaseUrl(env),
+      request: { fetch },
       // 5xx and dropped connections: sent again 3 times. 409 and 422 answer a lost race: never.
       retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
       throttle: { write: unspaced(), notifications: unspaced(), onRateLimit: waitOut, onSecondaryRateLimit: waitOut },
@@ -52,6 +58,8 @@ interface HttpFailure {
 
 /** The status, GitHub's message and headers of an Octokit RequestError; undefined for anything else. */
 export function httpFailure(error: unknown): HttpFailure | undefined {
+  // Octokit gives a stopped request a status of 500; the host never said so.
+  if (error instanceof StoppedRequest) return undefined
   if (typeof error !== 'object' || error === null || typeof (error as { status?: unknown }).status !== 'number') return undefined
   const { status, message, response } = error as {
     status: number
@@ -70,6 +78,17 @@ export type Permission = 'Contents: read and write' | 'Contents: read' | 'Pull r
  * acme/infra"), `permission` what the token needs for it.
  */
 export function apiError(error: unknown, what: string, permission: Permission): Error {
+  if (error instanceof StoppedRequest) {
+    return error.stalled
+      ? new HostFailure(
+          `the GitHub API at ${error.message} while the action tried to ${what}.`,
+          'This is a network or host problem; re-run the job later, or raise network-timeout-seconds if the host is slow but working.',
+        )
+      : new ApiError(
+          `the GitHub API at ${error.message}, when the action tried to ${what}.`,
+          'Set GITHUB_API_URL to the API address the host redirects to; the action sends the token to no other host.',
+        )
+  }
   const failure = httpFailure(error)
   const graphqlErrors = (error as { errors?: { message?: string }[] } | null)?.errors
   if (!failure && Array.isArray(graphqlErrors)) {

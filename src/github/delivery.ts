@@ -32,7 +32,7 @@ export interface GitHubDelivery {
 export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings, env: NodeJS.ProcessEnv): GitHubDelivery {
   // Settings made sure a GitHub delivery has a repository on this host and a token.
   const slug = infra.slug!
-  const client = createGitHubClient(infra.token, env)
+  const client = createGitHubClient(infra.token, env, delivery.network)
   return {
     ...(delivery.commitVia === 'api' ? { store: new ApiStore(client, slug, infra.branch) } : {}),
     publish(store, promotion, facts) {

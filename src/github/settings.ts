@@ -1,6 +1,7 @@
 /** Settings of pull-request mode and API commits: pure, from inputs. */
 import { InputError } from '../errors.js'
 import { booleanInput, choiceInput, listInput, type InputReader } from '../inputs.js'
+import { parseNetworkBounds, type NetworkBounds } from '../network.js'
 import { BRANCH_NAME, type InfraRepo } from '../publish/settings.js'
 
 export type PublishMode = 'push' | 'pull-request'
@@ -24,6 +25,8 @@ export interface GitHubPublishSettings {
   readonly mode: PublishMode
   readonly commitVia: CommitVia
   readonly pullRequest: PullRequestSettings
+  /** How long a request to the GitHub API may stall, and take. */
+  readonly network: NetworkBounds
 }
 
 const REVIEWER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?$/
@@ -54,6 +57,7 @@ export function parseGitHubPublishSettings(inputs: InputReader): GitHubPublishSe
       draft: booleanInput(inputs, 'pr-draft', false),
       ...(autoMerge ? { autoMerge } : {}),
     },
+    network: parseNetworkBounds(inputs),
   }
 }
 

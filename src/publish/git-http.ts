@@ -1,21 +1,21 @@
 /**
  * The HTTP side of git's smart protocol: one request at a time to the infra repository's own origin,
  * over keep-alive connections, with the token in a Basic Authorization header and nowhere else. No
- * redirect to another origin is followed (the header would go with it), every request is bounded by an
- * idle timeout, and every answer that is not git data becomes one typed error carrying the host's
- * own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a timeout), an input error
- * for refused credentials or a missing repository, a git error for the rest.
+ * redirect to another origin is followed (the header would go with it), every request is held to the
+ * network bounds (network.ts), and every answer that is not git data becomes one typed error carrying
+ * the host's own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a stall), an
+ * input error for refused credentials or a missing repository, a git error for the rest.
  */
 import * as core from '@actions/core'
 import http from 'node:http'
 import https from 'node:https'
 import { GitError, HostFailure, InputError } from '../errors.js'
+import { RequestWatch, type NetworkBounds } from '../network.js'
 import type { InfraRepo } from './settings.js'
 
-/** A request that sends or receives nothing for this long has stalled. */
-export const IDLE_TIMEOUT_MS = 30_000
 const MAX_REDIRECTS = 3
 const USER_AGENT = 'git/2.45 (gitops-promote)'
+const NETWORK_FIX = 'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later'
 
 export interface GitRequest {
   /** Relative to the repository URL: `info/refs?service=git-upload-pack`, `git-receive-pack`. */
@@ -28,9 +28,12 @@ export interface GitRequest {
   readonly doing: string
 }
 
-/** Basic credentials as GitHub accepts an installation or personal token. */
-export function basicAuthorization(token: string): string {
-  return `Basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`
+/** The Basic-auth user name GitHub takes with an installation or personal token (any name works there). */
+const DEFAULT_INFRA_USERNAME = 'x-access-token'
+
+/** Basic credentials: the token as the password of `username`. */
+export function basicAuthorization(token: string, username = DEFAULT_INFRA_USERNAME): string {
+  return `Basic ${Buffer.from(`${username}:${token}`, 'utf8').toString('base64')}`
 }
 
 export class GitHttp {
@@ -40,14 +43,14 @@ export class GitHttp {
   private base: URL
   private readonly authorization: string | undefined
   private readonly agent: http.Agent
-  private readonly idleTimeoutMs: number
+  private readonly bounds: NetworkBounds
 
-  constructor(infra: InfraRepo, idleTimeoutMs = IDLE_TIMEOUT_MS) {
+  constructor(infra: InfraRepo, bounds: NetworkBounds) {
     this.infra = infra
     this.base = new URL(infra.url.replace(/\/*$/, '/'))
-    this.idleTimeoutMs = idleTimeoutMs
+    this.bounds = bounds
     if (infra.token !== '') {
-      this.authorization = basicAuthorization(infra.token)
+      this.authorization = basicAuthorization(infra.token, infra.username)
       core.setSecret(infra.token)
       core.setSecret(this.authorization.slice('Basic '.length))
     }
@@ -56,7 +59,8 @@ export class GitHttp {
     this.agent = this.base.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options)
   }
 
-  private get where(): string {
+  /** The repository, for messages. */
+  get where(): string {
     return this.infra.slug ?? this.infra.url
   }
 
@@ -78,12 +82,8 @@ export class GitHttp {
         )
       }
       if (answer.status !== 200) throw this.refusal(answer.status, answer.body, request.doing)
-      if (!answer.contentType.startsWith(request.expect)) {
-        throw new GitError(
-          `${this.where} did not answer as a git server when asked to ${request.doing} it: it sent ${answer.contentType || 'no content type'} (${firstWords(answer.body)}).`,
-          'Check infra-repo: it must be the git URL of the repository (a login page or a proxy answered instead).',
-        )
-      }
+      if (!answer.contentType.startsWith(request.expect))
+        throw notGit(this.where, request.doing, `it sent ${describeContent(answer.contentType)}`, answer.body, answer.contentType)
       return answer.body
     }
   }
@@ -93,13 +93,19 @@ export class GitHttp {
     core.debug(`git-http: ${request.body ? 'POST' : 'GET'} ${url.pathname}${url.search}`)
     const client = url.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
-      const failed = (error: Error) =>
+      const failed = (error: Error) => {
+        watch.finish()
+        reject(new HostFailure(`the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`, `${NETWORK_FIX}.`))
+      }
+      const watch = new RequestWatch(this.bounds, (reason) => {
         reject(
           new HostFailure(
-            `the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`,
-            'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later.',
+            `${url.host} ${reason} while the action tried to ${request.doing} ${this.where}.`,
+            `${NETWORK_FIX}, or raise network-timeout-seconds if the host is slow but working.`,
           ),
         )
+        req.destroy()
+      })
       const req = client.request(
         url,
         {
@@ -113,21 +119,31 @@ export class GitHttp {
           },
         },
         (res) => {
+          watch.received()
           const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('data', (chunk: Buffer) => {
+            watch.received()
+            chunks.push(chunk)
+          })
           res.on('error', failed)
           res.on('aborted', () => failed(new Error('the answer was cut off')))
-          res.on('end', () =>
+          res.on('end', () => {
+            watch.finish()
             resolve({
               status: res.statusCode ?? 0,
               contentType: String(res.headers['content-type'] ?? ''),
               ...(res.headers.location ? { location: res.headers.location } : {}),
               body: Buffer.concat(chunks),
-            }),
-          )
+            })
+          })
         },
       )
-      req.setTimeout(this.idleTimeoutMs, () => req.destroy(new Error(`no data for ${this.idleTimeoutMs / 1000} s`)))
+      req.on('socket', (socket) => {
+        // A kept-alive connection is already made; a new one must be made within the stall limit.
+        if (!socket.connecting) return
+        watch.connectionStarted()
+        socket.once('connect', () => watch.connectionMade())
+      })
       req.on('error', failed)
       req.end(request.body)
     })
@@ -135,7 +151,7 @@ export class GitHttp {
 
   /** The typed error for a refused request, with the host's words. */
   private refusal(status: number, body: Buffer, doing: string): Error {
-    const said = firstWords(body)
+    const said = hostExcerpt(body)
     const detail = `HTTP ${status}${said ? `: ${said}` : ''}`
     if (status >= 500 || status === 429 || status === 408) {
       return new HostFailure(`${this.where} failed while the action tried to ${doing} it (${detail}).`, 'This is a problem on the host; re-run the job later.')
@@ -144,7 +160,7 @@ export class GitHttp {
       return new InputError(
         'infra-token',
         `the infra repository ${this.where} refused the credentials while the action tried to ${doing} it (${detail})`,
-        'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.',
+        'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired, and, on a host other than GitHub, that infra-username is the user name it expects with a token (GitLab: oauth2, Bitbucket: x-token-auth).',
       )
     }
     if (status === 403) {
@@ -169,14 +185,47 @@ export class GitHttp {
   }
 }
 
-/** The start of a host's answer as one line of text (an HTML page's tags dropped). */
-function firstWords(body: Buffer): string {
-  const text = body
-    .subarray(0, 2000)
-    .toString('utf8')
-    .replace(/<(script|style)[^]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+/** The error for an answer that is not git data: what came instead, in the host's own words. */
+export function notGit(where: string, doing: string, problem: string, body: Buffer, contentType?: string): GitError {
+  const said = hostExcerpt(body, contentType)
+  return new GitError(
+    `${where} did not answer as a git server when asked to ${doing} it: ${problem}${said ? `, saying "${said}"` : ''}.`,
+    'Check infra-repo: it must be the git URL of the repository. A login or single sign-on page, or a proxy, answered instead of git: make sure the runner reaches the git host itself.',
+  )
+}
+
+/** What a content type is, in words. */
+function describeContent(contentType: string): string {
+  if (/^text\/html/i.test(contentType)) return `a web page (${contentType})`
+  if (/json/i.test(contentType)) return `a JSON document (${contentType})`
+  return contentType ? `${contentType}, not git data` : 'no content type, and no git data'
+}
+
+/** Longest excerpt of a host's words in a message. */
+const MAX_EXCERPT = 300
+
+/**
+ * The start of a host's answer as one line: a JSON error's message, or the text of a web page
+ * without its tags.
+ */
+function hostExcerpt(body: Buffer, contentType = ''): string {
+  const head = body.subarray(0, 4000).toString('utf8')
+  if (/json/i.test(contentType) || /^\s*\{/.test(head)) {
+    try {
+      const data = JSON.parse(head) as Record<string, unknown>
+      const said = [data.message, data.error_description, data.error].find((value) => typeof value === 'string')
+      if (typeof said === 'string') return oneLine(said)
+    } catch {
+      // not JSON after all (or longer than the excerpt): shown as text
+    }
+  }
+  return oneLine(head.replace(/<(script|style)[^]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' '))
+}
+
+function oneLine(text: string): string {
+  const line = text
+    .replace(/[\x00-\x1f\x7f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text
+  return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line
 }

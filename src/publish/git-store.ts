@@ -10,6 +10,7 @@
 import type { FileChange, RepoFiles } from '../edit/plan.js'
 import { isTreeMode, treeFiles, type StoredEntry } from '../edit/files.js'
 import { GitError, InputError } from '../errors.js'
+import { DEFAULT_NETWORK_BOUNDS, type NetworkBounds } from '../network.js'
 import { isTree, objectId, parseCommit, parseTree, serializeCommit, serializeTree, TREE_MODE, ZERO_OID, type GitObject, type TreeEntry } from './git-objects.js'
 import { GitHttp } from './git-http.js'
 import { writePack } from './pack.js'
@@ -34,10 +35,10 @@ export class GitStore implements InfraStore {
   /** The objects each built commit adds, to send with it. */
   private readonly built = new Map<string, GitObject[]>()
 
-  constructor(infra: InfraRepo, http = new GitHttp(infra)) {
+  constructor(infra: InfraRepo, network: NetworkBounds = DEFAULT_NETWORK_BOUNDS) {
     this.infra = infra
     this.where = infra.slug ?? infra.url
-    this.remote = new SmartHttpRemote(http)
+    this.remote = new SmartHttpRemote(new GitHttp(infra, network))
   }
 
   get requests(): number {

@@ -11,14 +11,17 @@ export function pktLine(data: string | Buffer): Buffer {
   return Buffer.concat([Buffer.from((bytes.length + 4).toString(16).padStart(4, '0')), bytes])
 }
 
-/** The packets of a buffer, in order. Throws on a length that is not hex or runs past the end. */
+/** What is not pkt-line framed: a host that answered with something other than git. */
+export class NotGitData extends Error {}
+
+/** The packets of a buffer, in order. Throws NotGitData on a length that is not hex or runs past the end. */
 export function* readPackets(buffer: Buffer): Generator<Packet> {
   let at = 0
   while (at < buffer.length) {
     const head = buffer.toString('latin1', at, at + 4)
     const length = /^[0-9a-f]{4}$/i.test(head) ? Number.parseInt(head, 16) : NaN
     if (Number.isNaN(length) || (length > 2 && length < 4) || at + Math.max(length, 4) > buffer.length) {
-      throw new Error(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`)
+      throw new NotGitData(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`)
     }
     if (length < 4) yield { kind: length === 0 ? 'flush' : length === 1 ? 'delim' : 'end' }
     else yield { kind: 'data', data: buffer.subarray(at + 4, at + length) }

@@ -1,6 +1,7 @@
 /** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
 import { InputError } from '../errors.js'
 import { booleanInput, integerInput, required, type InputReader } from '../inputs.js'
+import { parseNetworkBounds, type NetworkBounds } from '../network.js'
 import { serverUrlOf } from '../source.js'
 import type { CommitIdentity } from './types.js'
 
@@ -12,6 +13,8 @@ export interface InfraRepo {
   /** Web base of the repository (`https://github.com/owner/name`), when known. */
   readonly webUrl?: string
   readonly token: string
+  /** The Basic-auth user name sent with the token; absent: GitHub's (git-http.ts). */
+  readonly username?: string
   /** Empty: the remote's default branch. */
   readonly branch: string
 }
@@ -27,6 +30,8 @@ export interface PublishSettings {
   readonly timeoutSeconds: number
   /** Let an older image replace a newer one (the explicit rollback path). */
   readonly allowDowngrade: boolean
+  /** How long a request to the infra host may stall, and take. */
+  readonly network: NetworkBounds
 }
 
 /** Lost races tolerated, and the time budget of a landing, when the inputs do not say. */
@@ -44,10 +49,19 @@ export function parseInfraRepo(inputs: InputReader, env: NodeJS.ProcessEnv): Inf
   if (branch !== '' && !BRANCH_NAME.test(branch)) {
     throw new InputError('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.')
   }
+  const username = inputs.get('infra-username')
+  if (!/^[^\s:\x00-\x1f\x7f]*$/.test(username)) {
+    throw new InputError(
+      'infra-username',
+      `'${username}' cannot be a user name in Basic authentication (it holds a colon, a space or a control character)`,
+      "Give the user name the host expects with a token: oauth2 for GitLab, x-token-auth for Bitbucket, the token owner's for Gitea.",
+    )
+  }
+  const credentials = { token, ...(username ? { username } : {}) }
   const serverUrl = serverUrlOf(env)
   if (SLUG.test(raw)) {
     const slug = raw.replace(/\.git$/, '')
-    return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch }
+    return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, ...credentials, branch }
   }
   let url: URL
   try {
@@ -69,7 +83,7 @@ export function parseInfraRepo(inputs: InputReader, env: NodeJS.ProcessEnv): Inf
   return {
     url: url.toString(),
     ...(onServer ? { slug: path, webUrl: `${serverUrl}/${path}` } : {}),
-    token,
+    ...credentials,
     branch,
   }
 }
@@ -86,5 +100,6 @@ export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv
     maxAttempts: integerInput(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
     timeoutSeconds: integerInput(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
     allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
+    network: parseNetworkBounds(inputs),
   }
 }

@@ -6,9 +6,9 @@
  */
 import { GitError } from '../errors.js'
 import type { GitObject } from './git-objects.js'
-import { GitHttp } from './git-http.js'
+import { GitHttp, notGit } from './git-http.js'
 import { readPack } from './pack.js'
-import { DELIM, FLUSH, packetText, pktLine, readPackets, readSideBand, type Packet } from './pkt-line.js'
+import { DELIM, FLUSH, NotGitData, packetText, pktLine, readPackets, readSideBand, type Packet } from './pkt-line.js'
 
 const AGENT = 'agent=gitops-promote'
 
@@ -77,24 +77,27 @@ export class SmartHttpRemote {
       ...names.map((name) => pktLine(`ref-prefix ${name}\n`)),
       FLUSH,
     ])
-    const answer = await this.post('git-upload-pack', body, 'read the branches of')
-    const refs = new Map<string, string>()
-    let head: string | undefined
-    for (const packet of readPackets(answer)) {
-      const [oid, name, ...attributes] = packetText(packet).split(' ')
-      if (!oid || !name || !names.includes(name)) continue
-      refs.set(name, oid)
-      const target = attributes.find((a) => a.startsWith('symref-target:'))
-      if (name === 'HEAD' && target) head = target.slice('symref-target:'.length)
-    }
-    return { refs, ...(head ? { head } : {}) }
+    const doing = 'read the branches of'
+    const answer = await this.post('git-upload-pack', body, doing)
+    return this.parse(answer, doing, () => {
+      const refs = new Map<string, string>()
+      let head: string | undefined
+      for (const packet of readPackets(answer)) {
+        const [oid, name, ...attributes] = packetText(packet).split(' ')
+        if (!oid || !name || !names.includes(name)) continue
+        refs.set(name, oid)
+        const target = attributes.find((a) => a.startsWith('symref-target:'))
+        if (name === 'HEAD' && target) head = target.slice('symref-target:'.length)
+      }
+      return { refs, ...(head ? { head } : {}) }
+    })
   }
 
   /** The wanted objects (and what the options bring with them), by id. */
   async fetch(wants: readonly string[], options: FetchOptions, known: (oid: string) => GitObject | undefined): Promise<Map<string, GitObject>> {
     const ad = await this.upload()
     const answer = ad.version === 2 ? await this.post('git-upload-pack', fetchV2(wants, options), 'fetch from') : await this.fetchV0(ad, wants, options)
-    const band = readSideBand(packPackets(answer, ad.version))
+    const band = this.parse(answer, 'fetch from', () => readSideBand(packPackets(answer, ad.version)))
     if (band.fatal !== undefined) throw new GitError(`the host refused to send objects: ${band.fatal}.`, 'Re-run the job; nothing was pushed.')
     return readPack(band.data, known)
   }
@@ -118,14 +121,26 @@ export class SmartHttpRemote {
     const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack])
     const answer = await this.post('git-receive-pack', body, 'push to')
     const sideBand = wanted.includes('side-band-64k')
-    const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] as string[] }
+    const { band, report } = this.parse(answer, 'push to', () => {
+      const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] as string[] }
+      return { band, report: [...readPackets(band.data)].map(packetText).filter(Boolean) }
+    })
     const messages = [...band.messages, ...('fatal' in band && band.fatal !== undefined ? [band.fatal] : [])]
-    const report = [...readPackets(band.data)].map(packetText).filter(Boolean)
     const unpack = report.find((line) => line.startsWith('unpack '))
     const line = report.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref} `))
     if (unpack === 'unpack ok' && line?.startsWith('ok ')) return { ok: true, messages }
     const reason = line?.startsWith('ng ') ? line.slice(`ng ${ref} `.length) : unpack && unpack !== 'unpack ok' ? unpack : messages.at(-1)
     return { ok: false, ...(reason ? { reason } : {}), messages }
+  }
+
+  /** `read(answer)`, with an answer that is not pkt-line framed said to be no git answer. */
+  private parse<T>(answer: Buffer, doing: string, read: () => T): T {
+    try {
+      return read()
+    } catch (error) {
+      if (!(error instanceof NotGitData)) throw error
+      throw notGit(this.http.where, doing, `its answer is not git data (${error.message})`, answer)
+    }
   }
 
   private post(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer, doing: string): Promise<Buffer> {
@@ -166,12 +181,9 @@ export class SmartHttpRemote {
       expect: `application/x-${service}-advertisement`,
       doing,
     })
-    let lines: string[]
-    try {
-      lines = [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`))
-    } catch (error) {
-      throw new GitError(`${this.http.infra.slug ?? this.http.infra.url} did not answer as a git server: ${(error as Error).message}.`, 'Check infra-repo.')
-    }
+    let lines = this.parse(answer, doing, () =>
+      [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`)),
+    )
     if (lines[0]?.startsWith('# service=')) lines = lines.slice(2)
     if (lines[0] === 'version 2') return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map(), fresh: false }
     const refs = new Map<string, string>()
