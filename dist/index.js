@@ -29330,14 +29330,16 @@ function sequenceIndent(source, root) {
 /* harmony export */ });
 /* unused harmony exports namesImage, manifestSplices */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
-/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3564);
-/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5254);
-/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6823);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3564);
+/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5254);
+/* harmony import */ var _yaml_limits_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5990);
+/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6823);
 /**
  * Plain Kubernetes manifests (multi-document): every `containers[]`, `initContainers[]` and
  * `ephemeralContainers[]` image at any depth — Deployments, StatefulSets, CronJobs, Pods, custom
  * resources with pod templates — whose repository is the image. Other containers are untouched. Pure.
  */
+
 
 
 
@@ -29358,15 +29360,15 @@ const manifestKind = {
 };
 /** The `image` scalars of every container list under `node`, in document order. */
 function containerImageNodes(node, depth = 0) {
-    if (depth > _yaml_source_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_YAML_DEPTH */ .Pq)
+    if (depth > _yaml_limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_YAML_DEPTH */ .Pq)
         return [];
     const found = [];
     if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
         for (const pair of node.items) {
-            const key = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_1__/* .stringValue */ .r$)(pair.key);
+            const key = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_2__/* .stringValue */ .r$)(pair.key);
             if (key !== undefined && CONTAINER_LISTS.has(key) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(pair.value)) {
                 for (const container of pair.value.items) {
-                    const image = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(container) ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_1__/* .pairOf */ .cF)(container, 'image')?.value : undefined;
+                    const image = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(container) ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_2__/* .pairOf */ .cF)(container, 'image')?.value : undefined;
                     if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(image))
                         found.push(image);
                 }
@@ -29382,7 +29384,7 @@ function containerImageNodes(node, depth = 0) {
 }
 /** Whether a container image string names the repository `image`. */
 function namesImage(reference, image) {
-    return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRepository */ .RB)((0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(reference).name, image);
+    return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .sameRepository */ .RB)((0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .splitReference */ .mQ)(reference).name, image);
 }
 function manifestSplices(source, desired) {
     const images = source.documents.flatMap((document) => containerImageNodes(document.contents));
@@ -29392,9 +29394,9 @@ function manifestSplices(source, desired) {
         if (used.length === 0) {
             throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.');
         }
-        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_3__/* .quoteList */ .JN)(used)}${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_3__/* .didYouMean */ .au)(desired.name, used.map((u) => (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
+        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_4__/* .quoteList */ .JN)(used)}${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_4__/* .didYouMean */ .au)(desired.name, used.map((u) => (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .splitReference */ .mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
     }
-    const reference = (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_2__/* .formatReference */ .FH)(desired);
+    const reference = (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .formatReference */ .FH)(desired);
     return matching.flatMap((node) => source.setScalar(node, reference, 'the container image') ?? []);
 }
 
@@ -29625,13 +29627,145 @@ function describeTarget(target) {
 
 /***/ }),
 
+/***/ 5990:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J1: () => (/* binding */ nestingTooDeep),
+/* harmony export */   Pq: () => (/* binding */ MAX_YAML_DEPTH),
+/* harmony export */   cC: () => (/* binding */ yamlHazard),
+/* harmony export */   gZ: () => (/* binding */ TOO_DEEP),
+/* harmony export */   hj: () => (/* binding */ aliasBomb),
+/* harmony export */   q0: () => (/* binding */ ALIAS_BOMB)
+/* harmony export */ });
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/**
+ * What makes YAML hostile to the programs that read it, found without expanding anything: nesting
+ * deeper than a parser recurses safely, and aliases that multiply a document (a "billion laughs"
+ * bomb: a few hundred bytes that kustomize expands into tens of GiB). One rule for the files the
+ * action edits (yaml-source.ts) and the files its render check hands to kubectl (render.ts). Pure.
+ */
+
+/** Deeper nesting than this is hostile or generated nonsense; the parser recurses per level. */
+const MAX_YAML_DEPTH = 200;
+/**
+ * Aliases are never expanded here, but kustomize, Helm and Flux will expand them: a file whose
+ * aliases multiply it beyond this factor (plus a little) is an alias bomb.
+ */
+const MAX_ALIAS_EXPANSION = 10;
+const ALIAS_EXPANSION_ALLOWANCE = 10_000;
+const TOO_DEEP = `nests deeper than ${MAX_YAML_DEPTH} levels`;
+const ALIAS_BOMB = `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`;
+/** Offset where nesting goes deeper than MAX_YAML_DEPTH (checked before parsing), or undefined. */
+function nestingTooDeep(text) {
+    return flowDepthExceeded(text) ?? indentDepthExceeded(text);
+}
+/** Offset of the first of `documents` (parsed from `text`) whose aliases expand past the limit, or undefined. */
+function aliasBomb(text, documents) {
+    if (!text.includes('*'))
+        return undefined;
+    for (const document of documents) {
+        const expanded = expandedSize(document, document.contents, new Map(), 0);
+        const written = expandedSize(undefined, document.contents, new Map(), 0);
+        if (expanded > written * MAX_ALIAS_EXPANSION + ALIAS_EXPANSION_ALLOWANCE)
+            return document.range[0];
+    }
+    return undefined;
+}
+/**
+ * What is hostile in a file handed to another program without being edited: where, and what, or
+ * undefined. Text that is not YAML is that program's to report.
+ */
+function yamlHazard(text) {
+    const deep = nestingTooDeep(text);
+    if (deep !== undefined)
+        return { offset: deep, problem: TOO_DEEP };
+    // No alias without an anchor: most files are not parsed at all.
+    if (!text.includes('*') || !text.includes('&'))
+        return undefined;
+    let documents;
+    try {
+        documents = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseAllDocuments */ .hR)(text, { prettyErrors: false });
+    }
+    catch {
+        return undefined;
+    }
+    const bomb = aliasBomb(text, Array.isArray(documents) ? documents : [documents]);
+    return bomb === undefined ? undefined : { offset: bomb, problem: ALIAS_BOMB };
+}
+/** Nodes in `node` with aliases expanded (or, without `document`, counted once). Memoized per node. */
+function expandedSize(document, node, memo, depth) {
+    if (depth > MAX_YAML_DEPTH)
+        return 1;
+    const known = memo.get(node);
+    if (known !== undefined)
+        return known;
+    memo.set(node, 1); // a cycle counts once
+    let size = 1;
+    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj)(node)) {
+        if (document)
+            size = expandedSize(document, node.resolve(document), memo, depth + 1);
+    }
+    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
+        for (const pair of node.items)
+            size += expandedSize(document, pair.key, memo, depth + 1) + expandedSize(document, pair.value, memo, depth + 1);
+    }
+    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node)) {
+        for (const item of node.items)
+            size += expandedSize(document, item, memo, depth + 1);
+    }
+    // Capped so that sums stay exact integers however hostile the input.
+    size = Math.min(size, Number.MAX_SAFE_INTEGER / 2);
+    memo.set(node, size);
+    return size;
+}
+/** Offset where flow brackets nest too deep (quotes and comments skipped), or undefined. */
+function flowDepthExceeded(text) {
+    let depth = 0;
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote) {
+            if (c === '\\' && quote === '"')
+                i++;
+            else if (c === quote)
+                quote = undefined;
+            continue;
+        }
+        if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+            const end = text.indexOf('\n', i);
+            if (end === -1)
+                break;
+            i = end;
+        }
+        else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]))) {
+            quote = c;
+        }
+        else if (c === '[' || c === '{') {
+            if (++depth > MAX_YAML_DEPTH)
+                return i;
+        }
+        else if (c === ']' || c === '}') {
+            depth = Math.max(0, depth - 1);
+        }
+    }
+    return undefined;
+}
+/** Offset of a line indented so far that block nesting could exceed the depth limit, or undefined. */
+function indentDepthExceeded(text) {
+    const match = new RegExp(`^[ -]{${MAX_YAML_DEPTH * 2},}\\S`, 'm').exec(text);
+    return match?.index;
+}
+
+
+/***/ }),
+
 /***/ 6823:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   OZ: () => (/* binding */ formatInStyle),
 /* harmony export */   PT: () => (/* binding */ lineStart),
-/* harmony export */   Pq: () => (/* binding */ MAX_YAML_DEPTH),
 /* harmony export */   Ut: () => (/* binding */ applySplices),
 /* harmony export */   Vj: () => (/* binding */ styleOf),
 /* harmony export */   cF: () => (/* binding */ pairOf),
@@ -29645,6 +29779,7 @@ function describeTarget(target) {
 /* unused harmony exports isPlainSafe, doubleQuoted, singleQuoted, formatPlainOrQuoted */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _yaml_limits_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5990);
 /**
  * Byte-preserving YAML edits. The document is parsed only to LOCATE scalars; the edit splices new
  * scalar text into the original string, so comments, order, quoting, indentation, line endings and
@@ -29653,16 +29788,9 @@ function describeTarget(target) {
  */
 
 
+
 /** Files larger than this are not promotion targets (and would cost the parser too much). */
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
-/** Deeper nesting than this is hostile or generated nonsense; the parser recurses per level. */
-const MAX_YAML_DEPTH = 200;
-/**
- * Aliases are never expanded here, but kustomize, Helm and Flux will expand them: a file whose
- * aliases multiply it beyond this factor (plus a little) is an alias bomb.
- */
-const MAX_ALIAS_EXPANSION = 10;
-const ALIAS_EXPANSION_ALLOWANCE = 10_000;
 /** A parsed YAML file: its text, documents, and helpers that point errors at the right line. */
 class YamlSource {
     file;
@@ -29755,10 +29883,9 @@ function parseYaml(file, text) {
     if (text.length > MAX_YAML_BYTES) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, undefined, `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, 'Promote into a smaller file; a file this large is not hand-maintained configuration.');
     }
-    const tooDeep = flowDepthExceeded(text) ?? indentDepthExceeded(text);
-    if (tooDeep !== undefined) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, lineAt(text, tooDeep), `nests deeper than ${MAX_YAML_DEPTH} levels`, 'Flatten the file; the action does not edit YAML this deep.');
-    }
+    const tooDeep = (0,_yaml_limits_js__WEBPACK_IMPORTED_MODULE_2__/* .nestingTooDeep */ .J1)(text);
+    if (tooDeep !== undefined)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, lineAt(text, tooDeep), _yaml_limits_js__WEBPACK_IMPORTED_MODULE_2__/* .TOO_DEEP */ .gZ, 'Flatten the file; the action does not edit YAML this deep.');
     let documents;
     try {
         documents = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseAllDocuments */ .hR)(text, { prettyErrors: false, uniqueKeys: true });
@@ -29776,77 +29903,11 @@ function parseYaml(file, text) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, line, `is not valid YAML (${error.message.split('\n')[0]})`, 'Fix the YAML there; the action never rewrites a file it cannot parse.');
         }
     }
-    for (const document of text.includes('*') ? documents : []) {
-        const expanded = expandedSize(document, document.contents, new Map(), 0);
-        const written = expandedSize(undefined, document.contents, new Map(), 0);
-        if (expanded > written * MAX_ALIAS_EXPANSION + ALIAS_EXPANSION_ALLOWANCE) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, lineAt(text, document.range[0]), `expands its aliases to more than ${MAX_ALIAS_EXPANSION} times its size (an alias bomb)`, 'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.');
-        }
+    const bomb = (0,_yaml_limits_js__WEBPACK_IMPORTED_MODULE_2__/* .aliasBomb */ .hj)(text, documents);
+    if (bomb !== undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TargetError */ .I0(file, lineAt(text, bomb), _yaml_limits_js__WEBPACK_IMPORTED_MODULE_2__/* .ALIAS_BOMB */ .q0, 'Promote into a file without mass aliasing; the action will not hand this to kustomize, Helm or Flux.');
     }
     return documents;
-}
-/** Nodes in `node` with aliases expanded (or, without `document`, counted once). Memoized per node. */
-function expandedSize(document, node, memo, depth) {
-    if (depth > MAX_YAML_DEPTH)
-        return 1;
-    const known = memo.get(node);
-    if (known !== undefined)
-        return known;
-    memo.set(node, 1); // a cycle counts once
-    let size = 1;
-    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj)(node)) {
-        if (document)
-            size = expandedSize(document, node.resolve(document), memo, depth + 1);
-    }
-    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
-        for (const pair of node.items)
-            size += expandedSize(document, pair.key, memo, depth + 1) + expandedSize(document, pair.value, memo, depth + 1);
-    }
-    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node)) {
-        for (const item of node.items)
-            size += expandedSize(document, item, memo, depth + 1);
-    }
-    // Capped so that sums stay exact integers however hostile the input.
-    size = Math.min(size, Number.MAX_SAFE_INTEGER / 2);
-    memo.set(node, size);
-    return size;
-}
-/** Offset where flow brackets nest too deep (quotes and comments skipped), or undefined. */
-function flowDepthExceeded(text) {
-    let depth = 0;
-    let quote;
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i];
-        if (quote) {
-            if (c === '\\' && quote === '"')
-                i++;
-            else if (c === quote)
-                quote = undefined;
-            continue;
-        }
-        if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
-            const end = text.indexOf('\n', i);
-            if (end === -1)
-                break;
-            i = end;
-        }
-        else if ((c === '"' || c === "'") && (i === 0 || /[\s,[{:]/.test(text[i - 1]))) {
-            quote = c;
-        }
-        else if (c === '[' || c === '{') {
-            if (++depth > MAX_YAML_DEPTH)
-                return i;
-        }
-        else if (c === ']' || c === '}') {
-            depth = Math.max(0, depth - 1);
-        }
-    }
-    return undefined;
-}
-/** Offset of a line indented so far that block nesting could exceed the depth limit, or undefined. */
-function indentDepthExceeded(text) {
-    const match = new RegExp(`^[ -]{${MAX_YAML_DEPTH * 2},}\\S`, 'm').exec(text);
-    return match?.index;
 }
 /** True when a plain scalar of `value` is read back as that same string by YAML 1.1 and 1.2 readers. */
 function isPlainSafe(value) {
@@ -29982,18 +30043,21 @@ function scalarText(value) {
 /* harmony export */   hD: () => (/* binding */ ApiError),
 /* harmony export */   lZ: () => (/* binding */ ActionError)
 /* harmony export */ });
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6670);
 /**
  * Typed errors. Every error the action raises on purpose says what went wrong *and* what the user
  * should do next; `main.ts` turns it into exactly one `core.setFailed` (plus an annotation when the
  * error points at a file in the infra repo).
  */
+
 class ActionError extends Error {
     /** What the user should do about it, one sentence. */
     fix;
     constructor(message, fix) {
-        super(message);
+        // An error may quote an input or a host's words: a URL there may carry a credential.
+        super((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .withoutCredentials */ .r)(message));
         this.name = new.target.name;
-        this.fix = fix;
+        this.fix = (0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .withoutCredentials */ .r)(fix);
     }
     /** The one line shown to the user. */
     get report() {
@@ -30036,9 +30100,7 @@ class ApiError extends ActionError {
 function errorMessage(error) {
     if (error instanceof ActionError)
         return error.report;
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
+    return (0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .withoutCredentials */ .r)(error instanceof Error ? error.message : String(error));
 }
 
 
@@ -30268,7 +30330,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9043);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5945);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30278,7 +30340,74 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9043:
+/***/ 8422:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $A: () => (/* binding */ integerInput),
+/* harmony export */   dt: () => (/* binding */ listInput),
+/* harmony export */   ij: () => (/* binding */ choiceInput),
+/* harmony export */   mw: () => (/* binding */ required),
+/* harmony export */   tE: () => (/* binding */ booleanInput)
+/* harmony export */ });
+/* unused harmony export recordInputs */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/**
+ * Raw workflow inputs behind one small interface, so each stage's settings parser is a pure
+ * function that tests can feed from a plain object. `settings.ts` binds it to `core.getInput`.
+ */
+
+function required(inputs, name, fix) {
+    const value = inputs.get(name);
+    if (value === '')
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, 'is required but empty', fix);
+    return value;
+}
+function booleanInput(inputs, name, fallback) {
+    const value = inputs.get(name).toLowerCase();
+    if (value === '')
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `'${inputs.get(name)}' is not a boolean`, 'Use true or false.');
+}
+/** One entry a line; blank lines and `#` comment lines are ignored. Commas do not split. */
+function listInput(inputs, name) {
+    return inputs
+        .get(name)
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+}
+function choiceInput(inputs, name, choices, fallback) {
+    const value = inputs.get(name);
+    if (value === '')
+        return fallback;
+    if (choices.includes(value))
+        return value;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `'${value}' is not one of ${choices.join(', ')}`, `Set ${name} to one of: ${choices.join(', ')}.`);
+}
+function integerInput(inputs, name, fallback, min, max) {
+    const value = inputs.get(name);
+    if (value === '')
+        return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `'${value}' is not a whole number from ${min} to ${max}`, `Set ${name} to a whole number from ${min} to ${max}.`);
+    }
+    return n;
+}
+/** An InputReader over a plain record (tests, scripts). */
+function recordInputs(values) {
+    return { get: (name) => (values[name] ?? '').trim() };
+}
+
+
+/***/ }),
+
+/***/ 5945:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30289,8 +30418,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
 var core = __nccwpck_require__(3360);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:crypto"
@@ -30305,6 +30432,85 @@ var dist = __nccwpck_require__(8815);
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/image/reference.ts
 var reference = __nccwpck_require__(3564);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/edit/bounded-process.ts
+/**
+ * Runs a program with its whole process tree bounded in time, memory and output. On Linux and macOS
+ * the program leads a process group of its own, and the group is killed when the time or output limit
+ * is crossed (and when the program ends, so nothing it started outlives it). Memory is capped by the
+ * kernel's RLIMIT_DATA, set by `sh` before it execs the program and inherited by whatever it starts
+ * (Linux enforces it on the anonymous mappings a heap is made of; macOS may not). RLIMIT_DATA, not
+ * RLIMIT_AS: Go programs (kubectl, kustomize) reserve far more address space than they use, so an
+ * address-space cap of 1 GiB stops kubectl at a quarter of that, and a small one stops it from
+ * starting; a data cap stops it where its heap really reaches the ceiling. On Windows the program
+ * alone is killed, and memory is not capped.
+ */
+
+const POSIX = process.platform !== 'win32';
+/** `sh -c` script: cap the data segment (KiB), then become the program. */
+const WITH_MEMORY_CEILING = 'ulimit -d "$1" 2>/dev/null; shift; exec "$@"';
+const MAX_STDERR_BYTES = 64 * 1024;
+function runBounded(file, args, limits) {
+    return new Promise((resolve) => {
+        const child = POSIX
+            ? (0,external_node_child_process_namespaceObject.spawn)('/bin/sh', ['-c', WITH_MEMORY_CEILING, 'sh', String(Math.floor(limits.maxMemoryBytes / 1024)), file, ...args], {
+                detached: true,
+                stdio: ['ignore', 'pipe', 'pipe'],
+            })
+            : (0,external_node_child_process_namespaceObject.spawn)(file, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+        const stdout = [];
+        const stderr = [];
+        let outputBytes = 0;
+        let stderrBytes = 0;
+        let stopped;
+        const killTree = () => {
+            try {
+                if (POSIX && child.pid !== undefined)
+                    process.kill(-child.pid, 'SIGKILL');
+                else
+                    child.kill('SIGKILL');
+            }
+            catch {
+                // already gone
+            }
+        };
+        const stop = (why) => {
+            stopped ??= why;
+            killTree();
+        };
+        const timer = setTimeout(() => stop('timed-out'), limits.timeoutMs);
+        child.stdout.on('data', (chunk) => {
+            outputBytes += chunk.length;
+            if (outputBytes > limits.maxOutputBytes)
+                stop('too-much-output');
+            else
+                stdout.push(chunk);
+        });
+        child.stderr.on('data', (chunk) => {
+            if (stderrBytes < MAX_STDERR_BYTES)
+                stderr.push(chunk);
+            stderrBytes += chunk.length;
+        });
+        // The program is done: whatever it left running in its group goes with it.
+        child.on('exit', killTree);
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            resolve({ kind: 'not-started', message: error.message });
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            const errors = Buffer.concat(stderr).toString('utf8');
+            if (stopped)
+                resolve({ kind: stopped, stderr: errors });
+            else if (code !== 0 && /\bout of memory\b|cannot allocate memory/i.test(errors))
+                resolve({ kind: 'out-of-memory', stderr: errors });
+            else
+                resolve({ kind: 'exited', code: code ?? 1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: errors });
+        });
+    });
+}
+
 // EXTERNAL MODULE: ./src/edit/closure.ts
 var edit_closure = __nccwpck_require__(2237);
 // EXTERNAL MODULE: ./src/edit/kinds.ts + 2 modules
@@ -30319,6 +30525,8 @@ var manifests = __nccwpck_require__(5270);
 var plan = __nccwpck_require__(1629);
 // EXTERNAL MODULE: ./src/edit/suggest.ts
 var suggest = __nccwpck_require__(5254);
+// EXTERNAL MODULE: ./src/edit/yaml-limits.ts
+var yaml_limits = __nccwpck_require__(5990);
 // EXTERNAL MODULE: ./src/edit/yaml-source.ts
 var yaml_source = __nccwpck_require__(6823);
 ;// CONCATENATED MODULE: ./src/edit/render.ts
@@ -30344,9 +30552,13 @@ var yaml_source = __nccwpck_require__(6823);
 
 
 
-/** Rendering one overlay should take seconds; a hang is bounded. */
-const RENDER_TIMEOUT_MS = 120_000;
-const RENDER_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/**
+ * Rendering one overlay takes well under a second and under 100 MiB; these bound a hang, a blow-up
+ * the alias check does not see, or an overlay that renders gigabytes, and stay far above a large real
+ * render. 2 GiB leaves most of a hosted runner's memory (7 GB and up) to the job.
+ */
+const RENDER_LIMITS = { timeoutMs: 120_000, maxMemoryBytes: 2 * 1024 ** 3, maxOutputBytes: 64 * 1024 ** 2 };
 const RENDERERS = [
     { command: 'kubectl', args: (dir) => ['kustomize', dir] },
     { command: 'kustomize', args: (dir) => ['build', dir] },
@@ -30373,10 +30585,9 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
     for (const target of overlays) {
         const file = await (0,plan/* targetFile */.q)(files, target);
         const dir = external_node_path_.posix.dirname(file);
-        const output = await render(renderer, (0,external_node_path_.join)(root, dir));
-        if (output.error !== undefined) {
-            throw new errors/* TargetError */.I0(file, undefined, `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(output.error, root)})`, 'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.');
-        }
+        const output = await render(renderer, (0,external_node_path_.join)(root, dir), root);
+        if ('problem' in output)
+            throw new errors/* TargetError */.I0(file, undefined, output.problem, output.fix);
         const kustomization = await files.read(file);
         const images = renderedImages(output.stdout);
         checkUsesImage(new yaml_source/* YamlSource */.rC(file, kustomization ?? ''), target.imageName, desired, images);
@@ -30401,6 +30612,7 @@ function planRenderCheck(targets, desired, mode, tempDir, searchPath = process.e
         const closure = new Map();
         for (const target of overlays)
             await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(await (0,plan/* targetFile */.q)(files, target)), overrides, closure);
+        refuseHostileYaml(closure);
         const hash = (0,external_node_crypto_.createHash)('sha256');
         for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1)))
             hash.update(`${path}\0${text.length}\0${text}`);
@@ -30484,18 +30696,41 @@ async function findRenderer(path) {
     return undefined;
 }
 /**
- * Runs the renderer on one directory; never throws for a failed render. Through child_process, not
- * @actions/exec: a render must be bounded in time and output, which @actions/exec cannot do.
+ * The files the renderer will read are held to the limits of the files the action edits, before it
+ * runs: an alias bomb of a few hundred bytes in a base would otherwise take kubectl to its memory
+ * ceiling (and, without one, the runner past its memory).
  */
-function render(renderer, dir) {
-    return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)(renderer.file ?? renderer.command, renderer.args(dir), { timeout: RENDER_TIMEOUT_MS, maxBuffer: RENDER_MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
-            if (!error)
-                resolve({ stdout });
-            else
-                resolve({ stdout, error: stderr || error.message });
-        });
-    });
+function refuseHostileYaml(closure) {
+    for (const [path, text] of closure) {
+        const hazard = (0,yaml_limits/* yamlHazard */.cC)(text);
+        if (hazard) {
+            throw new errors/* TargetError */.I0(path, (0,yaml_source/* lineAt */.mh)(text, hazard.offset), `${hazard.problem}, and the overlay being promoted renders it`, 'Remove the mass aliasing (or the nesting) from the file: the render check will not hand it to kubectl. Nothing was committed.');
+        }
+    }
+}
+/**
+ * Runs the renderer on one directory, bounded (bounded-process.ts); never throws. A failed render is
+ * a problem to report on the overlay's kustomization, with its fix.
+ */
+async function render(renderer, dir, root) {
+    const outcome = await runBounded(renderer.file ?? renderer.command, renderer.args(dir), RENDER_LIMITS);
+    if (outcome.kind === 'exited' && outcome.code === 0)
+        return { stdout: outcome.stdout };
+    if (outcome.kind === 'exited' || outcome.kind === 'not-started') {
+        return {
+            problem: `the overlay does not render after the edit (${renderer.command} said: ${cleanRenderError(outcome.kind === 'exited' ? outcome.stderr : outcome.message, root)})`,
+            fix: 'Fix the overlay so that it renders (try `kubectl kustomize` on it); nothing was committed. If it needs renderer options the check does not pass (such as --enable-helm), set validate: false.',
+        };
+    }
+    const stopped = {
+        'timed-out': `did not finish rendering the overlay within ${RENDER_LIMITS.timeoutMs / 1000} s`,
+        'out-of-memory': `went over the render check's memory ceiling of ${RENDER_LIMITS.maxMemoryBytes / 1024 ** 3} GiB rendering the overlay`,
+        'too-much-output': `rendered more than ${RENDER_LIMITS.maxOutputBytes / 1024 ** 2} MiB from the overlay`,
+    }[outcome.kind];
+    return {
+        problem: `${renderer.command} ${stopped}, and was stopped`,
+        fix: 'Look for what makes the overlay this costly to render (mass YAML aliases, a generator of huge output); nothing was committed. If it is meant to be this large, set validate: false.',
+    };
 }
 
 // EXTERNAL MODULE: ./src/image/desired.ts
@@ -30541,6 +30776,8 @@ function renderCommitMessage(template, facts) {
         .trim();
 }
 
+// EXTERNAL MODULE: ./src/network.ts
+var src_network = __nccwpck_require__(9473);
 ;// CONCATENATED MODULE: ./src/publish/git-objects.ts
 /**
  * Git's object model as plain data: object ids, and trees and commits to and from their raw bytes.
@@ -30611,22 +30848,24 @@ var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_no
 /**
  * The HTTP side of git's smart protocol: one request at a time to the infra repository's own origin,
  * over keep-alive connections, with the token in a Basic Authorization header and nowhere else. No
- * redirect to another origin is followed (the header would go with it), every request is bounded by an
- * idle timeout, and every answer that is not git data becomes one typed error carrying the host's
- * own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a timeout), an input error
- * for refused credentials or a missing repository, a git error for the rest.
+ * redirect to another origin is followed (the header would go with it), every request is held to the
+ * network bounds (network.ts), and every answer that is not git data becomes one typed error carrying
+ * the host's own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a stall), an
+ * input error for refused credentials or a missing repository, a git error for the rest.
  */
 
 
 
 
-/** A request that sends or receives nothing for this long has stalled. */
-const IDLE_TIMEOUT_MS = 30_000;
+
 const MAX_REDIRECTS = 3;
 const USER_AGENT = 'git/2.45 (gitops-promote)';
-/** Basic credentials as GitHub accepts an installation or personal token. */
-function basicAuthorization(token) {
-    return `Basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
+const NETWORK_FIX = 'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later';
+/** The Basic-auth user name GitHub takes with an installation or personal token (any name works there). */
+const DEFAULT_INFRA_USERNAME = 'x-access-token';
+/** Basic credentials: the token as the password of `username`. */
+function basicAuthorization(token, username = DEFAULT_INFRA_USERNAME) {
+    return `Basic ${Buffer.from(`${username}:${token}`, 'utf8').toString('base64')}`;
 }
 class GitHttp {
     infra;
@@ -30635,13 +30874,13 @@ class GitHttp {
     base;
     authorization;
     agent;
-    idleTimeoutMs;
-    constructor(infra, idleTimeoutMs = IDLE_TIMEOUT_MS) {
+    bounds;
+    constructor(infra, bounds) {
         this.infra = infra;
         this.base = new URL(infra.url.replace(/\/*$/, '/'));
-        this.idleTimeoutMs = idleTimeoutMs;
+        this.bounds = bounds;
         if (infra.token !== '') {
-            this.authorization = basicAuthorization(infra.token);
+            this.authorization = basicAuthorization(infra.token, infra.username);
             core/* setSecret */.Pq(infra.token);
             core/* setSecret */.Pq(this.authorization.slice('Basic '.length));
         }
@@ -30649,6 +30888,7 @@ class GitHttp {
         const options = { keepAlive: true, maxSockets: 4, proxyEnv: process.env };
         this.agent = this.base.protocol === 'https:' ? new (external_node_https_default()).Agent(options) : new (external_node_http_default()).Agent(options);
     }
+    /** The repository, for messages. */
     get where() {
         return this.infra.slug ?? this.infra.url;
     }
@@ -30668,9 +30908,8 @@ class GitHttp {
             }
             if (answer.status !== 200)
                 throw this.refusal(answer.status, answer.body, request.doing);
-            if (!answer.contentType.startsWith(request.expect)) {
-                throw new errors/* GitError */.XS(`${this.where} did not answer as a git server when asked to ${request.doing} it: it sent ${answer.contentType || 'no content type'} (${firstWords(answer.body)}).`, 'Check infra-repo: it must be the git URL of the repository (a login page or a proxy answered instead).');
-            }
+            if (!answer.contentType.startsWith(request.expect))
+                throw notGit(this.where, request.doing, `it sent ${describeContent(answer.contentType)}`, answer.body, answer.contentType);
             return answer.body;
         }
     }
@@ -30679,7 +30918,14 @@ class GitHttp {
         core/* debug */.Yz(`git-http: ${request.body ? 'POST' : 'GET'} ${url.pathname}${url.search}`);
         const client = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
         return new Promise((resolve, reject) => {
-            const failed = (error) => reject(new errors/* HostFailure */.A0(`the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`, 'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later.'));
+            const failed = (error) => {
+                watch.finish();
+                reject(new errors/* HostFailure */.A0(`the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`, `${NETWORK_FIX}.`));
+            };
+            const watch = new src_network/* RequestWatch */.bp(this.bounds, (reason) => {
+                reject(new errors/* HostFailure */.A0(`${url.host} ${reason} while the action tried to ${request.doing} ${this.where}.`, `${NETWORK_FIX}, or raise network-timeout-seconds if the host is slow but working.`));
+                req.destroy();
+            });
             const req = client.request(url, {
                 method: request.body ? 'POST' : 'GET',
                 agent: this.agent,
@@ -30690,31 +30936,44 @@ class GitHttp {
                     ...request.headers,
                 },
             }, (res) => {
+                watch.received();
                 const chunks = [];
-                res.on('data', (chunk) => chunks.push(chunk));
+                res.on('data', (chunk) => {
+                    watch.received();
+                    chunks.push(chunk);
+                });
                 res.on('error', failed);
                 res.on('aborted', () => failed(new Error('the answer was cut off')));
-                res.on('end', () => resolve({
-                    status: res.statusCode ?? 0,
-                    contentType: String(res.headers['content-type'] ?? ''),
-                    ...(res.headers.location ? { location: res.headers.location } : {}),
-                    body: Buffer.concat(chunks),
-                }));
+                res.on('end', () => {
+                    watch.finish();
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        contentType: String(res.headers['content-type'] ?? ''),
+                        ...(res.headers.location ? { location: res.headers.location } : {}),
+                        body: Buffer.concat(chunks),
+                    });
+                });
             });
-            req.setTimeout(this.idleTimeoutMs, () => req.destroy(new Error(`no data for ${this.idleTimeoutMs / 1000} s`)));
+            req.on('socket', (socket) => {
+                // A kept-alive connection is already made; a new one must be made within the stall limit.
+                if (!socket.connecting)
+                    return;
+                watch.connectionStarted();
+                socket.once('connect', () => watch.connectionMade());
+            });
             req.on('error', failed);
             req.end(request.body);
         });
     }
     /** The typed error for a refused request, with the host's words. */
     refusal(status, body, doing) {
-        const said = firstWords(body);
+        const said = hostExcerpt(body);
         const detail = `HTTP ${status}${said ? `: ${said}` : ''}`;
         if (status >= 500 || status === 429 || status === 408) {
             return new errors/* HostFailure */.A0(`${this.where} failed while the action tried to ${doing} it (${detail}).`, 'This is a problem on the host; re-run the job later.');
         }
         if (status === 401) {
-            return new errors/* InputError */.dz('infra-token', `the infra repository ${this.where} refused the credentials while the action tried to ${doing} it (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired.');
+            return new errors/* InputError */.dz('infra-token', `the infra repository ${this.where} refused the credentials while the action tried to ${doing} it (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired, and, on a host other than GitHub, that infra-username is the user name it expects with a token (GitLab: oauth2, Bitbucket: x-token-auth).');
         }
         if (status === 403) {
             return new errors/* InputError */.dz('infra-token', `the token may not ${doing} ${this.where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
@@ -30728,16 +30987,46 @@ class GitHttp {
         this.agent.destroy();
     }
 }
-/** The start of a host's answer as one line of text (an HTML page's tags dropped). */
-function firstWords(body) {
-    const text = body
-        .subarray(0, 2000)
-        .toString('utf8')
-        .replace(/<(script|style)[^]*?<\/\1>/gi, ' ')
-        .replace(/<[^>]*>/g, ' ')
+/** The error for an answer that is not git data: what came instead, in the host's own words. */
+function notGit(where, doing, problem, body, contentType) {
+    const said = hostExcerpt(body, contentType);
+    return new errors/* GitError */.XS(`${where} did not answer as a git server when asked to ${doing} it: ${problem}${said ? `, saying "${said}"` : ''}.`, 'Check infra-repo: it must be the git URL of the repository. A login or single sign-on page, or a proxy, answered instead of git: make sure the runner reaches the git host itself.');
+}
+/** What a content type is, in words. */
+function describeContent(contentType) {
+    if (/^text\/html/i.test(contentType))
+        return `a web page (${contentType})`;
+    if (/json/i.test(contentType))
+        return `a JSON document (${contentType})`;
+    return contentType ? `${contentType}, not git data` : 'no content type, and no git data';
+}
+/** Longest excerpt of a host's words in a message. */
+const MAX_EXCERPT = 300;
+/**
+ * The start of a host's answer as one line: a JSON error's message, or the text of a web page
+ * without its tags.
+ */
+function hostExcerpt(body, contentType = '') {
+    const head = body.subarray(0, 4000).toString('utf8');
+    if (/json/i.test(contentType) || /^\s*\{/.test(head)) {
+        try {
+            const data = JSON.parse(head);
+            const said = [data.message, data.error_description, data.error].find((value) => typeof value === 'string');
+            if (typeof said === 'string')
+                return oneLine(said);
+        }
+        catch {
+            // not JSON after all (or longer than the excerpt): shown as text
+        }
+    }
+    return oneLine(head.replace(/<(script|style)[^]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' '));
+}
+function oneLine(text) {
+    const line = text
+        .replace(/[\x00-\x1f\x7f]+/g, ' ')
         .replace(/\s+/g, ' ')
         .trim();
-    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+    return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line;
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -30904,14 +31193,17 @@ function pktLine(data) {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     return Buffer.concat([Buffer.from((bytes.length + 4).toString(16).padStart(4, '0')), bytes]);
 }
-/** The packets of a buffer, in order. Throws on a length that is not hex or runs past the end. */
+/** What is not pkt-line framed: a host that answered with something other than git. */
+class NotGitData extends Error {
+}
+/** The packets of a buffer, in order. Throws NotGitData on a length that is not hex or runs past the end. */
 function* readPackets(buffer) {
     let at = 0;
     while (at < buffer.length) {
         const head = buffer.toString('latin1', at, at + 4);
         const length = /^[0-9a-f]{4}$/i.test(head) ? Number.parseInt(head, 16) : NaN;
         if (Number.isNaN(length) || (length > 2 && length < 4) || at + Math.max(length, 4) > buffer.length) {
-            throw new Error(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`);
+            throw new NotGitData(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`);
         }
         if (length < 4)
             yield { kind: length === 0 ? 'flush' : length === 1 ? 'delim' : 'end' };
@@ -30956,6 +31248,7 @@ function readSideBand(packets) {
 
 
 
+
 const AGENT = 'agent=gitops-promote';
 class SmartHttpRemote {
     http;
@@ -30987,25 +31280,28 @@ class SmartHttpRemote {
             ...names.map((name) => pktLine(`ref-prefix ${name}\n`)),
             FLUSH,
         ]);
-        const answer = await this.post('git-upload-pack', body, 'read the branches of');
-        const refs = new Map();
-        let head;
-        for (const packet of readPackets(answer)) {
-            const [oid, name, ...attributes] = packetText(packet).split(' ');
-            if (!oid || !name || !names.includes(name))
-                continue;
-            refs.set(name, oid);
-            const target = attributes.find((a) => a.startsWith('symref-target:'));
-            if (name === 'HEAD' && target)
-                head = target.slice('symref-target:'.length);
-        }
-        return { refs, ...(head ? { head } : {}) };
+        const doing = 'read the branches of';
+        const answer = await this.post('git-upload-pack', body, doing);
+        return this.parse(answer, doing, () => {
+            const refs = new Map();
+            let head;
+            for (const packet of readPackets(answer)) {
+                const [oid, name, ...attributes] = packetText(packet).split(' ');
+                if (!oid || !name || !names.includes(name))
+                    continue;
+                refs.set(name, oid);
+                const target = attributes.find((a) => a.startsWith('symref-target:'));
+                if (name === 'HEAD' && target)
+                    head = target.slice('symref-target:'.length);
+            }
+            return { refs, ...(head ? { head } : {}) };
+        });
     }
     /** The wanted objects (and what the options bring with them), by id. */
     async fetch(wants, options, known) {
         const ad = await this.upload();
         const answer = ad.version === 2 ? await this.post('git-upload-pack', fetchV2(wants, options), 'fetch from') : await this.fetchV0(ad, wants, options);
-        const band = readSideBand(packPackets(answer, ad.version));
+        const band = this.parse(answer, 'fetch from', () => readSideBand(packPackets(answer, ad.version)));
         if (band.fatal !== undefined)
             throw new errors/* GitError */.XS(`the host refused to send objects: ${band.fatal}.`, 'Re-run the job; nothing was pushed.');
         return readPack(band.data, known);
@@ -31028,15 +31324,28 @@ class SmartHttpRemote {
         const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack]);
         const answer = await this.post('git-receive-pack', body, 'push to');
         const sideBand = wanted.includes('side-band-64k');
-        const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] };
+        const { band, report } = this.parse(answer, 'push to', () => {
+            const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] };
+            return { band, report: [...readPackets(band.data)].map(packetText).filter(Boolean) };
+        });
         const messages = [...band.messages, ...('fatal' in band && band.fatal !== undefined ? [band.fatal] : [])];
-        const report = [...readPackets(band.data)].map(packetText).filter(Boolean);
         const unpack = report.find((line) => line.startsWith('unpack '));
         const line = report.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref} `));
         if (unpack === 'unpack ok' && line?.startsWith('ok '))
             return { ok: true, messages };
         const reason = line?.startsWith('ng ') ? line.slice(`ng ${ref} `.length) : unpack && unpack !== 'unpack ok' ? unpack : messages.at(-1);
         return { ok: false, ...(reason ? { reason } : {}), messages };
+    }
+    /** `read(answer)`, with an answer that is not pkt-line framed said to be no git answer. */
+    parse(answer, doing, read) {
+        try {
+            return read();
+        }
+        catch (error) {
+            if (!(error instanceof NotGitData))
+                throw error;
+            throw notGit(this.http.where, doing, `its answer is not git data (${error.message})`, answer);
+        }
     }
     post(service, body, doing) {
         return this.http.request({
@@ -31072,13 +31381,7 @@ class SmartHttpRemote {
             expect: `application/x-${service}-advertisement`,
             doing,
         });
-        let lines;
-        try {
-            lines = [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`));
-        }
-        catch (error) {
-            throw new errors/* GitError */.XS(`${this.http.infra.slug ?? this.http.infra.url} did not answer as a git server: ${error.message}.`, 'Check infra-repo.');
-        }
+        let lines = this.parse(answer, doing, () => [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`)));
         if (lines[0]?.startsWith('# service='))
             lines = lines.slice(2);
         if (lines[0] === 'version 2')
@@ -31140,6 +31443,7 @@ var store = __nccwpck_require__(1146);
 
 
 
+
 /** Parsed trees kept: every tree along a few paths, for a few tips. */
 const MAX_PARSED_TREES = 256;
 class GitStore {
@@ -31153,10 +31457,10 @@ class GitStore {
     trees = new Map();
     /** The objects each built commit adds, to send with it. */
     built = new Map();
-    constructor(infra, http = new GitHttp(infra)) {
+    constructor(infra, network = src_network/* DEFAULT_NETWORK_BOUNDS */.RY) {
         this.infra = infra;
         this.where = infra.slug ?? infra.url;
-        this.remote = new SmartHttpRemote(http);
+        this.remote = new SmartHttpRemote(new GitHttp(infra, network));
     }
     get requests() {
         return this.remote.http.requests;
@@ -32030,59 +32334,8 @@ async function reportPromotion(report) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Raw workflow inputs behind one small interface, so each stage's settings parser is a pure
- * function that tests can feed from a plain object. `settings.ts` binds it to `core.getInput`.
- */
-
-function required(inputs, name, fix) {
-    const value = inputs.get(name);
-    if (value === '')
-        throw new errors/* InputError */.dz(name, 'is required but empty', fix);
-    return value;
-}
-function booleanInput(inputs, name, fallback) {
-    const value = inputs.get(name).toLowerCase();
-    if (value === '')
-        return fallback;
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new errors/* InputError */.dz(name, `'${inputs.get(name)}' is not a boolean`, 'Use true or false.');
-}
-/** One entry a line; blank lines and `#` comment lines are ignored. Commas do not split. */
-function listInput(inputs, name) {
-    return inputs
-        .get(name)
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'));
-}
-function choiceInput(inputs, name, choices, fallback) {
-    const value = inputs.get(name);
-    if (value === '')
-        return fallback;
-    if (choices.includes(value))
-        return value;
-    throw new errors/* InputError */.dz(name, `'${value}' is not one of ${choices.join(', ')}`, `Set ${name} to one of: ${choices.join(', ')}.`);
-}
-function integerInput(inputs, name, fallback, min, max) {
-    const value = inputs.get(name);
-    if (value === '')
-        return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-        throw new errors/* InputError */.dz(name, `'${value}' is not a whole number from ${min} to ${max}`, `Set ${name} to a whole number from ${min} to ${max}.`);
-    }
-    return n;
-}
-/** An InputReader over a plain record (tests, scripts). */
-function recordInputs(values) {
-    return { get: (name) => (values[name] ?? '').trim() };
-}
-
+// EXTERNAL MODULE: ./src/inputs.ts
+var src_inputs = __nccwpck_require__(8422);
 ;// CONCATENATED MODULE: ./src/docker/settings.ts
 /**
  * The image stage's inputs as one typed object: what to build, how to tag it, where to push it, and
@@ -32092,7 +32345,7 @@ function recordInputs(values) {
 
 
 function parseImageSettings(inputs, env) {
-    const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
+    const imageInput = (0,src_inputs/* required */.mw)(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
     const problem = (0,reference/* imageNameProblem */.iS)(imageInput);
     if (problem)
         throw new errors/* InputError */.dz('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.');
@@ -32107,7 +32360,7 @@ function parseImageSettings(inputs, env) {
     if (digest !== undefined && !(0,reference/* isValidDigest */.fH)(digest)) {
         throw new errors/* InputError */.dz('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.');
     }
-    const build = booleanInput(inputs, 'build', true);
+    const build = (0,src_inputs/* booleanInput */.tE)(inputs, 'build', true);
     const username = inputs.get('registry-username');
     const password = inputs.get('registry-password');
     if ((username === '') !== (password === '')) {
@@ -32119,26 +32372,26 @@ function parseImageSettings(inputs, env) {
         tag,
         digest,
         build: build ? parseBuildSettings(inputs, image.name, tag) : undefined,
-        push: booleanInput(inputs, 'push', true),
-        verify: booleanInput(inputs, 'verify-image', true),
+        push: (0,src_inputs/* booleanInput */.tE)(inputs, 'push', true),
+        verify: (0,src_inputs/* booleanInput */.tE)(inputs, 'verify-image', true),
         login: username ? { username, password } : undefined,
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
     };
 }
 function parseBuildSettings(inputs, image, tag) {
-    const extraTags = listInput(inputs, 'extra-tags');
+    const extraTags = (0,src_inputs/* listInput */.dt)(inputs, 'extra-tags');
     const badTag = extraTags.find((t) => !(0,reference/* isValidTag */.r_)(t));
     if (badTag !== undefined)
         throw new errors/* InputError */.dz('extra-tags', `'${badTag}' is not a valid Docker tag`, 'List tag names only (e.g. latest), one a line.');
     // docker/metadata-action's `tags` output: full references, any repository.
-    const metadataTags = listInput(inputs, 'tags');
+    const metadataTags = (0,src_inputs/* listInput */.dt)(inputs, 'tags');
     const badRef = metadataTags.find((ref) => !isFullReference(ref));
     if (badRef !== undefined)
         throw new errors/* InputError */.dz('tags', `'${badRef}' is not an image reference with a tag`, 'List full references (repository:tag), one a line, as docker/metadata-action prints them.');
     const promoted = `${image}:${tag}`;
     const extraReferences = [...extraTags.map((t) => `${image}:${t}`), ...metadataTags].filter((ref, i, all) => ref !== promoted && all.indexOf(ref) === i);
     const pairs = (name) => {
-        const values = listInput(inputs, name);
+        const values = (0,src_inputs/* listInput */.dt)(inputs, name);
         const bad = values.find((v) => !/^[^=\s][^=]*=/.test(v));
         if (bad !== undefined)
             throw new errors/* InputError */.dz(name, `'${bad}' is not KEY=VALUE`, `Write ${name} one KEY=VALUE a line.`);
@@ -32179,17 +32432,18 @@ function parseEditSettings(inputs) {
         throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
     }
     // kustomize-image-name is the default entry name for every kustomize target that names none.
-    const targets = [...(0,edit_targets/* overlayTargets */.zE)(listInput(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
+    const targets = [...(0,edit_targets/* overlayTargets */.zE)((0,src_inputs/* listInput */.dt)(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
     if (targets.length === 0) {
         throw new errors/* InputError */.dz('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image", 'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).');
     }
-    return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'], 'auto') };
+    return { targets, validate: (0,src_inputs/* choiceInput */.ij)(inputs, 'validate', ['auto', 'true', 'false'], 'auto') };
 }
 
 // EXTERNAL MODULE: ./src/source.ts
 var src_source = __nccwpck_require__(4998);
 ;// CONCATENATED MODULE: ./src/publish/settings.ts
 /** Settings of the infra repository and the commit: pure, from inputs and the runner's env. */
+
 
 
 
@@ -32200,16 +32454,21 @@ const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** A valid branch name (git check-ref-format, without the refs/heads/ prefix). */
 const BRANCH_NAME = /^(?!\/|.*(?:\/\/|\/\.|\.\.|@\{|\\|\.lock(?:\/|$)))[^\x00-\x20~^:?*[\x7f]+(?<![/.])$/;
 function parseInfraRepo(inputs, env) {
-    const raw = required(inputs, 'infra-repo', 'Set infra-repo to the GitOps repository, as owner/name or a full https:// git URL.');
+    const raw = (0,src_inputs/* required */.mw)(inputs, 'infra-repo', 'Set infra-repo to the GitOps repository, as owner/name or a full https:// git URL.');
     const token = inputs.get('infra-token');
     const branch = inputs.get('infra-branch').replace(/^refs\/heads\//, '');
     if (branch !== '' && !BRANCH_NAME.test(branch)) {
         throw new errors/* InputError */.dz('infra-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as main, or leave it empty for the default branch.');
     }
+    const username = inputs.get('infra-username');
+    if (!/^[^\s:\x00-\x1f\x7f]*$/.test(username)) {
+        throw new errors/* InputError */.dz('infra-username', `'${username}' cannot be a user name in Basic authentication (it holds a colon, a space or a control character)`, "Give the user name the host expects with a token: oauth2 for GitLab, x-token-auth for Bitbucket, the token owner's for Gitea.");
+    }
+    const credentials = { token, ...(username ? { username } : {}) };
     const serverUrl = (0,src_source/* serverUrlOf */.Gh)(env);
     if (SLUG.test(raw)) {
         const slug = raw.replace(/\.git$/, '');
-        return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, token, branch };
+        return { url: `${serverUrl}/${slug}.git`, slug, webUrl: `${serverUrl}/${slug}`, ...credentials, branch };
     }
     let url;
     try {
@@ -32232,7 +32491,7 @@ function parseInfraRepo(inputs, env) {
     return {
         url: url.toString(),
         ...(onServer ? { slug: path, webUrl: `${serverUrl}/${path}` } : {}),
-        token,
+        ...credentials,
         branch,
     };
 }
@@ -32244,15 +32503,17 @@ function parsePublishSettings(inputs, env) {
             name: inputs.get('git-user-name') || 'github-actions[bot]',
             email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
         },
-        dryRun: booleanInput(inputs, 'dry-run', false),
-        maxAttempts: integerInput(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
-        timeoutSeconds: integerInput(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
-        allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
+        dryRun: (0,src_inputs/* booleanInput */.tE)(inputs, 'dry-run', false),
+        maxAttempts: (0,src_inputs/* integerInput */.$A)(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
+        timeoutSeconds: (0,src_inputs/* integerInput */.$A)(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
+        allowDowngrade: (0,src_inputs/* booleanInput */.tE)(inputs, 'allow-downgrade', false),
+        network: (0,src_network/* parseNetworkBounds */.H0)(inputs),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/github/settings.ts
 /** Settings of pull-request mode and API commits: pure, from inputs. */
+
 
 
 
@@ -32267,23 +32528,24 @@ function parseGitHubPublishSettings(inputs) {
     if (bad !== undefined) {
         throw new errors/* InputError */.dz('pr-reviewers', `'${bad}' is neither a user name nor an org/team`, 'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.');
     }
-    const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : choiceInput(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'], 'merge');
+    const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : (0,src_inputs/* choiceInput */.ij)(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'], 'merge');
     return {
-        mode: choiceInput(inputs, 'mode', ['push', 'pull-request'], 'push'),
-        commitVia: choiceInput(inputs, 'commit-via', ['git', 'api'], 'git'),
+        mode: (0,src_inputs/* choiceInput */.ij)(inputs, 'mode', ['push', 'pull-request'], 'push'),
+        commitVia: (0,src_inputs/* choiceInput */.ij)(inputs, 'commit-via', ['git', 'api'], 'git'),
         pullRequest: {
             branch,
             title: inputs.get('pr-title'),
             labels: entries(inputs, 'pr-labels'),
             reviewers,
-            draft: booleanInput(inputs, 'pr-draft', false),
+            draft: (0,src_inputs/* booleanInput */.tE)(inputs, 'pr-draft', false),
             ...(autoMerge ? { autoMerge } : {}),
         },
+        network: (0,src_network/* parseNetworkBounds */.H0)(inputs),
     };
 }
 /** One entry a line or comma-separated. */
 function entries(inputs, name) {
-    return listInput(inputs, name)
+    return (0,src_inputs/* listInput */.dt)(inputs, name)
         .flatMap((line) => line.split(','))
         .map((entry) => entry.trim())
         .filter(Boolean);
@@ -32303,11 +32565,14 @@ function checkGitHubReach(delivery, infra, serverUrl) {
     }
 }
 
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(6670);
 ;// CONCATENATED MODULE: ./src/settings.ts
 /**
  * The only reader of `core.getInput`: every input is parsed once, here, into one typed Settings
  * object, by the stages' own pure parsers.
  */
+
 
 
 
@@ -32324,7 +32589,7 @@ function parseSettings(inputs, env) {
     checkGitHubReach(delivery, publish.infra, source.serverUrl);
     return {
         image: parseImageSettings(inputs, env),
-        pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'], 'tag'),
+        pin: (0,src_inputs/* choiceInput */.ij)(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'], 'tag'),
         edit: parseEditSettings(inputs),
         publish,
         delivery,
@@ -32337,7 +32602,7 @@ function runnerInputs() {
     return {
         get(name) {
             const value = core/* getInput */.V4(name);
-            core/* debug */.Yz(`input ${name}=${/token|password/.test(name) && value ? '***' : JSON.stringify(value)}`);
+            core/* debug */.Yz(`input ${name}=${/token|password/.test(name) && value ? '***' : (0,redact/* withoutCredentials */.r)(JSON.stringify(value))}`);
             return value;
         },
     };
@@ -32378,8 +32643,8 @@ async function promote(settings, env) {
     const { source } = settings;
     const guard = settings.publish.allowDowngrade ? undefined : new OrderGuard(image.identity, registryIdentities(settings.image, env));
     const { delivery } = settings;
-    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(445), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
-    const gitStore = github?.store ? undefined : new GitStore(infra);
+    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(874), __nccwpck_require__.e(605)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6605))).connectGitHub(infra, delivery, env) : undefined;
+    const gitStore = github?.store ? undefined : new GitStore(infra, settings.publish.network);
     const store = github?.store ?? gitStore;
     try {
         // The render check runs on every attempt whose overlays changed; say each warning once.
@@ -32456,6 +32721,101 @@ function reportFailure(error) {
     }
     if (!(error instanceof errors/* ActionError */.lZ) && error instanceof Error && error.stack)
         core/* debug */.Yz(error.stack);
+}
+
+
+/***/ }),
+
+/***/ 9473:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H0: () => (/* binding */ parseNetworkBounds),
+/* harmony export */   RY: () => (/* binding */ DEFAULT_NETWORK_BOUNDS),
+/* harmony export */   bp: () => (/* binding */ RequestWatch)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_NETWORK_TIMEOUT_SECONDS, networkBounds */
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8422);
+/**
+ * Bounds on every request the action sends to a host (the infra repository's git host, the GitHub
+ * API), in one place: a request must connect and then keep receiving, and must end within an overall
+ * limit, so that a stalled host fails the run in seconds instead of holding the job for hours. Both
+ * clients watch their requests with `RequestWatch`; `network-timeout-seconds` scales every bound.
+ */
+
+/**
+ * git's own server programs, which GitHub, GitLab, Gitea and Bitbucket run, send a keep-alive packet
+ * every 5 s while they prepare a pack or check a push, and GitHub Enterprise Server gives a
+ * pre-receive hook 5 s: a working host is not silent for 15 s. Three tries of a stalled request (a
+ * host failure is tried twice more, after 1 s and 3 s) then end in under a minute.
+ */
+const DEFAULT_NETWORK_TIMEOUT_SECONDS = 15;
+/**
+ * The overall limit, in stall limits: a request to these hosts takes well under a second, or a few
+ * seconds for a whole tip from a host that does not filter; a host that keeps dripping bytes into an
+ * answer that never ends is stopped at four stall limits (60 s by default).
+ */
+const REQUEST_LIMIT_IN_STALLS = 4;
+function networkBounds(seconds) {
+    return { stallMs: seconds * 1000, requestMs: seconds * 1000 * REQUEST_LIMIT_IN_STALLS };
+}
+const DEFAULT_NETWORK_BOUNDS = networkBounds(DEFAULT_NETWORK_TIMEOUT_SECONDS);
+function parseNetworkBounds(inputs) {
+    return networkBounds((0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .integerInput */ .$A)(inputs, 'network-timeout-seconds', DEFAULT_NETWORK_TIMEOUT_SECONDS, 1, 3600));
+}
+/** `3 s`, `1.5 s`. */
+function seconds(ms) {
+    return `${Number((ms / 1000).toFixed(1))} s`;
+}
+/**
+ * The bounds of one request, as timers: `expire` is called once, with what the host failed to do
+ * ("did not answer within 15 s"), when a bound is crossed; the caller then stops the request. Every
+ * sign of life from the host (a connection made, headers, any byte) restarts the stall timer; `finish`
+ * clears everything. The timers never keep the process alive.
+ */
+class RequestWatch {
+    bounds;
+    expire;
+    stall;
+    overall;
+    connecting = false;
+    answered = false;
+    constructor(bounds, expire) {
+        this.bounds = bounds;
+        this.expire = expire;
+        this.overall = setTimeout(() => this.expired(`did not finish answering within ${seconds(bounds.requestMs)}`), bounds.requestMs).unref();
+        this.restartStall();
+    }
+    /** A new connection is being made for the request (a reused one is not). */
+    connectionStarted() {
+        this.connecting = true;
+        this.restartStall();
+    }
+    connectionMade() {
+        this.connecting = false;
+        this.restartStall();
+    }
+    /** Headers or bytes of the answer arrived. */
+    received() {
+        this.answered = true;
+        this.restartStall();
+    }
+    finish() {
+        clearTimeout(this.stall);
+        clearTimeout(this.overall);
+        this.stall = this.overall = undefined;
+    }
+    restartStall() {
+        if (this.overall === undefined)
+            return;
+        clearTimeout(this.stall);
+        const limit = seconds(this.bounds.stallMs);
+        this.stall = setTimeout(() => this.expired(this.connecting ? `could not be connected to within ${limit}` : this.answered ? `stopped sending for ${limit}` : `did not answer within ${limit}`), this.bounds.stallMs).unref();
+    }
+    expired(reason) {
+        this.finish();
+        this.expire(reason);
+    }
 }
 
 
@@ -32725,7 +33085,7 @@ function publish(store, promotion, options = {}) {
 /* harmony export */   cT: () => (/* binding */ judgeRefusal),
 /* harmony export */   g6: () => (/* binding */ lockedAt)
 /* harmony export */ });
-/* unused harmony export hostWords */
+/* unused harmony exports hostWords, policyRefusals */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /**
  * What a host's answer to a push means, in one place: the branch moved under us (and, where the host
@@ -32765,6 +33125,93 @@ function hostWords(messages, reason) {
     return text.length > MAX_REJECTION ? `${text.slice(0, MAX_REJECTION)}…` : text;
 }
 /**
+ * The common policy refusals of GitHub, GitLab, Gitea and Bitbucket. Every specific form that matches
+ * is named (a GitHub ruleset may require a pull request and signed commits at once, one line each);
+ * a generic one only when none did. Pull requests are the action's own only on GitHub.
+ */
+const POLICY_REFUSALS = [
+    // GitHub: branch protection (GH006) and rulesets (GH013) name each rule broken on its own line.
+    {
+        pattern: /Changes must be made through a pull request/i,
+        what: 'GitHub accepts changes to this branch only through a pull request',
+        advice: "Use mode: pull-request (the action opens or updates the pull request), or let the token's app bypass the rule.",
+    },
+    {
+        pattern: /Required status checks? .*(is|are) expected/i,
+        what: 'GitHub requires status checks to pass before a commit reaches this branch',
+        advice: "Use mode: pull-request, so the checks run on the pull request, or let the token's app bypass the rule.",
+    },
+    {
+        pattern: /approving reviews? (is|are) required/i,
+        what: 'GitHub requires an approving review before a commit reaches this branch',
+        advice: "Use mode: pull-request, so the promotion can be reviewed, or let the token's app bypass the rule.",
+    },
+    {
+        pattern: /Commits must have verified signatures/i,
+        what: 'GitHub requires signed commits on this branch',
+        advice: 'Use commit-via: api: GitHub signs the commits the action makes through its API.',
+    },
+    {
+        pattern: /GH013|Repository rule violations/i,
+        what: 'a GitHub repository ruleset refused the push',
+        advice: "The host's words name the rule: use mode: pull-request, or let the token's app bypass the ruleset.",
+        generic: true,
+    },
+    {
+        pattern: /GH006|Protected branch update failed|protected branch hook declined/i,
+        what: 'the branch is protected on GitHub',
+        advice: "Use mode: pull-request, or allow the token's app to push in the branch protection rule.",
+        generic: true,
+    },
+    // GitLab
+    {
+        pattern: /not allowed to (force )?push code to (a )?protected branch/i,
+        what: 'the branch is protected on GitLab',
+        advice: "Allow the token's role or user to push in the project's protected branch settings, or set infra-branch to a branch that is not protected.",
+    },
+    {
+        pattern: /not allowed to push code to this project/i,
+        what: 'the token may not push to this GitLab project',
+        advice: 'Give the token the write_repository scope and at least the Developer role in the project.',
+    },
+    {
+        pattern: /\bGitLab:/,
+        what: 'GitLab refused the push',
+        advice: "The host's words say why (a push rule, a locked file, a size limit): fix what they name.",
+        generic: true,
+    },
+    // Gitea and Forgejo
+    {
+        pattern: /Not allowed to push to protected branch/i,
+        what: 'the branch is protected on Gitea',
+        advice: "Add the token's user to the push allowlist of the branch protection, or set infra-branch to a branch that is not protected.",
+    },
+    // Bitbucket (Data Center, then Cloud)
+    {
+        pattern: /can only be modified through pull requests/i,
+        what: 'Bitbucket accepts changes to this branch only through a pull request',
+        advice: "Exempt the token's user from the branch permission that prevents changes without a pull request, or set infra-branch to a branch that is not restricted.",
+    },
+    {
+        pattern: /permission to push|Permission denied to update branch/i,
+        what: "the token's account may not push to this branch on Bitbucket",
+        advice: "Give that account write access to the branch in the repository's branch restrictions, or set infra-branch to a branch it may write.",
+    },
+    // Any host's own hooks
+    {
+        pattern: /hook declined|declined/i,
+        what: 'a server-side hook declined the push',
+        advice: "The hook's words say why: fix what they name, or ask the infra repository's admins.",
+        generic: true,
+    },
+];
+/** The policy forms a refusal matches (specific ones, else the first generic one); empty for none. Pure. */
+function policyRefusals(words) {
+    const matched = POLICY_REFUSALS.filter((form) => form.pattern.test(words));
+    const specific = matched.filter((form) => !form.generic);
+    return specific.length > 0 ? specific : matched.slice(0, 1);
+}
+/**
  * Whether a refused push lost a race, or the error to stop with. Forced (the action's own branch),
  * only a failed compare-and-swap is a race: anything else is the host's policy.
  */
@@ -32776,8 +33223,9 @@ function judgeRefusal(answer, branch, where, mode) {
     if (mode === 'force') {
         return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} refused the forced update of ${branch}, the action's own pull-request branch (${words}).`, 'Allow force pushes to that branch (exclude promote/** from branch protection), or name another one in pr-branch.');
     }
-    if (/GH006|GH013|protected branch|ruleset|hook declined|declined|pull request/i.test(words)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} declined the push to ${branch}: ${words}.`, 'The branch is protected or a server hook refused the commit: use mode: pull-request, or allow the token to push to this branch.');
+    const forms = policyRefusals(words);
+    if (forms.length > 0) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} declined the push to ${branch}: ${forms.map((form) => form.what).join('; ')}. The host said: ${words}.`, [...new Set(forms.map((form) => form.advice))].join(' '));
     }
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(`${where} refused the push to ${branch}: ${words || 'no reason given'}.`, 'Nothing was pushed; the host says why above.');
 }
@@ -32883,6 +33331,25 @@ async function retryWhileMoving(loop, attempt) {
 /** The error for an infra-branch that the repository does not have. */
 function missingBranch(branch, where) {
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('infra-branch', `branch '${branch}' does not exist in ${where}`, 'Create the branch in the infra repository first, or fix infra-branch (leave it empty for the default branch).');
+}
+
+
+/***/ }),
+
+/***/ 6670:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   r: () => (/* binding */ withoutCredentials)
+/* harmony export */ });
+/**
+ * What may be shown: a URL's userinfo (`https://user:secret@host/…`) is a credential, and is replaced
+ * by `***` wherever a URL is shown (errors, debug lines). Pure.
+ */
+/** `scheme://` then userinfo up to the last `@` before the host ends (a password may hold an unescaped `@`). */
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s?#]*@/gi;
+function withoutCredentials(text) {
+    return text.replace(USERINFO, '$1***@');
 }
 
 

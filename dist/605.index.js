@@ -1,8 +1,8 @@
-export const id = 812;
-export const ids = [812];
+export const id = 605;
+export const ids = [605];
 export const modules = {
 
-/***/ 1812:
+/***/ 6605:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -23,8 +23,89 @@ var errors = __webpack_require__(3916);
 var push_answers = __webpack_require__(7901);
 // EXTERNAL MODULE: ./src/publish/store.ts
 var store = __webpack_require__(1146);
-// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
-var github = __webpack_require__(1758);
+// EXTERNAL MODULE: ./src/network.ts
+var network = __webpack_require__(9473);
+;// CONCATENATED MODULE: ./src/github/bounded-fetch.ts
+/**
+ * The fetch every GitHub API request goes through: held to the network bounds (network.ts), with the
+ * token kept on the API's own origin. A redirect is followed only within that origin and only for a
+ * read; one to another origin is refused, not followed, so the Authorization header never leaves it
+ * (whatever the fetch underneath would do with it). The answer is read whole here, under the bounds,
+ * so a stall in the body is caught as surely as one before the headers.
+ */
+
+/**
+ * A request the client stopped itself: a bound crossed (`stalled`), or a redirect refused. It is
+ * named AbortError, as an aborted fetch's error is: Octokit passes such an error on as it is, and its
+ * retry plugin does not send the request again — the bound has already waited long enough, and a
+ * refused redirect would only be refused again.
+ */
+class StoppedRequest extends Error {
+    stalled;
+    constructor(message, stalled) {
+        super(message);
+        this.name = 'AbortError';
+        this.stalled = stalled;
+    }
+}
+const MAX_REDIRECTS = 3;
+/** Statuses whose answer has no body (a Response with one cannot be made). */
+const NO_BODY = new Set([204, 205, 304]);
+function boundedFetch(fetch, bounds) {
+    return async (input, init = {}) => {
+        let url = new URL(input instanceof Request ? input.url : String(input));
+        const origin = url.origin;
+        const read = ['GET', 'HEAD'].includes((init.method ?? 'GET').toUpperCase());
+        for (let redirects = 0;; redirects++) {
+            const controller = new AbortController();
+            const watch = new network/* RequestWatch */.bp(bounds, (reason) => controller.abort(new StoppedRequest(`${url.host} ${reason}`, true)));
+            const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+            try {
+                const response = await fetch(url, { ...init, redirect: 'manual', signal });
+                watch.received();
+                const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+                if (location !== null) {
+                    await response.body?.cancel();
+                    const target = new URL(location, url);
+                    if (target.origin === origin && read && redirects < MAX_REDIRECTS) {
+                        url = target;
+                        continue;
+                    }
+                    throw new StoppedRequest(`${url.host} answered with a redirect (HTTP ${response.status}) to ${target.origin}${target.pathname}, which is not followed, so that the token only goes to ${origin}`, false);
+                }
+                const body = await readWhole(response, watch);
+                const answer = new Response(NO_BODY.has(response.status) ? null : body, {
+                    status: response.status,
+                    statusText: response.statusText,
+                    headers: response.headers,
+                });
+                Object.defineProperty(answer, 'url', { value: url.href });
+                return answer;
+            }
+            catch (error) {
+                throw controller.signal.aborted ? controller.signal.reason : error;
+            }
+            finally {
+                watch.finish();
+            }
+        }
+    };
+}
+/** The whole body, each chunk a sign of life for the watch. */
+async function readWhole(response, watch) {
+    const chunks = [];
+    const reader = response.body?.getReader();
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader.read()) {
+        watch.received();
+        chunks.push(chunk.value);
+    }
+    return Buffer.concat(chunks);
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
+var github = __webpack_require__(1351);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/utils.js + 19 modules
+var utils = __webpack_require__(5555);
 // EXTERNAL MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var dist_bundle = __webpack_require__(9735);
 // EXTERNAL MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
@@ -37,10 +118,12 @@ var source = __webpack_require__(4998);
 ;// CONCATENATED MODULE: ./src/github/client.ts
 /**
  * The GitHub API client: Octokit from @actions/github, aimed at the runner's API (GitHub Enterprise
- * Server included), with transient failures and rate limits retried, and every failure turned into
- * one typed error that names the permission the token lacks. The token is only ever in the
- * Authorization header.
+ * Server included), with every request held to the network bounds, transient failures and rate
+ * limits retried, and every failure turned into one typed error that names the permission the token
+ * lacks. The token is only ever in the Authorization header, and only to the API's origin.
  */
+
+
 
 
 
@@ -58,13 +141,16 @@ function apiBaseUrl(env) {
 const MAX_RATE_LIMIT_WAIT_S = 60;
 /** Requests refused by a rate limit are sent again this many times. */
 const RATE_LIMIT_RETRIES = 2;
-function createGitHubClient(token, env) {
+function createGitHubClient(token, env, bounds) {
+    // The fetch @actions/github would use (through HTTPS_PROXY when the runner sets one), bounded.
+    const fetch = boundedFetch(utils/* defaults */.NT.request?.fetch ?? globalThis.fetch, bounds);
     // Writes go one at a time but without the plugin's default spacing (1 s, 3 s for notifications):
     // a promotion makes a handful of writes, and spacing them would widen every retry window by seconds.
     const unspaced = () => new (lib_default()).Group({ maxConcurrent: 1, minTime: 0 });
     const waitOut = (retryAfter, _options, _octokit, retryCount) => retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
     return (0,github/* getOctokit */.Q)(token, {
         baseUrl: apiBaseUrl(env),
+        request: { fetch },
         // 5xx and dropped connections: sent again 3 times. 409 and 422 answer a lost race: never.
         retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
         throttle: { write: unspaced(), notifications: unspaced(), onRateLimit: waitOut, onSecondaryRateLimit: waitOut },
@@ -72,6 +158,9 @@ function createGitHubClient(token, env) {
 }
 /** The status, GitHub's message and headers of an Octokit RequestError; undefined for anything else. */
 function httpFailure(error) {
+    // Octokit gives a stopped request a status of 500; the host never said so.
+    if (error instanceof StoppedRequest)
+        return undefined;
     if (typeof error !== 'object' || error === null || typeof error.status !== 'number')
         return undefined;
     const { status, message, response } = error;
@@ -83,6 +172,11 @@ function httpFailure(error) {
  * acme/infra"), `permission` what the token needs for it.
  */
 function apiError(error, what, permission) {
+    if (error instanceof StoppedRequest) {
+        return error.stalled
+            ? new errors/* HostFailure */.A0(`the GitHub API at ${error.message} while the action tried to ${what}.`, 'This is a network or host problem; re-run the job later, or raise network-timeout-seconds if the host is slow but working.')
+            : new errors/* ApiError */.hD(`the GitHub API at ${error.message}, when the action tried to ${what}.`, 'Set GITHUB_API_URL to the API address the host redirects to; the action sends the token to no other host.');
+    }
     const failure = httpFailure(error);
     const graphqlErrors = error?.errors;
     if (!failure && Array.isArray(graphqlErrors)) {
@@ -111,6 +205,7 @@ function apiError(error, what, permission) {
  * signs them (Verified). A fast-forward ref update is GitHub's compare-and-swap: a commit whose parent
  * is no longer the head is refused with 422 "Update is not a fast forward".
  */
+
 
 
 
@@ -252,6 +347,9 @@ class ApiStore {
             const failure = httpFailure(error);
             if (failure && (failure.status === 422 || failure.status === 409) && (0,push_answers/* isBranchMoved */.Kc)(failure.message))
                 return { kind: 'moved' };
+            // Stopped by a bound (a host failure) or a refused redirect: said as such.
+            if (error instanceof StoppedRequest)
+                throw apiError(error, `${what} in ${this.where}`, WRITE);
             // Still failing after the client's own retries: the update may have landed; the publisher
             // learns whether from the branch.
             if (!failure || failure.status >= 500)
@@ -499,7 +597,7 @@ class PullRequests {
 function connectGitHub(infra, delivery, env) {
     // Settings made sure a GitHub delivery has a repository on this host and a token.
     const slug = infra.slug;
-    const client = createGitHubClient(infra.token, env);
+    const client = createGitHubClient(infra.token, env, delivery.network);
     return {
         ...(delivery.commitVia === 'api' ? { store: new ApiStore(client, slug, infra.branch) } : {}),
         publish(store, promotion, facts) {
