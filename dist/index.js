@@ -32447,8 +32447,12 @@ var src_source = __nccwpck_require__(4998);
 
 
 
-/** Lost races tolerated, and the time budget of a landing, when the inputs do not say. */
-const DEFAULT_MAX_ATTEMPTS = 30;
+/**
+ * Lost races tolerated, and the time budget of a landing, when the inputs do not say. Against a
+ * pusher that never backs off a try can lose many times in a row, each loss costing well under a
+ * second: the time budget, not the count, is what should end a run that is still making progress.
+ */
+const DEFAULT_MAX_ATTEMPTS = 100;
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** A valid branch name (git check-ref-format, without the refs/heads/ prefix). */
@@ -32504,7 +32508,7 @@ function parsePublishSettings(inputs, env) {
             email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
         },
         dryRun: (0,src_inputs/* booleanInput */.tE)(inputs, 'dry-run', false),
-        maxAttempts: (0,src_inputs/* integerInput */.$A)(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
+        maxAttempts: (0,src_inputs/* integerInput */.$A)(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 1000),
         timeoutSeconds: (0,src_inputs/* integerInput */.$A)(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
         allowDowngrade: (0,src_inputs/* booleanInput */.tE)(inputs, 'allow-downgrade', false),
         network: (0,src_network/* parseNetworkBounds */.H0)(inputs),
@@ -33036,20 +33040,40 @@ function publish(store, promotion, options = {}) {
     /** Pushes sent: the `attempts` output (a read that failed and was made again is not one). */
     let pushes = 0;
     return (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .retryWhileMoving */ .gB)(landingLoop(store, promotion, branch, options), async (attempt) => {
-        const started = performance.now();
-        const requestsAtStart = store.requests;
-        const head = await requireHead(store, branch);
+        let started = performance.now();
+        let requestsAtStart = store.requests;
+        let head = await requireHead(store, branch);
         if (unconfirmed && (head.commit === unconfirmed.commit || head.parents.includes(unconfirmed.commit))) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The earlier push of ${unconfirmed.commit.slice(0, 12)} did land on ${branch}.`);
             return { changed: true, commitSha: unconfirmed.commit, attempts: pushes, plan: unconfirmed.plan };
         }
         unconfirmed = undefined;
-        const plan = await promotion.plan(store.files(head.commit));
-        if (plan.files.length === 0)
-            return { changed: false, attempts: pushes + 1, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
-        // A dry run writes nothing at all: no blob, tree or commit objects either.
-        if (promotion.dryRun)
-            return { changed: true, attempts: pushes + 1, plan, diff: (0,_edit_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .planDiff */ .R)(plan.files) };
+        const planOn = async (commit) => {
+            const plan = await promotion.plan(store.files(commit));
+            if (plan.files.length === 0)
+                return { changed: false, attempts: pushes + 1, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+            // A dry run writes nothing at all: no blob, tree or commit objects either.
+            if (promotion.dryRun)
+                return { changed: true, attempts: pushes + 1, plan, diff: (0,_edit_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .planDiff */ .R)(plan.files) };
+            return plan;
+        };
+        let plan = await planOn(head.commit);
+        if ('changed' in plan)
+            return plan;
+        if (attempt === 1) {
+            // A first attempt reads everything cold and runs the checks (render, registry): far longer than
+            // a retry, and on a busy branch long enough to lose for sure. Read the tip again, so that the
+            // push races only what a retry would: the ref, and what changed since (checks reuse their verdicts).
+            started = performance.now();
+            requestsAtStart = store.requests;
+            const tip = await requireHead(store, branch);
+            if (tip.commit !== head.commit) {
+                head = tip;
+                plan = await planOn(head.commit);
+                if ('changed' in plan)
+                    return plan;
+            }
+        }
         const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author);
         const windowMs = performance.now() - started;
         const requests = store.requests !== undefined && requestsAtStart !== undefined ? store.requests - requestsAtStart : undefined;

@@ -1,8 +1,8 @@
 /**
  * What one promotion asks of the infra host, counted on the real smart-HTTP server: the tip, then
- * one request per directory level for all the paths it reads, and after a lost race — the tip named
- * by the refusal — only the trees that changed. Every request the server sees is one the store
- * counted.
+ * one request per directory level for all the paths it reads, the tip again just before the first
+ * push, and after a lost race — the tip named by the refusal — only the trees that changed. Every
+ * request the server sees is one the store counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
@@ -42,16 +42,27 @@ describeGit.each([
 
   /**
    * Promotes `app` in-process, with each attempt's window (requests from reading the tip to the
-   * push). `beforePush` runs once, after the first plan: a neighbour landing there makes the first
-   * push lose the race.
+   * push). `interfere.whilePlanning` runs once, in the first plan; `interfere.beforePush` once, when
+   * the first commit is built: a neighbour landing there makes the first push lose the race.
    */
-  async function promote(name: string, app: number, tag: string, beforePush?: () => Promise<unknown>) {
+  async function promote(
+    name: string,
+    app: number,
+    tag: string,
+    interfere: { whilePlanning?: () => Promise<unknown>; beforePush?: () => Promise<unknown> } = {},
+  ) {
     const url = server.repoUrl(name)
     const store = new GitStore({ url, token: server.token, branch: 'main' })
     const seenBefore = server.requests.length
     const windows: AttemptWindow[] = []
     const desired = { name: appImage(app), tag }
-    let interfere = beforePush
+    let { whilePlanning, beforePush } = interfere
+    const build = store.commit.bind(store)
+    store.commit = async (...args) => {
+      await beforePush?.()
+      beforePush = undefined
+      return build(...args)
+    }
     try {
       const result = await publish(
         store,
@@ -61,8 +72,8 @@ describeGit.each([
               targets: [{ kind: 'kustomize', path: overlayPath(app) }],
               desired,
             })
-            await interfere?.()
-            interfere = undefined
+            await whilePlanning?.()
+            whilePlanning = undefined
             return plan
           },
           newerAt: async () => [],
@@ -83,17 +94,16 @@ describeGit.each([
     }
   }
 
-  it('reads the tip, then one request per directory level of the paths it reads', async () => {
+  it('reads the tip, then one request per directory level of the paths it reads, then the tip again', async () => {
     const name = await infraRepo()
     const first = await promote(name, 7, 'v1')
     expect(first.result).toMatchObject({ changed: true, attempts: 1 })
-    // The capabilities, the ref, the commit with its root tree; then deploy, app-7, overlays, prod,
-    // and the files in prod.
-    // v2: the capabilities, the ref, the commit with its root tree; then deploy, app-7, overlays,
-    // prod, and the files in prod. v0 reads the ref in the capabilities' request.
-    expect(first.windows).toEqual([protocolV2 ? 8 : 7])
+    // Before the window: v2: the capabilities, the ref, the commit with its root tree; then deploy,
+    // app-7, overlays, prod, and the files in prod (v0 reads the ref in the capabilities' request).
+    // The window: the ref read again; the tip has not moved, so nothing else.
+    expect(first.windows).toEqual([1])
     // Then the push: the receive-pack capabilities and the pack. Nothing else reached the server.
-    expect(first.requests).toBe(first.windows[0]! + 2)
+    expect(first.requests).toBe((protocolV2 ? 8 : 7) + 1 + 2)
     expect(first.seen).toBe(first.requests)
 
     // Nothing was written beside the target: the next promotion reads just as much.
@@ -102,12 +112,26 @@ describeGit.each([
     expect(second.seen).toBe(second.requests)
   })
 
+  const neighbourLands = (name: string) => () => {
+    const neighbour = overlayPath(12)
+    return server.commitFiles(name, { [`${neighbour}/kustomization.yaml`]: appFiles(12, 'v5')[`${neighbour}/kustomization.yaml`] }, 'neighbour')
+  }
+
+  it('re-applies on a tip that moved while the first attempt planned, before pushing: no race lost', async () => {
+    const name = await infraRepo()
+    const { result, windows, seen, requests } = await promote(name, 3, 'v9', { whilePlanning: neighbourLands(name) })
+    expect(result).toMatchObject({ changed: true, attempts: 1 })
+    // The ref, the new commit with its root tree, and deploy/ (app-3's trees are unchanged).
+    expect(windows).toEqual([3])
+    expect(seen).toBe(requests)
+    expect(await server.readFile(name, 'main', `${overlayPath(12)}/kustomization.yaml`)).toContain('newTag: v5')
+    expect(await server.readFile(name, 'main', `${overlayPath(3)}/kustomization.yaml`)).toContain('newTag: v9')
+  })
+
   it('after a lost race fetches only the trees that changed, while it waits', async () => {
     const name = await infraRepo()
     const neighbour = overlayPath(12)
-    const { result, windows, seen, requests } = await promote(name, 3, 'v9', () =>
-      server.commitFiles(name, { [`${neighbour}/kustomization.yaml`]: appFiles(12, 'v5')[`${neighbour}/kustomization.yaml`] }, 'neighbour'),
-    )
+    const { result, windows, seen, requests } = await promote(name, 3, 'v9', { beforePush: neighbourLands(name) })
     expect(result).toMatchObject({ changed: true, attempts: 2 })
     // The refusal named the new tip, whose commit with the root tree and then deploy/ were read
     // during the wait (app-3's trees and files are unchanged and already here): the retry reads the

@@ -67,18 +67,36 @@ export function publish(store: InfraStore, promotion: Promotion, options: Publis
   /** Pushes sent: the `attempts` output (a read that failed and was made again is not one). */
   let pushes = 0
   return retryWhileMoving(landingLoop(store, promotion, branch, options), async (attempt): Promise<Published | Moved> => {
-    const started = performance.now()
-    const requestsAtStart = store.requests
-    const head = await requireHead(store, branch)
+    let started = performance.now()
+    let requestsAtStart = store.requests
+    let head = await requireHead(store, branch)
     if (unconfirmed && (head.commit === unconfirmed.commit || head.parents.includes(unconfirmed.commit))) {
       core.info(`The earlier push of ${unconfirmed.commit.slice(0, 12)} did land on ${branch}.`)
       return { changed: true, commitSha: unconfirmed.commit, attempts: pushes, plan: unconfirmed.plan }
     }
     unconfirmed = undefined
-    const plan = await promotion.plan(store.files(head.commit))
-    if (plan.files.length === 0) return { changed: false, attempts: pushes + 1, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
-    // A dry run writes nothing at all: no blob, tree or commit objects either.
-    if (promotion.dryRun) return { changed: true, attempts: pushes + 1, plan, diff: planDiff(plan.files) }
+    const planOn = async (commit: string): Promise<PromotionPlan | Published> => {
+      const plan = await promotion.plan(store.files(commit))
+      if (plan.files.length === 0) return { changed: false, attempts: pushes + 1, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
+      // A dry run writes nothing at all: no blob, tree or commit objects either.
+      if (promotion.dryRun) return { changed: true, attempts: pushes + 1, plan, diff: planDiff(plan.files) }
+      return plan
+    }
+    let plan = await planOn(head.commit)
+    if ('changed' in plan) return plan
+    if (attempt === 1) {
+      // A first attempt reads everything cold and runs the checks (render, registry): far longer than
+      // a retry, and on a busy branch long enough to lose for sure. Read the tip again, so that the
+      // push races only what a retry would: the ref, and what changed since (checks reuse their verdicts).
+      started = performance.now()
+      requestsAtStart = store.requests
+      const tip = await requireHead(store, branch)
+      if (tip.commit !== head.commit) {
+        head = tip
+        plan = await planOn(head.commit)
+        if ('changed' in plan) return plan
+      }
+    }
     const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author)
     const windowMs = performance.now() - started
     const requests = store.requests !== undefined && requestsAtStart !== undefined ? store.requests - requestsAtStart : undefined

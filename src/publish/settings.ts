@@ -34,8 +34,12 @@ export interface PublishSettings {
   readonly network: NetworkBounds
 }
 
-/** Lost races tolerated, and the time budget of a landing, when the inputs do not say. */
-export const DEFAULT_MAX_ATTEMPTS = 30
+/**
+ * Lost races tolerated, and the time budget of a landing, when the inputs do not say. Against a
+ * pusher that never backs off a try can lose many times in a row, each loss costing well under a
+ * second: the time budget, not the count, is what should end a run that is still making progress.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 100
 export const DEFAULT_TIMEOUT_SECONDS = 300
 
 const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -97,7 +101,7 @@ export function parsePublishSettings(inputs: InputReader, env: NodeJS.ProcessEnv
       email: inputs.get('git-user-email') || '41898282+github-actions[bot]@users.noreply.github.com',
     },
     dryRun: booleanInput(inputs, 'dry-run', false),
-    maxAttempts: integerInput(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 100),
+    maxAttempts: integerInput(inputs, 'max-attempts', DEFAULT_MAX_ATTEMPTS, 1, 1000),
     timeoutSeconds: integerInput(inputs, 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 10, 21_600),
     allowDowngrade: booleanInput(inputs, 'allow-downgrade', false),
     network: parseNetworkBounds(inputs),
