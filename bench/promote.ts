@@ -7,14 +7,18 @@
  *    no render check, no Node start-up) and the whole action as a runner starts it (the committed
  *    dist/index.js); (b) by hand: `git clone --depth=1` + edit + commit + push; their ratio and the
  *    growth from the small to the large repo;
+ *  - how long the host takes to answer one push (pack sent → answer): no push can land against a
+ *    pusher whose commits come faster than that;
  *  - 16 and 32 concurrent promotions of different apps, each the whole action in its own process
- *    (default inputs), while another pusher moves the branch every 150 ms: landed/N, makespan and
- *    attempts, next to a `git pull --rebase && git push` loop of 5 tries, and N × one uncontended
- *    whole-action promotion;
+ *    (default inputs), while another pusher moves the branch (every 150 ms at 3,000 apps; every 1 s at
+ *    30,000 apps, where the host's answer to a push alone takes longer than 150 ms): landed/N,
+ *    makespan and attempts, next to a `git pull --rebase && git push` loop of 5 tries, and N × one
+ *    uncontended whole-action promotion;
  *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
  *    p90 and the requests sent in it.
  * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
- * (default 3000,30000), BENCH_BURSTS (default 16,32), BENCH_PUSHER_MS (default 150).
+ * (default 3000,30000), BENCH_BURSTS (default 16,32), BENCH_PUSHER_MS (the pusher's period for each
+ * size in turn, default 150,1000; one value applies to every size).
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -37,7 +41,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 3000)
 const SIZES = (process.env.BENCH_SIZES ?? '3000,30000').split(',').map(Number)
 const BURSTS = (process.env.BENCH_BURSTS ?? '16,32').split(',').map(Number)
-const PUSHER_MS = Number(process.env.BENCH_PUSHER_MS ?? 150)
+const PUSHER_MS = (process.env.BENCH_PUSHER_MS ?? '150,1000').split(',').map(Number)
+/** The pusher's period at the `index`-th size. */
+const pusherMs = (index: number) => PUSHER_MS[Math.min(index, PUSHER_MS.length - 1)]
 const AUTHOR = { name: 'bench', email: 'bench@example.invalid' }
 
 const execFileAsync = promisify(execFile)
@@ -80,9 +86,18 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
+/** How long each push of the in-process publish path took, pack sent to the host's answer. */
+const pushMs: number[] = []
+
 /** (a) The action's publish path, as src/main.ts wires it, without the render check. */
 async function promoteWithPublisher(server: GitServer, name: string, app: number, tag: string): Promise<PublishResult> {
   const store = new GitStore({ url: server.repoUrl(name), token: server.token, branch: 'main' })
+  const update = store.update.bind(store)
+  store.update = async (...args) => {
+    const { ms, value } = await timed(() => update(...args))
+    pushMs.push(ms)
+    return value
+  }
   try {
     const branch = await store.resolveBranch()
     const desired = { name: appImage(app), tag }
@@ -172,6 +187,8 @@ async function medianMs(work: (app: number, tag: string) => Promise<unknown>): P
 interface SizeRow {
   apps: number
   publisher: number
+  /** Median of the publish path's pushes: pack sent → the host's answer. */
+  push: number
   action: number
   byHand: number
 }
@@ -179,6 +196,7 @@ interface SizeRow {
 interface BurstRow {
   apps: number
   racers: number
+  pusherMs: number
   /** The action's publish path (default max-attempts), with the pusher running. */
   action: { landed: number; makespan: number; meanAttempts: number; maxAttempts: number; linear: boolean; failures: string[] }
   /** The pull --rebase loop of 5 tries, with the pusher running. */
@@ -193,22 +211,25 @@ async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
   const promote = (how: (server: GitServer, name: string, app: number, tag: string) => Promise<unknown>) => (app: number, tag: string) =>
     how(server, name, app, tag)
   await quietly(() => promoteWithPublisher(server, name, nextApp++, 'warm-up'))
+  pushMs.length = 0
+  const publisher = await medianMs(promote(promoteWithPublisher))
   return {
     apps,
-    publisher: await medianMs(promote(promoteWithPublisher)),
+    publisher,
+    push: median(pushMs),
     byHand: await medianMs(promote(promoteByHand)),
     action: await medianMs(promote(promoteWithAction)),
   }
 }
 
 /** `racers` promotions of different apps started together on a fresh copy, with the pusher running. */
-async function race<T>(server: GitServer, apps: number, racers: number, promote: (name: string, app: number, tag: string) => Promise<T>) {
+async function race<T>(server: GitServer, apps: number, racers: number, everyMs: number, promote: (name: string, app: number, tag: string) => Promise<T>) {
   const name = `burst-${apps}-${racers}-${nextTag}`
   await serveCopy(server, name, await cachedMonorepo(apps, COMMITS))
   const before = await server.commitCount(name, 'main')
   const tag = `burst-${nextTag++}`
   const burst = Array.from({ length: racers }, (_, i) => 1 + ((i * 37) % apps))
-  const pusher = startPusher(server, name, { everyMs: PUSHER_MS, maxMs: 600_000 })
+  const pusher = startPusher(server, name, { everyMs, maxMs: 900_000 })
   let ms: number
   let results: PromiseSettledResult<T>[]
   try {
@@ -228,14 +249,15 @@ async function race<T>(server: GitServer, apps: number, racers: number, promote:
   }
 }
 
-async function measureBurst(server: GitServer, apps: number, racers: number): Promise<BurstRow> {
+async function measureBurst(server: GitServer, apps: number, racers: number, pusherMs: number): Promise<BurstRow> {
   const windows: AttemptWindow[] = []
-  const action = await race(server, apps, racers, (name, app, tag) => promoteWithAction(server, name, app, tag, windows))
+  const action = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithAction(server, name, app, tag, windows))
   const attempts = action.results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.attempts] : []))
-  const loop = await race(server, apps, racers, (name, app, tag) => promoteWithPullRebaseLoop(server, name, app, tag, 5))
+  const loop = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithPullRebaseLoop(server, name, app, tag, 5))
   return {
     apps,
     racers,
+    pusherMs,
     action: {
       landed: action.landed,
       makespan: action.makespan,
@@ -266,11 +288,12 @@ function printRows(title: string, rows: string[][]): void {
 }
 
 function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): void {
-  const rows = [['apps', '(a) publish path', '(a) whole action', '(b) clone, edit, push', '(b)/(a) publish', '(b)/(a) action']]
+  const rows = [['apps', '(a) publish path', '(a) its push', '(a) whole action', '(b) clone, edit, push', '(b)/(a) publish', '(b)/(a) action']]
   for (const r of sizes) {
     rows.push([
       r.apps.toLocaleString('en'),
       seconds(r.publisher),
+      `${r.push.toFixed(0)} ms`,
       seconds(r.action),
       seconds(r.byHand),
       `${(r.byHand / r.publisher).toFixed(1)}×`,
@@ -280,7 +303,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
   const [small, large] = [sizes[0], sizes[sizes.length - 1]]
   if (small && large && small !== large) {
     const growth = (pick: (r: SizeRow) => number) => `${(pick(large) / pick(small)).toFixed(2)}× (+${seconds(pick(large) - pick(small))})`
-    rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), growth((r) => r.action), growth((r) => r.byHand), '', ''])
+    rows.push([`growth ${small.apps / 1000}k→${large.apps / 1000}k`, growth((r) => r.publisher), '', growth((r) => r.action), growth((r) => r.byHand), '', ''])
   }
   printRows(`One promotion, median of ${RUNS} (history: ${COMMITS} commits)`, rows)
 
@@ -300,11 +323,12 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
   }
   printRows(`Retry window after a lost race (tip read → push sent), over the bursts below`, retryRows)
 
-  const burstRows = [['apps', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan']]
+  const burstRows = [['apps', 'pusher every', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan']]
   for (const b of bursts) {
     const uncontended = sizes.find((s) => s.apps === b.apps)?.action ?? NaN
     burstRows.push([
       b.apps.toLocaleString('en'),
+      `${b.pusherMs} ms`,
       String(b.racers),
       `${b.action.landed}/${b.racers}${b.action.linear ? '' : ' (history NOT linear)'}`,
       seconds(b.action.makespan),
@@ -314,7 +338,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
       seconds(b.loop.makespan),
     ])
   }
-  printRows(`Concurrent promotions of different apps while another pusher moves the branch every ${PUSHER_MS} ms`, burstRows)
+  printRows('Concurrent promotions of different apps while another pusher moves the branch', burstRows)
   for (const b of bursts) b.action.failures.forEach((reason) => console.log(`  ${b.apps} apps, N=${b.racers}, not landed: ${reason}`))
 }
 
@@ -323,12 +347,12 @@ async function main(): Promise<void> {
   try {
     const sizes: SizeRow[] = []
     const bursts: BurstRow[] = []
-    for (const apps of SIZES) {
+    for (const [index, apps] of SIZES.entries()) {
       console.error(`${apps} apps: preparing the repository (generated once, then cached under ${tmpdir()})…`)
       sizes.push(await measureSize(server, apps))
       for (const racers of BURSTS) {
-        console.error(`${apps} apps: ${racers} concurrent promotions against a pusher every ${PUSHER_MS} ms…`)
-        bursts.push(await measureBurst(server, apps, racers))
+        console.error(`${apps} apps: ${racers} concurrent promotions against a pusher every ${pusherMs(index)} ms…`)
+        bursts.push(await measureBurst(server, apps, racers, pusherMs(index)))
       }
       // What is measured so far, so that a long run shows its first sizes early.
       if (apps !== SIZES[SIZES.length - 1]) printTables(sizes, bursts)
