@@ -59,6 +59,9 @@ export class ImageError extends ActionError {}
 /** The GitHub API refused or failed. */
 export class ApiError extends ActionError {}
 
+/** Argo CD refused, failed, or reported that the promoted commit did not deploy. */
+export class DeploymentError extends ActionError {}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof ActionError) return error.report
   return withoutCredentials(error instanceof Error ? error.message : String(error))

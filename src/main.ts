@@ -14,7 +14,7 @@ import type { Promotion, PromotionPlan } from './publish/types.js'
 import { runImageStage, registryIdentities } from './docker/stage.js'
 import { OrderGuard } from './order/guard.js'
 import { newerImagesAt, planPromotion, promotionPaths, type PromotionSpec } from './promotion.js'
-import { reportPromotion } from './report/report.js'
+import { reportDeployment, reportPromotion } from './report/report.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
 import { readSourceCommitTime } from './source.js'
 
@@ -99,6 +99,13 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
       rendered: lastRender?.rendered,
       renderWarnings: [...renderWarnings],
     })
+    if (settings.argocd) {
+      const { runArgoCdStage } = await import('./argocd/stage.js')
+      const landing = { mode: delivery.mode, dryRun: settings.publish.dryRun, result }
+      const deployment = await core.group('Argo CD', () => runArgoCdStage(settings.argocd!, landing, infra, async () => (await store.head(branch))?.commit))
+      if (deployment) await reportDeployment(deployment)
+      if (deployment?.error) throw deployment.error
+    }
   } finally {
     gitStore?.close()
   }

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
+import { parseArgoCdSettings, type ArgoCdSettings } from './argocd/settings.js'
 import { parseImageSettings, type ImageSettings } from './docker/settings.js'
 import { parseEditSettings, type EditSettings } from './edit/settings.js'
 import type { PinMode } from './image/desired.js'
@@ -23,6 +24,8 @@ export interface Settings {
   readonly source: SourceContext
   /** Where the action may create (and must remove) temporary files. */
   readonly tempDir: string
+  /** The wait for Argo CD after the promotion lands; undefined when not asked for. */
+  readonly argocd: ArgoCdSettings | undefined
 }
 
 /** Every input, parsed and checked: a bad one fails here, before anything is built, pushed or fetched. */
@@ -39,6 +42,7 @@ export function parseSettings(inputs: InputReader, env: NodeJS.ProcessEnv): Sett
     delivery,
     source,
     tempDir: env.RUNNER_TEMP || tmpdir(),
+    argocd: parseArgoCdSettings(inputs),
   }
 }
 

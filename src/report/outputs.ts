@@ -27,3 +27,16 @@ export function setOutputs(outputs: PromotionOutputs): void {
   core.setOutput('pull-request-url', outputs.pullRequest?.url ?? '')
   core.setOutput('pull-request-operation', outputs.pullRequest?.operation ?? '')
 }
+
+/** The last state Argo CD reported of each application, one a line in the order of argocd-app. */
+export interface DeploymentOutputs {
+  readonly syncStatus: readonly string[]
+  readonly healthStatus: readonly string[]
+  readonly revision: readonly string[]
+}
+
+export function setDeploymentOutputs(outputs: DeploymentOutputs): void {
+  core.setOutput('argocd-sync-status', outputs.syncStatus.join('\n'))
+  core.setOutput('argocd-health-status', outputs.healthStatus.join('\n'))
+  core.setOutput('argocd-revision', outputs.revision.join('\n'))
+}

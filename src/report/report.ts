@@ -3,11 +3,13 @@
  * values changed, the targets left alone), the outputs and the job summary, all from one result.
  */
 import * as core from '@actions/core'
+import { appLabel } from '../argocd/settings.js'
+import type { Deployment } from '../argocd/wait.js'
 import type { RenderReport } from '../edit/render.js'
 import type { PullRequestResult } from '../github/pull-request.js'
 import { staleReason, unorderedReason } from '../promotion.js'
-import { setOutputs, type PromotionOutputs } from './outputs.js'
-import { writeSummary } from './summary.js'
+import { setDeploymentOutputs, setOutputs, type PromotionOutputs } from './outputs.js'
+import { writeDeploymentSummary, writeSummary } from './summary.js'
 
 export interface PromotionReport {
   readonly imageRef: string
@@ -54,5 +56,29 @@ export async function reportPromotion(report: PromotionReport): Promise<void> {
     renderWarnings: report.renderWarnings,
     dryRun: report.dryRun,
     diff: result.diff,
+  })
+}
+
+/** What the wait for Argo CD tells the workflow: the outputs and the job summary (its error is the caller's to raise). */
+export async function reportDeployment(deployment: Deployment): Promise<void> {
+  const { outcomes } = deployment
+  setDeploymentOutputs({
+    syncStatus: outcomes.map((o) => o.observation?.sync ?? ''),
+    healthStatus: outcomes.map((o) => o.observation?.health ?? ''),
+    revision: outcomes.map((o) => o.observation?.revision ?? ''),
+  })
+  await writeDeploymentSummary({
+    commit: deployment.commit,
+    deployed: !deployment.error,
+    seconds: deployment.seconds,
+    apps: outcomes.map((o) => ({
+      app: appLabel(o.app),
+      sync: o.observation?.sync ?? 'not read',
+      health: o.observation?.health ?? 'not read',
+      revision: o.observation?.revision ?? '',
+      result: o.verdict.kind === 'deployed' ? 'deployed' : o.verdict.kind === 'failed' ? `failed: ${o.verdict.problem}` : (o.lastFailure ?? 'timed out'),
+      conditions: o.observation?.conditions ?? [],
+      unhealthy: o.unhealthy,
+    })),
   })
 }

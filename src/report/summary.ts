@@ -81,3 +81,50 @@ export async function writeSummary(summary: PromotionSummary): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   await core.summary.addRaw(renderSummary(summary), true).write()
 }
+
+/** Argo CD's last word on one application after the wait. */
+export interface DeploymentSummaryRow {
+  readonly app: string
+  readonly sync: string
+  readonly health: string
+  readonly revision: string
+  /** `deployed`, or what went wrong. */
+  readonly result: string
+  readonly conditions: readonly string[]
+  readonly unhealthy: readonly string[]
+}
+
+export interface DeploymentSummary {
+  /** The promotion commit waited for. */
+  readonly commit: string
+  readonly deployed: boolean
+  readonly seconds: number
+  readonly apps: readonly DeploymentSummaryRow[]
+}
+
+export function renderDeploymentSummary(s: DeploymentSummary): string {
+  const lines = [
+    `### Argo CD: ${s.deployed ? 'deployed' : 'not deployed'} (${code(s.commit.slice(0, 12))} or later, after ${s.seconds.toFixed(0)} s)`,
+    '',
+    '<table>',
+    '<tr><th>Application</th><th>Sync</th><th>Health</th><th>Revision</th><th>Result</th></tr>',
+  ]
+  for (const a of s.apps)
+    lines.push(
+      `<tr><td>${code(a.app)}</td><td>${escapeHtml(a.sync)}</td><td>${escapeHtml(a.health)}</td><td>${code(a.revision)}</td><td>${escapeHtml(a.result)}</td></tr>`,
+    )
+  lines.push('</table>', '')
+  for (const a of s.apps) {
+    if (a.conditions.length === 0 && a.unhealthy.length === 0) continue
+    lines.push(`**${escapeHtml(a.app)}**`, '')
+    for (const condition of a.conditions) lines.push(`- Condition: ${escapeHtml(condition)}`)
+    for (const resource of a.unhealthy) lines.push(`- Unhealthy: ${escapeHtml(resource)}`)
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+export async function writeDeploymentSummary(summary: DeploymentSummary): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.addRaw(renderDeploymentSummary(summary), true).write()
+}
