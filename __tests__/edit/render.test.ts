@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, TargetError } from '../../src/errors.js'
 import { planEdits, type RepoFiles } from '../../src/edit/plan.js'
-import { checkRendered, checkUsesImage, planRenderCheck, renderedImages } from '../../src/edit/render.js'
+import { DEFAULT_IMAGE_FIELD_SPECS, transformerImages } from '../../src/edit/image-fields.js'
+import { checkRendered, checkUsesImage, planRenderCheck } from '../../src/edit/render.js'
 import { overlayTargets, parseTargets } from '../../src/edit/targets.js'
 import type { DesiredImage, Target } from '../../src/edit/types.js'
 import { yamlHazard } from '../../src/edit/yaml-limits.js'
@@ -217,11 +218,13 @@ describe('render check without a renderer', () => {
 describe('judging rendered output (pure)', () => {
   const rendered = `apiVersion: v1\nkind: Pod\nspec:\n  initContainers:\n  - image: busybox\n  containers:\n  - image: app:v2\n---\nkind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - image: app:v1\n`
   it('finds images at any depth in every document', () => {
-    expect(renderedImages(rendered)).toEqual(['busybox', 'app:v2', 'app:v1'])
+    expect(transformerImages(rendered, DEFAULT_IMAGE_FIELD_SPECS)).toEqual(['busybox', 'app:v2', 'app:v1'])
   })
 
   it('passes when any container runs the desired image', () => {
-    expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v2' }, renderedImages(rendered))).not.toThrow()
+    expect(() =>
+      checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v2' }, transformerImages(rendered, DEFAULT_IMAGE_FIELD_SPECS)),
+    ).not.toThrow()
   })
 
   it('fails an overlay with no containers', () => {
