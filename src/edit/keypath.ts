@@ -146,8 +146,9 @@ function createKeyPath(source: YamlSource, root: Node | null | undefined, target
 }
 
 /**
- * The pair of a key present without a mapping value: `image:` (empty, or `null`) whose value is
- * `parent` (the path stopped below it), or the key `next` of the mapping `parent`.
+ * The pair of a key present without a mapping value (`image:`, `image: null`, `image: app:v1`):
+ * the key whose scalar value is `parent` (the path stopped below it), or the key `next` of the
+ * mapping `parent`.
  */
 function keyWithoutValue(
   root: Node | null | undefined,
@@ -159,7 +160,7 @@ function keyWithoutValue(
     const pair = pairOf(parent, next)
     return pair && (pair.value === null || isScalar(pair.value)) ? pair : undefined
   }
-  if (found.length === 0 || !isScalar(parent) || parent.value !== null) return undefined
+  if (found.length === 0 || !isScalar(parent)) return undefined
   const holder = locate(root, found.slice(0, -1))
   const map = holder.found ? holder.node : undefined
   return isMap(map) ? pairOf(map, String(found[found.length - 1])) : undefined
@@ -276,6 +277,15 @@ function missingKey(source: YamlSource, target: KeyPathTarget, missing: Missing)
   }
   if (isMap(parent)) {
     const keys = parent.items.map((p) => String(stringValue(p.key) ?? '')).filter((k) => k !== '')
+    const literal = target.keyPath.slice(missing.depth).join('.')
+    if (keys.includes(literal)) {
+      const quoted = formatKeyPath([...target.keyPath.slice(0, missing.depth), literal])
+      return source.error(
+        missing.parentOffset,
+        `has no key ${formatKeyPath(target.keyPath)}, but ${where} has the literal key '${literal}', dots and all`,
+        `To edit that key, quote it in the target: \`${quoted}\`.`,
+      )
+    }
     return source.error(
       missing.parentOffset,
       `has no key ${formatKeyPath(target.keyPath)}: ${where} has ${keys.length ? `keys ${quoteList(keys)}` : 'no keys'}${didYouMean(key, keys)}`,
