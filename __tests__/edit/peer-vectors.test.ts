@@ -214,7 +214,7 @@ describeVectors('peer vectors: kustomize edit set image', () => {
     const expected = c.fileOutput?.join('\n')
     judge(id, result, (files) => files['kustomization.yaml'].includes(expected), c.expectedErr !== null)
     if (DIFFERENCES[id]?.outcome === 'same-data' && 'files' in result) {
-      expect(imagesOf(result.files['kustomization.yaml'])).toEqual(expect.arrayContaining(imagesOf(expected) as object[]))
+      expect(imagesOf(result.files['kustomization.yaml'])).toEqual(expect.arrayContaining(imagesOf(expected)))
       expect(imagesOf(result.files['kustomization.yaml'])).toHaveLength(imagesOf(expected).length)
     }
   })

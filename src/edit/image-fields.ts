@@ -68,11 +68,17 @@ export function transformerImageNodes(resource: Node | null | undefined, specs: 
   return [...found].sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0))
 }
 
-/** Every image the transformer reads in multi-document YAML (a render, or resource files). */
-export function transformerImages(yaml: string, specs: readonly ImageFieldSpec[]): string[] {
+/** The documents' contents of multi-document YAML, read leniently (a render, or files that only may hold resources). */
+export function documentContents(yaml: string): (Node | null)[] {
   return parseAllDocuments(yaml)
     .flatMap((document) => (Array.isArray(document) ? document : [document]))
-    .flatMap((document: Document) => transformerImageNodes(document.contents, specs))
+    .map((document: Document) => document.contents)
+}
+
+/** Every image the transformer reads in multi-document YAML (a render). */
+export function transformerImages(yaml: string, specs: readonly ImageFieldSpec[]): string[] {
+  return documentContents(yaml)
+    .flatMap((contents) => transformerImageNodes(contents, specs))
     .flatMap((node) => (typeof node.value === 'string' ? [node.value] : []))
 }
 

@@ -6,10 +6,10 @@
  * anything. Pure.
  */
 import { posix } from 'node:path'
-import { isMap, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml'
+import { isMap, isScalar, isSeq, type Node } from 'yaml'
 import { splitReference } from '../image/reference.js'
 import { isKustomizationFile, isRemote, parseKustomization } from './closure.js'
-import { configuredImageFieldSpecs, DEFAULT_IMAGE_FIELD_SPECS, transformerImageNodes, type ImageFieldSpec } from './image-fields.js'
+import { configuredImageFieldSpecs, DEFAULT_IMAGE_FIELD_SPECS, documentContents, transformerImageNodes, type ImageFieldSpec } from './image-fields.js'
 import { MAX_YAML_DEPTH } from './yaml-limits.js'
 import { pairOf, stringValue } from './yaml-source.js'
 
@@ -81,9 +81,7 @@ export function matchesEntryName(reference: string, name: string): boolean {
 }
 
 function documentImages(text: string, specs: readonly ImageFieldSpec[], patch: boolean): string[] {
-  const nodes = parseAllDocuments(text)
-    .flatMap((document) => (Array.isArray(document) ? document : [document]))
-    .flatMap((document) => [...transformerImageNodes(document.contents, specs), ...(patch ? patchImages(document.contents, 0) : [])])
+  const nodes = documentContents(text).flatMap((contents) => [...transformerImageNodes(contents, specs), ...(patch ? patchImages(contents, 0) : [])])
   return nodes.flatMap((node) => (isScalar(node) && typeof node.value === 'string' ? [node.value] : []))
 }
 
