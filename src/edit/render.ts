@@ -139,7 +139,7 @@ export function planRenderCheck(
     for (const target of overlays) {
       const file = await targetFile(files, target)
       await overlayClosure(files, posix.dirname(file), overrides, after)
-      if (overrides.has(file) && (await editsImages(files, file, target, desired))) {
+      if (overrides.has(file) && (await mayEditNothing(files, file, target, desired))) {
         compared.add(target)
         await overlayClosure(files, posix.dirname(file), new Map(), before)
       }
@@ -178,10 +178,20 @@ async function writeClosure(dir: string, closure: ReadonlyMap<string, string>): 
   }
 }
 
-/** Whether the target's own edit changes its kustomization (rather than finding it already promoted). */
-async function editsImages(files: RepoFiles, file: string, target: OverlayTarget, desired: DesiredImage): Promise<boolean> {
+/**
+ * Whether the target's own edit of its kustomization may change nothing that renders, so that the
+ * overlay is rendered before the edit too: it changes the kustomization, and the entry it edits is
+ * named after no image the overlay's files show. (An entry the files use changes what renders; the
+ * render before is spared.)
+ */
+async function mayEditNothing(files: RepoFiles, file: string, target: OverlayTarget, desired: DesiredImage): Promise<boolean> {
   const text = await files.read(file)
-  return text !== undefined && kindOf(target).splices(new YamlSource(file, text), target, desired).length > 0
+  if (text === undefined) return false
+  const kustomization = new YamlSource(file, text)
+  if (kindOf(target).splices(kustomization, target, desired).length === 0) return false
+  const name = resolveEntryName(kustomization, target.imageName, desired)
+  const use = closureImageUse(await overlayClosure(files, posix.dirname(file), new Map()))
+  return !use.images.some((image) => matchesEntryName(image, name))
 }
 
 /**
