@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, TargetError } from '../../src/errors.js'
 import { planEdits, type RepoFiles } from '../../src/edit/plan.js'
-import { checkRendered, checkUsesImage, planRenderCheck, renderedImages } from '../../src/edit/render.js'
+import { DEFAULT_IMAGE_FIELD_SPECS, transformerImages } from '../../src/edit/image-fields.js'
+import { checkRendered, checkUsesImage, planRenderCheck } from '../../src/edit/render.js'
 import { overlayTargets, parseTargets } from '../../src/edit/targets.js'
 import type { DesiredImage, Target } from '../../src/edit/types.js'
 import { yamlHazard } from '../../src/edit/yaml-limits.js'
@@ -217,16 +218,125 @@ describe('render check without a renderer', () => {
 describe('judging rendered output (pure)', () => {
   const rendered = `apiVersion: v1\nkind: Pod\nspec:\n  initContainers:\n  - image: busybox\n  containers:\n  - image: app:v2\n---\nkind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - image: app:v1\n`
   it('finds images at any depth in every document', () => {
-    expect(renderedImages(rendered)).toEqual(['busybox', 'app:v2', 'app:v1'])
+    expect(transformerImages(rendered, DEFAULT_IMAGE_FIELD_SPECS)).toEqual(['busybox', 'app:v2', 'app:v1'])
   })
 
   it('passes when any container runs the desired image', () => {
-    expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v2' }, renderedImages(rendered))).not.toThrow()
+    expect(() =>
+      checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v2' }, transformerImages(rendered, DEFAULT_IMAGE_FIELD_SPECS)),
+    ).not.toThrow()
   })
 
   it('fails an overlay with no containers', () => {
     expect(() => checkUsesImage(new YamlSource('k.yaml', 'images: []\n'), undefined, { name: 'app', tag: 'v3' }, [])).toThrow(
       /the rendered overlay has no containers/,
     )
+  })
+})
+
+const KNATIVE = {
+  'apps/echo/base/kustomization.yaml': 'resources:\n  - service.yaml\nconfigurations:\n  - config/knative.yaml\n',
+  'apps/echo/base/service.yaml':
+    'apiVersion: serving.knative.dev/v1alpha1\nkind: Service\nmetadata:\n  name: echo\nspec:\n  runLatest:\n    configuration:\n      revisionTemplate:\n        spec:\n          container:\n            image: ghcr.io/acme/echo:1.0.0\n',
+  'apps/echo/base/config/knative.yaml':
+    'images:\n  - path: spec/runLatest/configuration/revisionTemplate/spec/container/image\n    group: serving.knative.dev\n    version: v1alpha1\n    kind: Service\n',
+  'apps/echo/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n',
+  'apps/custom/kustomization.yaml': 'resources:\n  - job.yaml\nconfigurations:\n  - images.yaml\n',
+  'apps/custom/job.yaml': 'apiVersion: batch.example.com/v1\nkind: Runner\nmetadata:\n  name: runner\nspec:\n  image: ghcr.io/acme/runner:1\n',
+  'apps/custom/images.yaml': 'images:\n  - path: spec/image\n    kind: Runner\n',
+}
+
+describe("render check: the fields kustomize's image transformer reads (real kustomize)", () => {
+  withRenderer('passes an image set through a configurations: field spec (a Knative Service)', async () => {
+    const report = await promote(KNATIVE, overlayTargets(['apps/echo/overlays/prod'], undefined), { name: 'ghcr.io/acme/echo', tag: '1.1.0' })
+    expect(report.rendered).toEqual([{ target: 'apps/echo/overlays/prod', images: ['ghcr.io/acme/echo:1.1.0'] }])
+  })
+
+  withRenderer("passes a custom kind's spec/image", async () => {
+    const report = await promote(KNATIVE, parseTargets('kustomize apps/custom', 'targets'), { name: 'ghcr.io/acme/runner', tag: '2' })
+    expect(report.rendered).toEqual([{ target: 'apps/custom', images: ['ghcr.io/acme/runner:2'] }])
+  })
+
+  withRenderer('fails a mistyped kustomize-image-name on a re-run of the tag prod already runs: the new entry changes nothing', async () => {
+    const files = {
+      ...seed000Infra(),
+      'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nimages:\n  - name: ani2fun/note-book\n    newTag: v7\n',
+    }
+    const error = await promote(files, overlayTargets(PROD, 'ani2fun/notebook'), { name: NOTE_BOOK_IMAGE, tag: 'v7' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TargetError)
+    expect((error as TargetError).report).toBe(
+      "deploy/note-book/overlays/prod/kustomization.yaml:6: the edit of the images entry named 'ani2fun/notebook' changes nothing the overlay renders: it renders 'ani2fun/note-book:v7' before and after (did you mean 'ani2fun/note-book'?). Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use (its images entries: 'ani2fun/note-book', 'ani2fun/notebook'). Nothing was committed.",
+    )
+  })
+
+  withRenderer('passes a move to a mirror registry, same tag (only newName changes)', async () => {
+    const files = {
+      ...seed000Infra(),
+      'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nimages:\n  - name: ani2fun/note-book\n    newTag: v7\n',
+    }
+    const mirror = 'mirror.example.com/ani2fun/note-book'
+    const plan = await planEdits(memoryFiles(files), overlayTargets(PROD, NOTE_BOOK_IMAGE), { name: mirror, tag: 'v7' })
+    expect(plan.files[0].after).toBe(`resources:\n  - ../../base\nimages:\n  - name: ani2fun/note-book\n    newName: ${mirror}\n    newTag: v7\n`)
+    const report = await promote(files, overlayTargets(PROD, NOTE_BOOK_IMAGE), { name: mirror, tag: 'v7' })
+    expect(report.rendered[0].images).toEqual([`${mirror}:v7`])
+  })
+})
+
+describe('without a renderer: an images entry is added only when the overlay uses the image', () => {
+  const check = (files: Record<string, string>, targets: Target[], desired: DesiredImage) =>
+    planEdits(memoryFiles(files), targets, desired).then((plan) =>
+      planRenderCheck(targets, desired, 'auto', tmpdir(), '/nonexistent')(memoryFiles(files), plan.files),
+    )
+
+  it('refuses a misspelled image that would be appended as a dead entry', async () => {
+    const files = { ...seed000Infra(), 'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n' }
+    const error = await check(files, overlayTargets(PROD, undefined), { name: 'ani2fun/notebook', tag: 'v2' }).catch((e: unknown) => e)
+    expect((error as TargetError).report).toBe(
+      "deploy/note-book/overlays/prod/kustomization.yaml: no image of the overlay is named 'ani2fun/notebook', so an images entry with that name would change nothing: its files use 'ani2fun/note-book' (did you mean 'ani2fun/note-book'?). Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use. Nothing was committed.",
+    )
+  })
+
+  it('refuses a mistyped kustomize-image-name on a re-run of the tag prod already runs', async () => {
+    const error = await check(seed000Infra(), overlayTargets(PROD, 'ani2fun/notebook'), { name: NOTE_BOOK_IMAGE, tag: '0.9.0' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TargetError)
+    expect((error as TargetError).message).toMatch(
+      /^deploy\/note-book\/overlays\/prod\/kustomization.yaml: no image of the overlay is named 'ani2fun\/notebook'/,
+    )
+  })
+
+  it.each([
+    ['the base uses the image', {}],
+    [
+      'a base entry renames an image to it',
+      {
+        'deploy/note-book/base/kustomization.yaml': 'resources:\n  - deployment.yaml\nimages:\n  - name: ani2fun/note-book\n    newName: ghcr.io/acme/notes\n',
+      },
+    ],
+    [
+      'a patch sets it',
+      {
+        'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\npatches:\n  - path: sidecar.yaml\n',
+        'deploy/note-book/overlays/prod/sidecar.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: note-book\nspec:\n  template:\n    spec:\n      containers:\n        - name: proxy\n          image: ghcr.io/acme/notes:1\n',
+      },
+    ],
+  ])('adds the entry when %s, with the warning that nothing was rendered', async (_what, extra) => {
+    const name = Object.keys(extra).length ? 'ghcr.io/acme/notes' : NOTE_BOOK_IMAGE
+    const files = { ...seed000Infra(), 'deploy/note-book/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n', ...extra }
+    const report = await check(files, overlayTargets(PROD, undefined), { name, tag: 'v2' })
+    expect(report.warnings).toEqual([expect.stringMatching(/^Not checked: neither kubectl nor kustomize is on PATH/)])
+  })
+
+  it('says what it cannot read (a remote base)', async () => {
+    const files = { 'o/kustomization.yaml': 'resources:\n  - https://github.com/acme/base//app?ref=v1\n' }
+    const error = await check(files, overlayTargets(['o'], undefined), { name: 'app', tag: 'v2' }).catch((e: unknown) => e)
+    expect((error as TargetError).report).toBe(
+      "o/kustomization.yaml: no image of the overlay is named 'app', so an images entry with that name would change nothing: its files use no image; it also renders the remote base https://github.com/acme/base//app?ref=v1, which only a renderer can read. Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use, or install kubectl or kustomize on the runner so the render check can read the whole overlay. Nothing was committed.",
+    )
+  })
+
+  it('leaves an existing entry to be updated, used or not', async () => {
+    const report = await check(seed000Infra(), overlayTargets(PROD, undefined), { name: NOTE_BOOK_IMAGE, tag: 'v2' })
+    expect(report.rendered).toEqual([])
   })
 })

@@ -12,18 +12,26 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 /** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
 const MAX_FILES = 2000
 
-const isRemote = (ref: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@')
+export const isRemote = (ref: string) =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@')
 
-/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
-export function kustomizationReferences(text: string): string[] {
+export const isKustomizationFile = (path: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(path))
+
+/** A kustomization's fields; undefined when it does not parse as a mapping. Pure. */
+export function parseKustomization(text: string): Record<string, unknown> | undefined {
   let doc: unknown
   try {
     doc = parse(text, { maxAliasCount: 100 })
   } catch {
-    return []
+    return undefined
   }
-  if (!doc || typeof doc !== 'object') return []
-  const k = doc as Record<string, unknown>
+  return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined
+}
+
+/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
+export function kustomizationReferences(text: string): string[] {
+  const k = parseKustomization(text)
+  if (!k) return []
   const refs: string[] = []
   const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
   for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {

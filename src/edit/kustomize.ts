@@ -10,7 +10,7 @@ import { posix } from 'node:path'
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { TargetError } from '../errors.js'
 import { sameRepository } from '../image/reference.js'
-import { KUSTOMIZATION_FILES } from './closure.js'
+import { isKustomizationFile, KUSTOMIZATION_FILES } from './closure.js'
 import type { RepoFiles } from './files.js'
 import type { DesiredImage, FileEdit, Target, TargetKind } from './types.js'
 import {
@@ -49,7 +49,7 @@ export const kustomizeKind: TargetKind<KustomizeTarget> = {
 /** The overlay's kustomization file (the path itself when it names one). */
 async function kustomizationFile(files: RepoFiles, target: KustomizeTarget): Promise<string> {
   const path = target.path
-  if ((KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(path))) return path
+  if (isKustomizationFile(path)) return path
   for (const name of KUSTOMIZATION_FILES) {
     const file = path === '.' ? name : posix.join(path, name)
     if ((await files.read(file)) !== undefined) return file
@@ -103,6 +103,12 @@ export function resolveEntryName(source: YamlSource, imageName: string | undefin
   const images = imagesSequence(source)
   const entry = images && findEntry(images, imageName, desired.name)
   return (entry && entryValues(entry).name) ?? imageName ?? desired.name
+}
+
+/** The name of the entry the edit appends to `images:` (none matches), or undefined when it updates one. */
+export function addedEntryName(source: YamlSource, imageName: string | undefined, desired: DesiredImage): string | undefined {
+  const images = imagesSequence(source)
+  return images && findEntry(images, imageName, desired.name) ? undefined : (imageName ?? desired.name)
 }
 
 export function kustomizationSplices(source: YamlSource, imageName: string | undefined, desired: DesiredImage): Splice[] {
@@ -184,6 +190,15 @@ function wantedValues(name: string, desired: DesiredImage, currentNewName?: stri
 
 function updateEntry(source: YamlSource, entry: YAMLMap, desired: DesiredImage): Splice[] {
   const current = entryValues(entry)
+  const suffix = pairOf(entry, 'tagSuffix')
+  if (suffix) {
+    // kustomize appends it to whatever tag the entry sets: the promoted tag would not be what runs.
+    throw source.error(
+      suffix.key.range?.[0],
+      `the images entry '${current.name ?? '?'}' carries tagSuffix '${stringValue(suffix.value) ?? ''}', which kustomize appends to the tag: ${desired.name} would run with a tag other than the one promoted`,
+      'Remove tagSuffix from the entry and promote the full tag (e.g. the tag with its suffix), or give this overlay its own entry.',
+    )
+  }
   const wanted = wantedValues(current.name ?? desired.name, desired, current.newName)
   const style = styleOf(pairOf(entry, 'name')?.value)
   const keyStyle = styleOf(entry.items[0]?.key as Node)

@@ -1,26 +1,30 @@
 /**
  * The render check: after the edit, each Kustomize overlay must still render (`kubectl kustomize`
- * or `kustomize build`), and some container in the output must run the new image — otherwise the
- * edit was a silent no-op (say, an images entry whose name matches no container). The one impure
- * part of the edit stage; the judging of the output is pure and exported for tests.
+ * or `kustomize build`), some field kustomize's image transformer reads must hold the new image, and
+ * an edit of the overlay's `images:` must change what renders — otherwise the edit was a silent
+ * no-op (say, an images entry whose name matches no container). Without a renderer, an entry is
+ * added only when the overlay's files use the image. The one impure part of the edit stage; the
+ * judging is pure and exported for tests.
  */
 import { constants } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { delimiter, dirname, join, posix } from 'node:path'
-import { parseAllDocuments, type Document } from 'yaml'
 import { InputError, TargetError } from '../errors.js'
 import { formatReference, sameRepository, splitReference } from '../image/reference.js'
 import { runBounded, type ProcessLimits } from './bounded-process.js'
 import { overlayClosure } from './closure.js'
 import { kindOf } from './kinds.js'
 import { workTreeFiles, type RepoFiles } from './files.js'
-import { imagesEntries, resolveEntryName } from './kustomize.js'
-import { containerImageNodes } from './manifests.js'
+import { transformerImages } from './image-fields.js'
+import { closureImageFieldSpecs, closureImageUse, matchesEntryName, type ImageUse } from './image-usage.js'
+import { addedEntryName, imagesEntries, resolveEntryName } from './kustomize.js'
 import { targetFile, type FileChange } from './plan.js'
 import type { ValidateMode } from './settings.js'
 import { didYouMean, quoteList } from './suggest.js'
 import type { DesiredImage, Target } from './types.js'
+
+type OverlayTarget = Extract<Target, { kind: 'kustomize' }>
 import { yamlHazard } from './yaml-limits.js'
 import { lineAt, YamlSource } from './yaml-source.js'
 
@@ -38,7 +42,7 @@ export interface Renderer {
 export interface RenderReport {
   /** For the job log (e.g. no renderer with validate: auto). */
   readonly warnings: string[]
-  /** The container images each rendered overlay uses. */
+  /** The images each rendered overlay uses (every field kustomize's image transformer reads). */
   readonly rendered: { target: string; images: string[] }[]
 }
 
@@ -56,9 +60,10 @@ const RENDERERS = [
 
 /**
  * Renders every Kustomize target's overlay under `root` (a directory holding the edited files) and
- * checks it uses the desired image. Throws TargetError when an overlay does not render or ignores
- * the image; InputError when validate is 'true' and there is no renderer. `searchPath`: where to
- * look for kubectl / kustomize (PATH).
+ * checks it uses the desired image. `before`: the same files before the edit, and the targets whose
+ * `images:` edit must change what renders. Throws TargetError when an overlay does not render,
+ * ignores the image or the edit; InputError when validate is 'true' and there is no renderer.
+ * `searchPath`: where to look for kubectl / kustomize (PATH).
  */
 export async function checkRendered(
   root: string,
@@ -66,16 +71,12 @@ export async function checkRendered(
   desired: DesiredImage,
   mode: ValidateMode,
   searchPath = process.env.PATH ?? '',
+  before?: { readonly root: string; readonly targets: ReadonlySet<Target> },
 ): Promise<RenderReport> {
-  const overlays = targets.filter((t): t is Extract<Target, { kind: 'kustomize' }> => kindOf(t).renders)
+  const overlays = targets.filter((t): t is OverlayTarget => kindOf(t).renders)
   if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
   const renderer = await findRenderer(searchPath)
-  if (!renderer) {
-    const problem = 'neither kubectl nor kustomize is on PATH, so the edited overlays cannot be rendered to check them'
-    if (mode === 'true')
-      throw new InputError('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.')
-    return { warnings: [`Not checked: ${problem}. Install kubectl or kustomize to check them, or set validate: false to silence this.`], rendered: [] }
-  }
+  if (!renderer) return withoutRenderer(mode)
   const files = workTreeFiles(root)
   const rendered: RenderReport['rendered'] = []
   for (const target of overlays) {
@@ -83,12 +84,31 @@ export async function checkRendered(
     const dir = posix.dirname(file)
     const output = await render(renderer, join(root, dir), root)
     if ('problem' in output) throw new TargetError(file, undefined, output.problem, output.fix)
-    const kustomization = await files.read(file)
-    const images = renderedImages(output.stdout)
-    checkUsesImage(new YamlSource(file, kustomization ?? ''), target.imageName, desired, images)
+    const specs = closureImageFieldSpecs(await overlayClosure(files, dir, new Map()))
+    const kustomization = new YamlSource(file, (await files.read(file)) ?? '')
+    const images = transformerImages(output.stdout, specs)
+    checkUsesImage(kustomization, target.imageName, desired, images)
+    if (before?.targets.has(target)) {
+      const previous = await render(renderer, join(before.root, dir), before.root)
+      // An overlay that did not render before the edit has nothing to compare with.
+      if (!('problem' in previous)) checkChangesImages(kustomization, target.imageName, desired, transformerImages(previous.stdout, specs), images)
+    }
     rendered.push({ target: dir, images })
   }
   return { warnings: [], rendered }
+}
+
+/** No renderer: an InputError with validate: true, else a warning. */
+function withoutRenderer(mode: ValidateMode): RenderReport {
+  const problem = 'neither kubectl nor kustomize is on PATH, so the edited overlays cannot be rendered to check them'
+  if (mode === 'true')
+    throw new InputError('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.')
+  return {
+    warnings: [
+      `Not checked: ${problem} (an images entry was added only where the overlay's files use the image). Install kubectl or kustomize to check them, or set validate: false to silence this.`,
+    ],
+    rendered: [],
+  }
 }
 
 /** The render check of one plan: the files it edited on top of the tip's files. */
@@ -110,29 +130,123 @@ export function planRenderCheck(
 ): PlanRenderCheck {
   let last: { key: string; report: RenderReport } | undefined
   return async (files, edited) => {
-    const overlays = targets.filter((t) => kindOf(t).renders)
+    const overlays = targets.filter((t): t is OverlayTarget => kindOf(t).renders)
     if (mode === 'false' || overlays.length === 0) return { warnings: [], rendered: [] }
     const overrides = new Map(edited.map((f) => [f.path, f.after]))
-    const closure = new Map<string, string>()
-    for (const target of overlays) await overlayClosure(files, posix.dirname(await targetFile(files, target)), overrides, closure)
-    refuseHostileYaml(closure)
-    const hash = createHash('sha256')
-    for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${path}\0${text.length}\0${text}`)
-    const key = hash.digest('hex')
+    const after = new Map<string, string>()
+    const before = new Map<string, string>()
+    const compared = new Set<Target>()
+    for (const target of overlays) {
+      const file = await targetFile(files, target)
+      await overlayClosure(files, posix.dirname(file), overrides, after)
+      if (overrides.has(file) && (await mayEditNothing(files, file, target, desired))) {
+        compared.add(target)
+        await overlayClosure(files, posix.dirname(file), new Map(), before)
+      }
+    }
+    refuseHostileYaml(after)
+    if (!(await findRenderer(searchPath))) {
+      if (mode === 'auto') await checkFromFiles(files, overlays, desired)
+      return withoutRenderer(mode)
+    }
+    const key = `${closureHash(after)}:${closureHash(before)}`
     if (last?.key === key) return last.report
     const scratch = await mkdtemp(join(tempDir, 'render-check-'))
     try {
-      for (const [path, text] of closure) {
-        await mkdir(dirname(join(scratch, path)), { recursive: true })
-        await writeFile(join(scratch, path), text)
-      }
-      const report = await checkRendered(scratch, overlays, desired, mode, searchPath)
+      await writeClosure(join(scratch, 'after'), after)
+      await writeClosure(join(scratch, 'before'), before)
+      const report = await checkRendered(join(scratch, 'after'), overlays, desired, mode, searchPath, { root: join(scratch, 'before'), targets: compared })
       last = { key, report }
       return report
     } finally {
       await rm(scratch, { recursive: true, force: true })
     }
   }
+}
+
+function closureHash(closure: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256')
+  for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${path}\0${text.length}\0${text}`)
+  return hash.digest('hex')
+}
+
+async function writeClosure(dir: string, closure: ReadonlyMap<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  for (const [path, text] of closure) {
+    await mkdir(dirname(join(dir, path)), { recursive: true })
+    await writeFile(join(dir, path), text)
+  }
+}
+
+/**
+ * Whether the target's own edit of its kustomization may change nothing that renders, so that the
+ * overlay is rendered before the edit too: it changes the kustomization, and the entry it edits is
+ * named after no image the overlay's files show. (An entry the files use changes what renders; the
+ * render before is spared.)
+ */
+async function mayEditNothing(files: RepoFiles, file: string, target: OverlayTarget, desired: DesiredImage): Promise<boolean> {
+  const text = await files.read(file)
+  if (text === undefined) return false
+  const kustomization = new YamlSource(file, text)
+  if (kindOf(target).splices(kustomization, target, desired).length === 0) return false
+  const name = resolveEntryName(kustomization, target.imageName, desired)
+  const use = closureImageUse(await overlayClosure(files, posix.dirname(file), new Map()))
+  return !use.images.some((image) => matchesEntryName(image, name))
+}
+
+/**
+ * Without a renderer, from the files themselves: an images entry is added only when the overlay's
+ * closure uses the image it names (by name, or as another entry's newName).
+ */
+async function checkFromFiles(files: RepoFiles, overlays: readonly OverlayTarget[], desired: DesiredImage): Promise<void> {
+  for (const target of overlays) {
+    const file = await targetFile(files, target)
+    const text = await files.read(file)
+    const kustomization = new YamlSource(file, text ?? '')
+    const name = text === undefined ? undefined : addedEntryName(kustomization, target.imageName, desired)
+    if (name === undefined) continue
+    checkEntryUsed(kustomization, name, closureImageUse(await overlayClosure(files, posix.dirname(file), new Map())))
+  }
+}
+
+/** Pure: throws when nothing the overlay's files show uses the image a new images entry named `name` would set. */
+export function checkEntryUsed(kustomization: YamlSource, name: string, use: ImageUse): void {
+  if (use.images.some((image) => matchesEntryName(image, name))) return
+  const names = [...new Set(use.images.map((image) => splitReference(image).name))]
+  const entries = imagesEntries(kustomization)
+  const existing = entries.length ? ` (its images entries: ${quoteList(entries.map((e) => e.name ?? '?'))})` : ''
+  const used = names.length ? `its files use ${quoteList(names)}${didYouMean(name, names)}` : 'its files use no image'
+  const unseen = use.unseen.length ? `; it also renders ${use.unseen.join(', ')}, which only a renderer can read` : ''
+  throw new TargetError(
+    kustomization.file,
+    undefined,
+    `no image of the overlay is named '${name}', so an images entry with that name would change nothing: ${used}${unseen}`,
+    `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use${existing}${
+      use.unseen.length ? ', or install kubectl or kustomize on the runner so the render check can read the whole overlay' : ''
+    }. Nothing was committed.`,
+  )
+}
+
+/** Pure: throws when an edit of the overlay's images entry leaves every rendered image as it was. */
+export function checkChangesImages(
+  kustomization: YamlSource,
+  imageName: string | undefined,
+  desired: DesiredImage,
+  before: readonly string[],
+  after: readonly string[],
+): void {
+  if (before.length !== after.length || before.some((image, i) => image !== after[i])) return
+  const entryName = resolveEntryName(kustomization, imageName, desired)
+  const entries = imagesEntries(kustomization)
+  const names = [...new Set(after.map((image) => splitReference(image).name))]
+  throw new TargetError(
+    kustomization.file,
+    entries.find((e) => e.name === entryName)?.line,
+    `the edit of the images entry named '${entryName}' changes nothing the overlay renders: it renders ${quoteList([...new Set(after)])} before and after${didYouMean(entryName, names)}`,
+    `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use (its images entries: ${quoteList(
+      entries.map((e) => e.name ?? '?'),
+    )}). Nothing was committed.`,
+  )
 }
 
 /** Pure: throws when no rendered container uses the desired image, naming what is there instead. */
@@ -147,7 +261,7 @@ export function checkUsesImage(kustomization: YamlSource, imageName: string | un
     throw new TargetError(
       kustomization.file,
       entry?.line,
-      `the rendered overlay has no containers, so nothing would run ${desired.name}`,
+      `the rendered overlay has no containers (nor any other field kustomize's image transformer reads), so nothing would run ${desired.name}`,
       'Point the target at the overlay that renders the workload.',
     )
   }
@@ -177,14 +291,6 @@ function usesDesired(image: string, desired: DesiredImage): boolean {
     (desired.tag === undefined || ref.tag === desired.tag) &&
     (desired.digest === undefined || ref.digest === desired.digest)
   )
-}
-
-/** Pure: every container image in rendered multi-document YAML. */
-export function renderedImages(yaml: string): string[] {
-  return parseAllDocuments(yaml)
-    .flatMap((document) => (Array.isArray(document) ? document : [document]))
-    .flatMap((document: Document) => containerImageNodes(document.contents))
-    .map((node) => String(node.value))
 }
 
 /** The first lines of a renderer's error, without the scratch directory's paths. */

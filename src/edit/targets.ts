@@ -7,8 +7,8 @@
  *   manifest  <file>
  *
  * Key paths are dot-separated keys with list indexes (`image.tag`, `containers[0].image`); a key
- * holding dots or brackets is quoted (`annotations."example.com/image"`). Tokens holding spaces are
- * double-quoted. Blank lines and lines starting with `#` are ignored.
+ * holding dots or brackets is quoted (`annotations."example.com/image"`, `"image.tag"`: one key).
+ * Tokens holding spaces are double-quoted. Blank lines and lines starting with `#` are ignored.
  */
 import { InputError } from '../errors.js'
 import { repoPath } from './files.js'
@@ -40,8 +40,14 @@ export function overlayTargets(paths: readonly string[], imageName: string | und
 
 type Fail = (problem: string, fix?: string) => InputError
 
-function parseTargetLine(tokens: string[], fail: Fail): Target {
-  const [word, path, ...rest] = tokens
+/** A token of a `targets` line: as written (quotes kept, for key paths) and unquoted. */
+interface Token {
+  readonly raw: string
+  readonly text: string
+}
+
+function parseTargetLine(tokens: Token[], fail: Fail): Target {
+  const [word, path] = tokens.map((token) => token.text)
   const kind = kindByWord(word)
   if (!kind)
     throw fail(
@@ -52,32 +58,37 @@ function parseTargetLine(tokens: string[], fail: Fail): Target {
   if (path === undefined) throw fail(`${word} needs a path`)
   const file = repoPath(path, (problem, fix) => fail(`'${path}' ${problem}`, fix))
   const options = new Map<string, string>()
-  const positional: string[] = []
-  for (const token of rest) {
-    const eq = token.indexOf('=')
-    if (eq > 0 && /^[a-z]+$/.test(token.slice(0, eq))) options.set(token.slice(0, eq), token.slice(eq + 1))
+  const positional: Token[] = []
+  for (const token of tokens.slice(2)) {
+    const eq = token.text.indexOf('=')
+    if (eq > 0 && /^[a-z]+$/.test(token.text.slice(0, eq))) options.set(token.text.slice(0, eq), token.text.slice(eq + 1))
     else positional.push(token)
   }
   return kind.parse(file, {
-    positional,
+    positional: positional.map((token) => token.text),
+    written: positional.map((token) => token.raw),
     options,
     expect(names, max) {
       const unknown = [...options.keys()].find((name) => !names.includes(name))
       if (unknown) throw fail(`${word} takes no option '${unknown}'`)
-      if (positional.length > max) throw fail(`unexpected '${positional[max]}'`)
+      if (positional.length > max) throw fail(`unexpected '${positional[max].text}'`)
     },
     fail,
   })
 }
 
-/** Whitespace-separated tokens; a token wholly in `"…"` (JSON string syntax) may hold spaces. */
-function tokenize(line: string, fail: Fail): string[] {
-  return [...line.matchAll(/("(?:[^"\\]|\\.)*")(?=\s|$)|\S+/g)].map((match) => {
-    if (match[1] === undefined) return match[0]
+/**
+ * Whitespace-separated tokens; `"…"` (JSON string syntax) may hold spaces. A token wholly in quotes
+ * reads as its contents; a key path keeps its quotes, which mark a key as one key.
+ */
+function tokenize(line: string, fail: Fail): Token[] {
+  return [...line.matchAll(/(?:"(?:[^"\\]|\\.)*"|[^\s"])+|"/g)].map(([raw]) => {
+    if (raw === '"') throw fail('a quote is not closed')
+    if (!/^"(?:[^"\\]|\\.)*"$/.test(raw)) return { raw, text: raw }
     try {
-      return JSON.parse(match[1]) as string
+      return { raw, text: JSON.parse(raw) as string }
     } catch {
-      throw fail(`${match[1]} is not a valid quoted string`)
+      throw fail(`${raw} is not a valid quoted string`)
     }
   })
 }

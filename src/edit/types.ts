@@ -25,6 +25,8 @@ export type Target =
       readonly keyPath: readonly (string | number)[]
       /** Which part of the reference the value holds. */
       readonly part: 'tag' | 'name' | 'digest' | 'reference'
+      /** `create=true`: a missing key path is added (mappings only), in the file's own indentation. */
+      readonly create?: boolean
     }
   | {
       readonly kind: 'flux-setter'
@@ -57,6 +59,8 @@ export interface FileEdit {
 export interface TargetArgs {
   /** Arguments that are not `option=value`. */
   readonly positional: readonly string[]
+  /** The same, as written: a quoted key of a key path keeps its quotes. */
+  readonly written: readonly string[]
   readonly options: ReadonlyMap<string, string>
   /** Refuses options not in `names` and more than `max` positional arguments. */
   expect(names: readonly string[], max: number): void

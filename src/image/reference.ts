@@ -1,11 +1,14 @@
 /**
- * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`. Pure.
+ * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`, held to the limits of
+ * the OCI distribution spec and Docker's reference grammar. Pure.
  */
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const HOST = /^(?:localhost|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]+)?$/
 const TAG = /^[\w][\w.-]{0,127}$/
 const DIGEST = /^sha256:[a-f0-9]{64}$/
+/** The whole name, host and path (Docker's NameTotalLengthMax; the distribution spec's clients' limit). */
+export const MAX_NAME_LENGTH = 255
 
 export const DOCKER_HUB = 'docker.io'
 
@@ -22,6 +25,7 @@ export interface ImageName {
 /** Why `parseImageName` rejected a string, or undefined when it is valid. */
 export function imageNameProblem(name: string): string | undefined {
   if (name === '') return 'it is empty'
+  if (name.length > MAX_NAME_LENGTH) return `it is ${name.length} characters long; a repository name (host and path) is at most ${MAX_NAME_LENGTH}`
   if (/[@]/.test(name)) return 'it carries a digest; give the repository only and put the digest in `digest`'
   const slash = name.indexOf('/')
   const first = slash === -1 ? '' : name.slice(0, slash)
