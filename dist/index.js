@@ -28368,12 +28368,92 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6393:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _$: () => (/* binding */ appLabel),
+/* harmony export */   pz: () => (/* binding */ parseArgoCdSettings)
+/* harmony export */ });
+/* unused harmony export DEFAULT_ARGOCD_TIMEOUT_SECONDS */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8422);
+/* harmony import */ var _network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9473);
+/** Settings of the wait for Argo CD: pure, from inputs. Absent when no Argo CD input is set. */
+
+
+
+const DEFAULT_ARGOCD_TIMEOUT_SECONDS = 300;
+/** A Kubernetes object name (DNS-1123 subdomain), which an Application's name is. */
+const APP_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** A namespace (DNS-1123 label). */
+const NAMESPACE = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+function appLabel(app) {
+    return app.namespace ? `${app.namespace}/${app.name}` : app.name;
+}
+function parseArgoCdSettings(inputs) {
+    const server = inputs.get('argocd-server');
+    const token = inputs.get('argocd-token');
+    const apps = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .listInput */ .dt)(inputs, 'argocd-app');
+    if (server === '' && token === '' && apps.length === 0)
+        return undefined;
+    if (server === '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-server', 'is required with argocd-app and argocd-token', "Set argocd-server to Argo CD's URL, e.g. https://argocd.example.com.");
+    }
+    if (token === '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-token', 'is required with argocd-server', 'Set argocd-token from a secret holding an Argo CD API token (argocd account generate-token) whose role may get the applications.');
+    }
+    if (apps.length === 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-app', 'is required with argocd-server', 'List the Argo CD applications that deploy the promoted targets, one a line.');
+    }
+    return {
+        server: parseServer(server),
+        token,
+        apps: apps.map(parseApp),
+        timeoutSeconds: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .integerInput */ .$A)(inputs, 'argocd-timeout', DEFAULT_ARGOCD_TIMEOUT_SECONDS, 1, 21_600),
+        network: (0,_network_js__WEBPACK_IMPORTED_MODULE_2__/* .parseNetworkBounds */ .H0)(inputs),
+    };
+}
+function parseServer(raw) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-server', `'${raw}' is not a URL`, "Give Argo CD's URL, e.g. https://argocd.example.com.");
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-server', `the ${url.protocol} scheme is not supported`, "Give Argo CD's https:// URL (the one its web UI answers on).");
+    }
+    if (url.username !== '' || url.password !== '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-server', 'the URL carries credentials', 'Remove them from the URL and pass an API token in argocd-token (from a secret).');
+    }
+    if (url.search !== '' || url.hash !== '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-server', `'${raw}' has a query or a fragment`, "Give Argo CD's base URL only, e.g. https://argocd.example.com or https://example.com/argocd.");
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+function parseApp(entry) {
+    const parts = entry.split('/');
+    const [namespace, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (parts.length > 2 || !APP_NAME.test(name ?? '') || (namespace !== undefined && !NAMESPACE.test(namespace))) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('argocd-app', `'${entry}' is not an application name`, 'Give each application as name, or namespace/name for one outside Argo CD\'s own namespace: lower-case letters, digits, "-" and ".".');
+    }
+    return { name, ...(namespace ? { namespace } : {}) };
+}
+
+
+/***/ }),
+
 /***/ 2237:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B2: () => (/* binding */ parseKustomization),
 /* harmony export */   Ct: () => (/* binding */ KUSTOMIZATION_FILES),
-/* harmony export */   y6: () => (/* binding */ overlayClosure)
+/* harmony export */   Vx: () => (/* binding */ isRemote),
+/* harmony export */   y6: () => (/* binding */ overlayClosure),
+/* harmony export */   yi: () => (/* binding */ isKustomizationFile)
 /* harmony export */ });
 /* unused harmony export kustomizationReferences */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
@@ -28390,18 +28470,23 @@ const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomi
 /** An overlay's closure is bounded: a kustomization that pulls in more is not a promotion target. */
 const MAX_FILES = 2000;
 const isRemote = (ref) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@');
-/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
-function kustomizationReferences(text) {
+const isKustomizationFile = (path) => KUSTOMIZATION_FILES.includes(node_path__WEBPACK_IMPORTED_MODULE_0__.posix.basename(path));
+/** A kustomization's fields; undefined when it does not parse as a mapping. Pure. */
+function parseKustomization(text) {
     let doc;
     try {
         doc = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { maxAliasCount: 100 });
     }
     catch {
-        return [];
+        return undefined;
     }
-    if (!doc || typeof doc !== 'object')
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? doc : undefined;
+}
+/** Paths (relative to the kustomization's directory) that a kustomization refers to. Pure. */
+function kustomizationReferences(text) {
+    const k = parseKustomization(text);
+    if (!k)
         return [];
-    const k = doc;
     const refs = [];
     const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
     for (const field of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'generators', 'transformers', 'validators', 'configurations']) {
@@ -28687,7 +28772,7 @@ function repoPath(path, fail) {
 
 /***/ }),
 
-/***/ 2390:
+/***/ 1286:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28703,7 +28788,7 @@ var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./src/image/desired.ts
 var image_desired = __nccwpck_require__(1411);
 // EXTERNAL MODULE: ./src/image/reference.ts
-var reference = __nccwpck_require__(3564);
+var image_reference = __nccwpck_require__(3564);
 // EXTERNAL MODULE: ./src/edit/suggest.ts
 var suggest = __nccwpck_require__(5254);
 // EXTERNAL MODULE: ./src/edit/yaml-source.ts
@@ -28785,17 +28870,18 @@ function markerValue(source, marker, desired) {
 function namesImage(marker, image) {
     const value = (0,dist/* isScalar */.jn)(marker.node) && typeof marker.node.value === 'string' ? marker.node.value : undefined;
     if (marker.field === 'reference')
-        return value !== undefined && (0,reference/* sameRepository */.RB)((0,reference/* splitReference */.mQ)(value).name, image);
+        return value !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(value).name, image);
     if (marker.field === 'name')
-        return value !== undefined && (0,reference/* sameRepository */.RB)(value, image);
+        return value !== undefined && (0,image_reference/* sameRepository */.RB)(value, image);
     const repository = marker.parent && ((0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'repository')?.value) ?? (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(marker.parent, 'image')?.value));
-    return repository !== undefined && (0,reference/* sameRepository */.RB)((0,reference/* splitReference */.mQ)(repository).name, image);
+    return repository !== undefined && (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(repository).name, image);
 }
 
 ;// CONCATENATED MODULE: ./src/edit/keypath.ts
 /**
  * A YAML key path in any YAML file (Helm values, a HelmRelease's `spec.values`, …): the value there
- * becomes the tag, the repository, the digest or the whole reference. Pure.
+ * becomes the tag, the repository, the digest or the whole reference. With `create=true` a missing
+ * key path is added, nested in the file's own indentation. Pure.
  */
 
 
@@ -28806,20 +28892,27 @@ const PARTS = ['tag', 'name', 'digest', 'reference'];
 /** `yaml <file> <key.path> [as=tag|name|digest|reference]`: the value at a key path of any YAML file. */
 const yamlKind = {
     word: 'yaml',
-    grammar: 'yaml <file> <key.path> [as=tag|name|digest|reference]',
+    grammar: 'yaml <file> <key.path> [as=tag|name|digest|reference] [create=true]',
     parse(file, args) {
-        args.expect(['as'], 1);
-        const path = args.positional[0];
+        args.expect(['as', 'create'], 1);
+        // As written: a quoted key ("image.tag") is one key.
+        const path = args.written[0];
         if (path === undefined)
             throw args.fail('yaml needs a key path after the file, e.g. `image.tag`');
         const keyPath = parseKeyPath(path, (problem, fix) => args.fail(problem, fix));
         const as = args.options.get('as');
         if (as !== undefined && !PARTS.includes(as))
             throw args.fail(`as=${as} is not one of ${PARTS.join(', ')}`);
-        return { kind: 'yaml', file, keyPath, part: as ?? inferPart(keyPath) };
+        const create = args.options.get('create');
+        if (create !== undefined && create !== 'true' && create !== 'false')
+            throw args.fail(`create=${create} is not true or false`);
+        if (create === 'true' && keyPath.some((key) => typeof key === 'number'))
+            throw args.fail(`create=true adds mapping keys only, and ${formatKeyPath(keyPath)} holds a list index`, 'Create the list item in the file itself.');
+        const target = { kind: 'yaml', file, keyPath, part: as ?? inferPart(keyPath) };
+        return create === 'true' ? { ...target, create: true } : target;
     },
     path: (target) => target.file,
-    describe: (target) => `yaml ${target.file} ${formatKeyPath(target.keyPath)}`,
+    describe: (target) => `yaml ${target.file} ${formatKeyPath(target.keyPath)}${target.create ? ' create=true' : ''}`,
     splices: keyPathSplices,
     check: checkKeyPathTarget,
     renders: false,
@@ -28831,13 +28924,125 @@ function keyPathValue(source, target, desired, offset) {
         : 'Set pin: digest or tag-and-digest, or point the target at the tag.'));
 }
 function keyPathSplices(source, target, desired) {
-    const found = source.documents.map((document) => locate(document.contents, target.keyPath));
+    const documents = source.documents.filter((document) => !isEmpty(document.contents));
+    const found = documents.map((document) => locate(document.contents, target.keyPath));
     const hits = found.filter((f) => f.found);
-    if (hits.length === 0) {
-        const misses = found.filter((f) => !f.found);
-        throw missingKey(source, target, misses.reduce((best, f) => (f.depth > best.depth ? f : best), misses[0]));
+    if (hits.length > 0) {
+        return hits.flatMap(({ node, offset }) => source.setScalar(node, keyPathValue(source, target, desired, offset), formatKeyPath(target.keyPath), offset) ?? []);
     }
-    return hits.flatMap(({ node, offset }) => source.setScalar(node, keyPathValue(source, target, desired, offset), formatKeyPath(target.keyPath), offset) ?? []);
+    const deepest = found.filter((f) => !f.found).reduce((best, f) => (best && best.depth >= f.depth ? best : f), undefined);
+    if (target.create) {
+        if (documents.length > 1)
+            throw source.error(documents[1].range[0], `holds ${documents.length} YAML documents and none has ${formatKeyPath(target.keyPath)}; create=true adds a key path only to a file of one document`, 'Add the key to the document that should hold it.');
+        return [createKeyPath(source, documents[0]?.contents, target, desired, deepest)];
+    }
+    if (!deepest) {
+        throw source.error(undefined, `holds no YAML (it is empty, blank or only comments), so it has no key ${formatKeyPath(target.keyPath)} for the target \`${yamlKind.describe(target)}\` in the targets input`, `Add ${formatKeyPath(target.keyPath)} to the file, or write \`${yamlKind.describe({ ...target, create: true })}\` to have it created.`);
+    }
+    throw missingKey(source, target, deepest);
+}
+/** An empty document (`---` alone, or only comments) reads as a null scalar. */
+const isEmpty = (node) => node === null || node === undefined || ((0,dist/* isScalar */.jn)(node) && node.value === null && node.range[0] === node.range[1]);
+/**
+ * `create=true`: the keys missing below the deepest mapping found, nested in the file's own
+ * indentation (block) or written inline (flow), holding the value.
+ */
+function createKeyPath(source, root, target, desired, missing) {
+    const depth = missing?.depth ?? 0;
+    const rest = target.keyPath.slice(depth);
+    const parent = missing?.parent;
+    const value = keyPathValue(source, target, desired, parent?.range?.[0] ?? 0);
+    const key = (k) => (0,yaml_source/* formatPlainOrQuoted */.vQ)(k);
+    const found = formatKeyPath(target.keyPath.slice(0, depth)) || 'the top level';
+    // `image:` with no value: the keys go below it.
+    const emptyKey = keyWithoutValue(root, target.keyPath.slice(0, depth), parent, rest[0]);
+    if (emptyKey) {
+        const keyNode = emptyKey.key;
+        const below = (0,dist/* isMap */.jh)(parent) ? rest.slice(1) : rest;
+        const at = source.endOfLine(keyNode.range[1]);
+        if (emptyKey.value && !isEmpty(emptyKey.value)) {
+            throw source.error(keyNode.range[0], `${formatKeyPath(target.keyPath.slice(0, target.keyPath.length - below.length))} is not a mapping, so create=true cannot add ${formatKeyPath(target.keyPath)} below it`, 'Make it a mapping, or point the key path elsewhere.');
+        }
+        return blockKeys(source, at, source.newline, source.column(keyNode.range[0]) + indentUnit(source), below, value);
+    }
+    if ((0,dist/* isMap */.jh)(parent) && parent.flow) {
+        const inline = rest.reduceRight((inner, k, i) => (i === rest.length - 1 ? `${key(k)}: ${(0,yaml_source/* formatPlainOrQuoted */.vQ)(value)}` : `${key(k)}: {${inner}}`), '');
+        const last = parent.items[parent.items.length - 1];
+        const at = last ? source.contentEnd((last.value ?? last.key)) : source.text.lastIndexOf('}', parent.range[1] - 1);
+        const lead = last ? ', ' : '';
+        return {
+            start: at,
+            end: at,
+            text: lead + inline,
+            changes: [{ offset: lead.length + inline.lastIndexOf((0,yaml_source/* formatPlainOrQuoted */.vQ)(value)), before: '', after: value }],
+        };
+    }
+    if ((0,dist/* isMap */.jh)(parent) && parent.items.length > 0) {
+        const column = source.column(parent.items[0].key.range[0]);
+        return blockKeys(source, source.endOfLine(source.contentEnd(parent)), source.newline, column, rest, value);
+    }
+    if (isEmpty(parent)) {
+        // An empty file, or one of blank lines and comments: the keys go at the end, at the top level.
+        const text = source.text;
+        if (text === '' || text.endsWith('\n')) {
+            const splice = blockKeys(source, text.length, '', 0, rest, value);
+            return { ...splice, text: splice.text + source.newline };
+        }
+        return blockKeys(source, text.length, source.newline, 0, rest, value);
+    }
+    throw source.error(parent?.range?.[0], `${found} is not a mapping, so create=true cannot add ${formatKeyPath(target.keyPath)} there`, 'Point the key path at a mapping.');
+}
+/**
+ * The pair of a key present without a mapping value (`image:`, `image: null`, `image: app:v1`):
+ * the key whose scalar value is `parent` (the path stopped below it), or the key `next` of the
+ * mapping `parent`.
+ */
+function keyWithoutValue(root, found, parent, next) {
+    if ((0,dist/* isMap */.jh)(parent)) {
+        const pair = (0,yaml_source/* pairOf */.cF)(parent, next);
+        return pair && (pair.value === null || (0,dist/* isScalar */.jn)(pair.value)) ? pair : undefined;
+    }
+    if (found.length === 0 || !(0,dist/* isScalar */.jn)(parent))
+        return undefined;
+    const holder = locate(root, found.slice(0, -1));
+    const map = holder.found ? holder.node : undefined;
+    return (0,dist/* isMap */.jh)(map) ? (0,yaml_source/* pairOf */.cF)(map, String(found[found.length - 1])) : undefined;
+}
+/** `keys` nested as block mappings from `column`, the first after `lead`, the innermost holding `value`. */
+function blockKeys(source, at, lead, column, keys, value) {
+    const unit = indentUnit(source);
+    let text = '';
+    keys.forEach((k, i) => {
+        text += `${i === 0 ? lead : source.newline}${' '.repeat(column + i * unit)}${(0,yaml_source/* formatPlainOrQuoted */.vQ)(k)}:`;
+    });
+    text += ' ';
+    const offset = text.length;
+    return { start: at, end: at, text: text + (0,yaml_source/* formatPlainOrQuoted */.vQ)(value), changes: [{ offset, before: '', after: value }] };
+}
+/** How far the file indents a nested mapping under its key (2 when it nests none). */
+function indentUnit(source) {
+    const nested = (map) => {
+        for (const pair of map.items) {
+            const value = pair.value;
+            if ((0,dist/* isMap */.jh)(value) && !value.flow && value.items.length > 0) {
+                return source.column(value.items[0].key.range[0]) - source.column(pair.key.range[0]);
+            }
+        }
+        for (const pair of map.items) {
+            if ((0,dist/* isMap */.jh)(pair.value)) {
+                const unit = nested(pair.value);
+                if (unit !== undefined)
+                    return unit;
+            }
+        }
+        return undefined;
+    };
+    for (const document of source.documents) {
+        const unit = (0,dist/* isMap */.jh)(document.contents) && !document.contents.flow ? nested(document.contents) : undefined;
+        if (unit !== undefined && unit > 0)
+            return unit;
+    }
+    return 2;
 }
 /**
  * After every edit: a tag or digest beside a `repository` that names another image promotes
@@ -28855,7 +29060,7 @@ function checkKeyPathTarget(source, target, desired) {
         if (repository === undefined)
             continue;
         const registry = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(parent, 'registry')?.value);
-        if ((0,reference/* sameRepository */.RB)(repository, desired.name) || (registry !== undefined && (0,reference/* sameRepository */.RB)(`${registry}/${repository}`, desired.name)))
+        if ((0,image_reference/* sameRepository */.RB)(repository, desired.name) || (registry !== undefined && (0,image_reference/* sameRepository */.RB)(`${registry}/${repository}`, desired.name)))
             continue;
         const path = formatKeyPath([...target.keyPath.slice(0, -1), 'repository']);
         throw source.error((0,yaml_source/* pairOf */.cF)(parent, 'repository').value.range?.[0], `${formatKeyPath(target.keyPath)} sits beside ${path}: '${repository}', which is not ${desired.name}`, `Add a target \`yaml ${source.file} ${path}\` to promote the repository as well, or check the image input.`);
@@ -28893,13 +29098,23 @@ function missingKey(source, target, missing) {
     }
     if ((0,dist/* isMap */.jh)(parent)) {
         const keys = parent.items.map((p) => String((0,yaml_source/* stringValue */.r$)(p.key) ?? '')).filter((k) => k !== '');
+        const literal = target.keyPath.slice(missing.depth).join('.');
+        if (keys.includes(literal)) {
+            const quoted = formatKeyPath([...target.keyPath.slice(0, missing.depth), literal]);
+            return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}, but ${where} has the literal key '${literal}', dots and all`, `To edit that key, quote it in the target: \`${quoted}\`.`);
+        }
         return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} has ${keys.length ? `keys ${(0,suggest/* quoteList */.JN)(keys)}` : 'no keys'}${(0,suggest/* didYouMean */.au)(key, keys)}`, fix);
     }
     return source.error(missing.parentOffset, `has no key ${formatKeyPath(target.keyPath)}: ${where} is not a mapping`, fix);
 }
 /** What a key path's value holds, from its last key: `tag` → tag, `repository` → name, `digest` → digest. */
 function inferPart(keyPath) {
-    const last = [...keyPath].reverse().find((k) => typeof k === 'string');
+    // A literal dotted key (`"image.tag"`) holds what its last word says.
+    const last = [...keyPath]
+        .reverse()
+        .find((k) => typeof k === 'string')
+        ?.split('.')
+        .pop();
     if (last === 'tag' || last === 'newTag')
         return 'tag';
     if (last === 'repository' || last === 'repo' || last === 'newName')
@@ -28965,8 +29180,75 @@ function formatKeyPath(keyPath) {
 
 // EXTERNAL MODULE: ./src/edit/kustomize.ts
 var kustomize = __nccwpck_require__(2979);
-// EXTERNAL MODULE: ./src/edit/manifests.ts
-var manifests = __nccwpck_require__(5270);
+// EXTERNAL MODULE: ./src/edit/yaml-limits.ts
+var yaml_limits = __nccwpck_require__(5990);
+;// CONCATENATED MODULE: ./src/edit/manifests.ts
+/**
+ * Plain Kubernetes manifests (multi-document): every `containers[]`, `initContainers[]` and
+ * `ephemeralContainers[]` image at any depth — Deployments, StatefulSets, CronJobs, Pods, custom
+ * resources with pod templates — whose repository is the image. Other containers are untouched. Pure.
+ */
+
+
+
+
+
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+/** `manifest <file>`: every container image of this repository in plain Kubernetes manifests. */
+const manifestKind = {
+    word: 'manifest',
+    grammar: 'manifest <file>',
+    parse(file, args) {
+        args.expect([], 0);
+        return { kind: 'manifest', file };
+    },
+    path: (target) => target.file,
+    describe: (target) => `manifest ${target.file}`,
+    splices: (source, _target, desired) => manifestSplices(source, desired),
+    renders: false,
+};
+/** The `image` scalars of every container list under `node`, in document order. */
+function containerImageNodes(node, depth = 0) {
+    if (depth > yaml_limits/* MAX_YAML_DEPTH */.Pq)
+        return [];
+    const found = [];
+    if ((0,dist/* isMap */.jh)(node)) {
+        for (const pair of node.items) {
+            const key = (0,yaml_source/* stringValue */.r$)(pair.key);
+            if (key !== undefined && CONTAINER_LISTS.has(key) && (0,dist/* isSeq */.oP)(pair.value)) {
+                for (const container of pair.value.items) {
+                    const image = (0,dist/* isMap */.jh)(container) ? (0,yaml_source/* pairOf */.cF)(container, 'image')?.value : undefined;
+                    if ((0,dist/* isScalar */.jn)(image))
+                        found.push(image);
+                }
+            }
+            found.push(...containerImageNodes(pair.value, depth + 1));
+        }
+    }
+    else if ((0,dist/* isSeq */.oP)(node)) {
+        for (const item of node.items)
+            found.push(...containerImageNodes(item, depth + 1));
+    }
+    return found;
+}
+/** Whether a container image string names the repository `image`. */
+function manifests_namesImage(reference, image) {
+    return (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(reference).name, image);
+}
+function manifestSplices(source, desired) {
+    const images = source.documents.flatMap((document) => containerImageNodes(document.contents));
+    const matching = images.filter((node) => typeof node.value === 'string' && manifests_namesImage(node.value, desired.name));
+    if (matching.length === 0) {
+        const used = images.map((node) => String(node.value));
+        if (used.length === 0) {
+            throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.');
+        }
+        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${(0,suggest/* quoteList */.JN)(used)}${(0,suggest/* didYouMean */.au)(desired.name, used.map((u) => (0,image_reference/* splitReference */.mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
+    }
+    const reference = (0,image_reference/* formatReference */.FH)(desired);
+    return matching.flatMap((node) => source.setScalar(node, reference, 'the container image') ?? []);
+}
+
 ;// CONCATENATED MODULE: ./src/edit/kinds.ts
 /**
  * The table of target kinds: every place that needs to know what a kind means asks it here. Adding a
@@ -28980,7 +29262,7 @@ const TARGET_KINDS = {
     kustomize: kustomize/* kustomizeKind */.Ig,
     yaml: yamlKind,
     'flux-setter': fluxKind,
-    manifest: manifests/* manifestKind */.QS,
+    manifest: manifestKind,
 };
 /** The kind of `target`. */
 function kindOf(target) {
@@ -29000,7 +29282,8 @@ function kindByWord(word) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   HN: () => (/* binding */ imagesEntries),
 /* harmony export */   Ig: () => (/* binding */ kustomizeKind),
-/* harmony export */   _X: () => (/* binding */ resolveEntryName)
+/* harmony export */   _X: () => (/* binding */ resolveEntryName),
+/* harmony export */   i4: () => (/* binding */ addedEntryName)
 /* harmony export */ });
 /* unused harmony exports editKustomization, kustomizationSplices */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
@@ -29044,7 +29327,7 @@ const kustomizeKind = {
 /** The overlay's kustomization file (the path itself when it names one). */
 async function kustomizationFile(files, target) {
     const path = target.path;
-    if (_closure_js__WEBPACK_IMPORTED_MODULE_3__/* .KUSTOMIZATION_FILES */ .Ct.includes(node_path__WEBPACK_IMPORTED_MODULE_0__.posix.basename(path)))
+    if ((0,_closure_js__WEBPACK_IMPORTED_MODULE_3__/* .isKustomizationFile */ .yi)(path))
         return path;
     for (const name of _closure_js__WEBPACK_IMPORTED_MODULE_3__/* .KUSTOMIZATION_FILES */ .Ct) {
         const file = path === '.' ? name : node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(path, name);
@@ -29075,6 +29358,11 @@ function resolveEntryName(source, imageName, desired) {
     const images = imagesSequence(source);
     const entry = images && findEntry(images, imageName, desired.name);
     return (entry && entryValues(entry).name) ?? imageName ?? desired.name;
+}
+/** The name of the entry the edit appends to `images:` (none matches), or undefined when it updates one. */
+function addedEntryName(source, imageName, desired) {
+    const images = imagesSequence(source);
+    return images && findEntry(images, imageName, desired.name) ? undefined : (imageName ?? desired.name);
 }
 function kustomizationSplices(source, imageName, desired) {
     const root = rootMap(source);
@@ -29143,6 +29431,11 @@ function wantedValues(name, desired, currentNewName) {
 }
 function updateEntry(source, entry, desired) {
     const current = entryValues(entry);
+    const suffix = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(entry, 'tagSuffix');
+    if (suffix) {
+        // kustomize appends it to whatever tag the entry sets: the promoted tag would not be what runs.
+        throw source.error(suffix.key.range?.[0], `the images entry '${current.name ?? '?'}' carries tagSuffix '${(0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .stringValue */ .r$)(suffix.value) ?? ''}', which kustomize appends to the tag: ${desired.name} would run with a tag other than the one promoted`, 'Remove tagSuffix from the entry and promote the full tag (e.g. the tag with its suffix), or give this overlay its own entry.');
+    }
     const wanted = wantedValues(current.name ?? desired.name, desired, current.newName);
     const style = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)((0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .pairOf */ .cF)(entry, 'name')?.value);
     const keyStyle = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_4__/* .styleOf */ .Vj)(entry.items[0]?.key);
@@ -29321,88 +29614,6 @@ function sequenceIndent(source, root) {
 
 /***/ }),
 
-/***/ 5270:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Aw: () => (/* binding */ containerImageNodes),
-/* harmony export */   QS: () => (/* binding */ manifestKind)
-/* harmony export */ });
-/* unused harmony exports namesImage, manifestSplices */
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
-/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3564);
-/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5254);
-/* harmony import */ var _yaml_limits_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5990);
-/* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6823);
-/**
- * Plain Kubernetes manifests (multi-document): every `containers[]`, `initContainers[]` and
- * `ephemeralContainers[]` image at any depth — Deployments, StatefulSets, CronJobs, Pods, custom
- * resources with pod templates — whose repository is the image. Other containers are untouched. Pure.
- */
-
-
-
-
-
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-/** `manifest <file>`: every container image of this repository in plain Kubernetes manifests. */
-const manifestKind = {
-    word: 'manifest',
-    grammar: 'manifest <file>',
-    parse(file, args) {
-        args.expect([], 0);
-        return { kind: 'manifest', file };
-    },
-    path: (target) => target.file,
-    describe: (target) => `manifest ${target.file}`,
-    splices: (source, _target, desired) => manifestSplices(source, desired),
-    renders: false,
-};
-/** The `image` scalars of every container list under `node`, in document order. */
-function containerImageNodes(node, depth = 0) {
-    if (depth > _yaml_limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_YAML_DEPTH */ .Pq)
-        return [];
-    const found = [];
-    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
-        for (const pair of node.items) {
-            const key = (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_2__/* .stringValue */ .r$)(pair.key);
-            if (key !== undefined && CONTAINER_LISTS.has(key) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(pair.value)) {
-                for (const container of pair.value.items) {
-                    const image = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(container) ? (0,_yaml_source_js__WEBPACK_IMPORTED_MODULE_2__/* .pairOf */ .cF)(container, 'image')?.value : undefined;
-                    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(image))
-                        found.push(image);
-                }
-            }
-            found.push(...containerImageNodes(pair.value, depth + 1));
-        }
-    }
-    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node)) {
-        for (const item of node.items)
-            found.push(...containerImageNodes(item, depth + 1));
-    }
-    return found;
-}
-/** Whether a container image string names the repository `image`. */
-function namesImage(reference, image) {
-    return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .sameRepository */ .RB)((0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .splitReference */ .mQ)(reference).name, image);
-}
-function manifestSplices(source, desired) {
-    const images = source.documents.flatMap((document) => containerImageNodes(document.contents));
-    const matching = images.filter((node) => typeof node.value === 'string' && namesImage(node.value, desired.name));
-    if (matching.length === 0) {
-        const used = images.map((node) => String(node.value));
-        if (used.length === 0) {
-            throw source.error(undefined, 'holds no containers (no containers, initContainers or ephemeralContainers with an image)', 'Point a `manifest` target at a file with workloads, or use a `yaml` target with a key path.');
-        }
-        throw source.error(images[0].range?.[0], `no container uses the image ${desired.name}: the containers use ${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_4__/* .quoteList */ .JN)(used)}${(0,_suggest_js__WEBPACK_IMPORTED_MODULE_4__/* .didYouMean */ .au)(desired.name, used.map((u) => (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .splitReference */ .mQ)(u).name))}`, 'Check the image input against the manifest, or point the target at the file that runs this image.');
-    }
-    const reference = (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .formatReference */ .FH)(desired);
-    return matching.flatMap((node) => source.setScalar(node, reference, 'the container image') ?? []);
-}
-
-
-/***/ }),
-
 /***/ 1629:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29411,7 +29622,7 @@ function manifestSplices(source, desired) {
 /* harmony export */   r: () => (/* binding */ planEdits)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2390);
+/* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1286);
 /* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1078);
 /* harmony import */ var _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6823);
 /**
@@ -29537,7 +29748,7 @@ function quoteList(items, max = 8) {
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9171);
-/* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2390);
+/* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1286);
 /**
  * The `targets` input: one target a line, `<kind> <path> [argument] [option=value]`. Pure.
  *
@@ -29547,8 +29758,8 @@ function quoteList(items, max = 8) {
  *   manifest  <file>
  *
  * Key paths are dot-separated keys with list indexes (`image.tag`, `containers[0].image`); a key
- * holding dots or brackets is quoted (`annotations."example.com/image"`). Tokens holding spaces are
- * double-quoted. Blank lines and lines starting with `#` are ignored.
+ * holding dots or brackets is quoted (`annotations."example.com/image"`, `"image.tag"`: one key).
+ * Tokens holding spaces are double-quoted. Blank lines and lines starting with `#` are ignored.
  */
 
 
@@ -29575,7 +29786,7 @@ function overlayTargets(paths, imageName) {
     });
 }
 function parseTargetLine(tokens, fail) {
-    const [word, path, ...rest] = tokens;
+    const [word, path] = tokens.map((token) => token.text);
     const kind = (0,_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .kindByWord */ .aD)(word);
     if (!kind)
         throw fail(`'${word}' is not a target kind (${Object.values(_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .TARGET_KINDS */ .aO)
@@ -29586,36 +29797,42 @@ function parseTargetLine(tokens, fail) {
     const file = (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .repoPath */ .qN)(path, (problem, fix) => fail(`'${path}' ${problem}`, fix));
     const options = new Map();
     const positional = [];
-    for (const token of rest) {
-        const eq = token.indexOf('=');
-        if (eq > 0 && /^[a-z]+$/.test(token.slice(0, eq)))
-            options.set(token.slice(0, eq), token.slice(eq + 1));
+    for (const token of tokens.slice(2)) {
+        const eq = token.text.indexOf('=');
+        if (eq > 0 && /^[a-z]+$/.test(token.text.slice(0, eq)))
+            options.set(token.text.slice(0, eq), token.text.slice(eq + 1));
         else
             positional.push(token);
     }
     return kind.parse(file, {
-        positional,
+        positional: positional.map((token) => token.text),
+        written: positional.map((token) => token.raw),
         options,
         expect(names, max) {
             const unknown = [...options.keys()].find((name) => !names.includes(name));
             if (unknown)
                 throw fail(`${word} takes no option '${unknown}'`);
             if (positional.length > max)
-                throw fail(`unexpected '${positional[max]}'`);
+                throw fail(`unexpected '${positional[max].text}'`);
         },
         fail,
     });
 }
-/** Whitespace-separated tokens; a token wholly in `"…"` (JSON string syntax) may hold spaces. */
+/**
+ * Whitespace-separated tokens; `"…"` (JSON string syntax) may hold spaces. A token wholly in quotes
+ * reads as its contents; a key path keeps its quotes, which mark a key as one key.
+ */
 function tokenize(line, fail) {
-    return [...line.matchAll(/("(?:[^"\\]|\\.)*")(?=\s|$)|\S+/g)].map((match) => {
-        if (match[1] === undefined)
-            return match[0];
+    return [...line.matchAll(/(?:"(?:[^"\\]|\\.)*"|[^\s"])+|"/g)].map(([raw]) => {
+        if (raw === '"')
+            throw fail('a quote is not closed');
+        if (!/^"(?:[^"\\]|\\.)*"$/.test(raw))
+            return { raw, text: raw };
         try {
-            return JSON.parse(match[1]);
+            return { raw, text: JSON.parse(raw) };
         }
         catch {
-            throw fail(`${match[1]} is not a valid quoted string`);
+            throw fail(`${raw} is not a valid quoted string`);
         }
     });
 }
@@ -29774,9 +29991,10 @@ function indentDepthExceeded(text) {
 /* harmony export */   mh: () => (/* binding */ lineAt),
 /* harmony export */   r$: () => (/* binding */ stringValue),
 /* harmony export */   rC: () => (/* binding */ YamlSource),
-/* harmony export */   ss: () => (/* binding */ joinLineDeletions)
+/* harmony export */   ss: () => (/* binding */ joinLineDeletions),
+/* harmony export */   vQ: () => (/* binding */ formatPlainOrQuoted)
 /* harmony export */ });
-/* unused harmony exports isPlainSafe, doubleQuoted, singleQuoted, formatPlainOrQuoted */
+/* unused harmony exports isPlainSafe, doubleQuoted, singleQuoted */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _yaml_limits_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5990);
@@ -30040,6 +30258,7 @@ function scalarText(value) {
 /* harmony export */   XS: () => (/* binding */ GitError),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   gt: () => (/* binding */ DeploymentError),
 /* harmony export */   hD: () => (/* binding */ ApiError),
 /* harmony export */   lZ: () => (/* binding */ ActionError)
 /* harmony export */ });
@@ -30096,6 +30315,9 @@ class ImageError extends ActionError {
 }
 /** The GitHub API refused or failed. */
 class ApiError extends ActionError {
+}
+/** Argo CD refused, failed, or reported that the promoted commit did not deploy. */
+class DeploymentError extends ActionError {
 }
 function errorMessage(error) {
     if (error instanceof ActionError)
@@ -30245,19 +30467,24 @@ function replacedImage(desired, replaced) {
 /* harmony export */   mQ: () => (/* binding */ splitReference),
 /* harmony export */   r_: () => (/* binding */ isValidTag)
 /* harmony export */ });
-/* unused harmony export canonicalName */
+/* unused harmony exports MAX_NAME_LENGTH, canonicalName */
 /**
- * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`. Pure.
+ * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`, held to the limits of
+ * the OCI distribution spec and Docker's reference grammar. Pure.
  */
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST = /^(?:localhost|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** The whole name, host and path (Docker's NameTotalLengthMax; the distribution spec's clients' limit). */
+const MAX_NAME_LENGTH = 255;
 const DOCKER_HUB = 'docker.io';
 /** Why `parseImageName` rejected a string, or undefined when it is valid. */
 function imageNameProblem(name) {
     if (name === '')
         return 'it is empty';
+    if (name.length > MAX_NAME_LENGTH)
+        return `it is ${name.length} characters long; a repository name (host and path) is at most ${MAX_NAME_LENGTH}`;
     if (/[@]/.test(name))
         return 'it carries a digest; give the repository only and put the digest in `digest`';
     const slash = name.indexOf('/');
@@ -30330,7 +30557,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5945);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5215);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30407,7 +30634,7 @@ function recordInputs(values) {
 
 /***/ }),
 
-/***/ 5945:
+/***/ 5215:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30426,12 +30653,10 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/image/reference.ts
-var reference = __nccwpck_require__(3564);
+var image_reference = __nccwpck_require__(3564);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/edit/bounded-process.ts
@@ -30513,28 +30738,244 @@ function runBounded(file, args, limits) {
 
 // EXTERNAL MODULE: ./src/edit/closure.ts
 var edit_closure = __nccwpck_require__(2237);
-// EXTERNAL MODULE: ./src/edit/kinds.ts + 2 modules
-var kinds = __nccwpck_require__(2390);
+// EXTERNAL MODULE: ./src/edit/kinds.ts + 3 modules
+var kinds = __nccwpck_require__(1286);
 // EXTERNAL MODULE: ./src/edit/files.ts
 var edit_files = __nccwpck_require__(9171);
-// EXTERNAL MODULE: ./src/edit/kustomize.ts
-var kustomize = __nccwpck_require__(2979);
-// EXTERNAL MODULE: ./src/edit/manifests.ts
-var manifests = __nccwpck_require__(5270);
-// EXTERNAL MODULE: ./src/edit/plan.ts
-var plan = __nccwpck_require__(1629);
-// EXTERNAL MODULE: ./src/edit/suggest.ts
-var suggest = __nccwpck_require__(5254);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./src/edit/yaml-limits.ts
 var yaml_limits = __nccwpck_require__(5990);
 // EXTERNAL MODULE: ./src/edit/yaml-source.ts
 var yaml_source = __nccwpck_require__(6823);
+;// CONCATENATED MODULE: ./src/edit/image-fields.ts
+/**
+ * The fields kustomize's image transformer reads and rewrites: every `image` of a `containers` or
+ * `initContainers` list at any depth (its legacy filter; CustomResourceDefinitions excepted), plus
+ * its field specs — the defaults (pod specs, pod templates, image volumes) and those an overlay adds
+ * with `configurations:` (a Knative Service's `container/image`, a custom kind's `spec/image`). Pure.
+ */
+
+
+
+/** kustomize's own image field specs (api/konfig/builtinpluginconsts/images.go). */
+const DEFAULT_IMAGE_FIELD_SPECS = [
+    'spec/containers[]/image',
+    'spec/initContainers[]/image',
+    'spec/volumes[]/image/reference',
+    'spec/template/spec/containers[]/image',
+    'spec/template/spec/initContainers[]/image',
+    'spec/template/spec/volumes[]/image/reference',
+].map((path) => ({ path }));
+const LEGACY_LISTS = new Set(['containers', 'initContainers']);
+/** The `images:` field specs of a `configurations:` file; none when it does not parse. */
+function configuredImageFieldSpecs(text) {
+    let config;
+    try {
+        config = (0,dist/* parse */.qg)(text, { maxAliasCount: 100 });
+    }
+    catch {
+        return [];
+    }
+    const images = config?.images;
+    if (!Array.isArray(images))
+        return [];
+    return images.flatMap((entry) => {
+        const fields = (entry ?? {});
+        if (typeof fields.path !== 'string' || fields.path === '')
+            return [];
+        const spec = { path: fields.path };
+        for (const key of ['group', 'version', 'kind']) {
+            const value = fields[key];
+            if (typeof value === 'string' && value !== '')
+                spec[key] = value;
+        }
+        return [spec];
+    });
+}
+/** The image scalars of one resource that the transformer reads, in document order, each once. */
+function transformerImageNodes(resource, specs) {
+    if (!(0,dist/* isMap */.jh)(resource))
+        return [];
+    const kind = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(resource, 'kind')?.value);
+    if (kind === 'CustomResourceDefinition')
+        return [];
+    const found = new Set(legacyImages(resource, 0));
+    const apiVersion = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(resource, 'apiVersion')?.value) ?? '';
+    const slash = apiVersion.lastIndexOf('/');
+    const group = slash === -1 ? '' : apiVersion.slice(0, slash);
+    const version = apiVersion.slice(slash + 1);
+    for (const spec of specs) {
+        if ((spec.kind !== undefined && spec.kind !== kind) || (spec.group !== undefined && spec.group !== group))
+            continue;
+        if (spec.version !== undefined && spec.version !== version)
+            continue;
+        for (const node of atPath(resource, splitPath(spec.path)))
+            found.add(node);
+    }
+    return [...found].sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+}
+/** The documents' contents of multi-document YAML, read leniently (a render, or files that only may hold resources). */
+function documentContents(yaml) {
+    return (0,dist/* parseAllDocuments */.hR)(yaml)
+        .flatMap((document) => (Array.isArray(document) ? document : [document]))
+        .map((document) => document.contents);
+}
+/** Every image the transformer reads in multi-document YAML (a render). */
+function transformerImages(yaml, specs) {
+    return documentContents(yaml)
+        .flatMap((contents) => transformerImageNodes(contents, specs))
+        .flatMap((node) => (typeof node.value === 'string' ? [node.value] : []));
+}
+function legacyImages(node, depth) {
+    if (depth > yaml_limits/* MAX_YAML_DEPTH */.Pq)
+        return [];
+    if ((0,dist/* isSeq */.oP)(node))
+        return node.items.flatMap((item) => legacyImages(item, depth + 1));
+    if (!(0,dist/* isMap */.jh)(node))
+        return [];
+    return node.items.flatMap((pair) => {
+        const nested = legacyImages(pair.value, depth + 1);
+        const key = (0,yaml_source/* stringValue */.r$)(pair.key);
+        if (key === undefined || !LEGACY_LISTS.has(key) || !(0,dist/* isSeq */.oP)(pair.value))
+            return nested;
+        const images = pair.value.items.flatMap((container) => {
+            const image = (0,dist/* isMap */.jh)(container) ? (0,yaml_source/* pairOf */.cF)(container, 'image')?.value : undefined;
+            return (0,dist/* isScalar */.jn)(image) ? [image] : [];
+        });
+        return [...nested, ...images];
+    });
+}
+/** A field spec path's fields: `/` separates them, `\/` is a slash within one, `[]` marks a list. */
+function splitPath(path) {
+    const fields = [];
+    for (const part of path.split('/')) {
+        const last = fields.length - 1;
+        if (last >= 0 && fields[last].endsWith('\\'))
+            fields[last] = `${fields[last].slice(0, -1)}/${part}`;
+        else
+            fields.push(part);
+    }
+    return fields.map((field) => (field.endsWith('[]') ? field.slice(0, -2) : field));
+}
+/** The scalars at `fields` below `node`; a list on the way is walked item by item, as kustomize does. */
+function atPath(node, fields) {
+    if (fields.length === 0)
+        return (0,dist/* isScalar */.jn)(node) ? [node] : [];
+    if ((0,dist/* isSeq */.oP)(node))
+        return node.items.flatMap((item) => atPath(item, fields));
+    if (!(0,dist/* isMap */.jh)(node))
+        return [];
+    return atPath((0,yaml_source/* pairOf */.cF)(node, fields[0])?.value, fields.slice(1));
+}
+
+;// CONCATENATED MODULE: ./src/edit/image-usage.ts
+/**
+ * Which images an overlay uses, read from the files of its closure rather than from a render: the
+ * fields kustomize's image transformer reads in its resources (with the field specs of every
+ * `configurations:` on the way), the images its patches set, and the names its `images:` entries
+ * rename to. Without a renderer this is what decides whether a new `images:` entry would match
+ * anything. Pure.
+ */
+
+
+
+
+
+
+
+const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+const entries = (value) => Array.isArray(value) ? value.filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v)) : [];
+function kustomizations(closure) {
+    return [...closure].flatMap(([path, text]) => {
+        const fields = (0,edit_closure/* isKustomizationFile */.yi)(path) ? (0,edit_closure/* parseKustomization */.B2)(text) : undefined;
+        return fields ? [{ dir: external_node_path_.posix.dirname(path), fields }] : [];
+    });
+}
+/** The image field specs the overlay's transformer uses: kustomize's defaults and every `configurations:` in the closure. */
+function closureImageFieldSpecs(closure) {
+    const configured = kustomizations(closure).flatMap(({ dir, fields }) => strings(fields.configurations).flatMap((ref) => configuredImageFieldSpecs(closure.get(external_node_path_.posix.join(dir, ref)) ?? '')));
+    return [...DEFAULT_IMAGE_FIELD_SPECS, ...configured];
+}
+/** The images an overlay's closure (path → text, see closure.ts) uses. */
+function closureImageUse(closure) {
+    const specs = closureImageFieldSpecs(closure);
+    const all = kustomizations(closure);
+    const patchFiles = new Set();
+    const inlinePatches = [];
+    const images = [];
+    const unseen = [];
+    for (const { dir, fields } of all) {
+        for (const ref of [...strings(fields.resources), ...strings(fields.bases), ...strings(fields.components)]) {
+            if ((0,edit_closure/* isRemote */.Vx)(ref))
+                unseen.push(`the remote base ${ref}`);
+        }
+        if (entries(fields.helmCharts).length > 0)
+            unseen.push(`the Helm charts of ${external_node_path_.posix.join(dir, 'kustomization')}`);
+        if (strings(fields.generators).length > 0)
+            unseen.push(`the generators of ${external_node_path_.posix.join(dir, 'kustomization')}`);
+        for (const patch of [
+            ...strings(fields.patchesStrategicMerge),
+            ...entries(fields.patches).map((p) => p.path),
+            ...entries(fields.patchesJson6902).map((p) => p.path),
+        ]) {
+            if (typeof patch === 'string' && !patch.includes('\n'))
+                patchFiles.add(external_node_path_.posix.normalize(external_node_path_.posix.join(dir, patch)));
+            else if (typeof patch === 'string')
+                inlinePatches.push(patch);
+        }
+        inlinePatches.push(...entries(fields.patches).flatMap((p) => (typeof p.patch === 'string' ? [p.patch] : [])));
+        images.push(...entries(fields.images).flatMap((entry) => (typeof entry.newName === 'string' ? [entry.newName] : [])));
+    }
+    const configurations = new Set(all.flatMap(({ dir, fields }) => strings(fields.configurations).map((ref) => external_node_path_.posix.normalize(external_node_path_.posix.join(dir, ref)))));
+    for (const [path, text] of closure) {
+        if ((0,edit_closure/* isKustomizationFile */.yi)(path) || configurations.has(path))
+            continue;
+        images.push(...documentImages(text, specs, patchFiles.has(path)));
+    }
+    for (const patch of inlinePatches)
+        images.push(...documentImages(patch, specs, true));
+    return { images, unseen };
+}
+/** Whether an image reference names `name` the way kustomize matches an images entry: the same name, any tag or digest. */
+function matchesEntryName(reference, name) {
+    return (0,image_reference/* splitReference */.mQ)(reference).name === name;
+}
+function documentImages(text, specs, patch) {
+    const nodes = documentContents(text).flatMap((contents) => [...transformerImageNodes(contents, specs), ...(patch ? patchImages(contents, 0) : [])]);
+    return nodes.flatMap((node) => ((0,dist/* isScalar */.jn)(node) && typeof node.value === 'string' ? [node.value] : []));
+}
+/** In a patch (strategic merge or JSON 6902): every `image` value, and every operation's value at an `/image` path. */
+function patchImages(node, depth) {
+    if (depth > yaml_limits/* MAX_YAML_DEPTH */.Pq)
+        return [];
+    if ((0,dist/* isSeq */.oP)(node))
+        return node.items.flatMap((item) => patchImages(item, depth + 1));
+    if (!(0,dist/* isMap */.jh)(node))
+        return [];
+    const operation = (0,yaml_source/* stringValue */.r$)((0,yaml_source/* pairOf */.cF)(node, 'path')?.value)?.endsWith('/image') ? (0,yaml_source/* pairOf */.cF)(node, 'value')?.value : undefined;
+    const image = (0,yaml_source/* pairOf */.cF)(node, 'image')?.value;
+    return [
+        ...(operation ? [operation] : []),
+        ...((0,dist/* isScalar */.jn)(image) ? [image] : []),
+        ...node.items.flatMap((pair) => (pair.value === image ? [] : patchImages(pair.value, depth + 1))),
+    ];
+}
+
+// EXTERNAL MODULE: ./src/edit/kustomize.ts
+var kustomize = __nccwpck_require__(2979);
+// EXTERNAL MODULE: ./src/edit/plan.ts
+var plan = __nccwpck_require__(1629);
+// EXTERNAL MODULE: ./src/edit/suggest.ts
+var suggest = __nccwpck_require__(5254);
 ;// CONCATENATED MODULE: ./src/edit/render.ts
 /**
  * The render check: after the edit, each Kustomize overlay must still render (`kubectl kustomize`
- * or `kustomize build`), and some container in the output must run the new image — otherwise the
- * edit was a silent no-op (say, an images entry whose name matches no container). The one impure
- * part of the edit stage; the judging of the output is pure and exported for tests.
+ * or `kustomize build`), some field kustomize's image transformer reads must hold the new image, and
+ * an edit of the overlay's `images:` must change what renders — otherwise the edit was a silent
+ * no-op (say, an images entry whose name matches no container). Without a renderer, an entry is
+ * added only when the overlay's files use the image. The one impure part of the edit stage; the
+ * judging is pure and exported for tests.
  */
 
 
@@ -30565,21 +31006,18 @@ const RENDERERS = [
 ];
 /**
  * Renders every Kustomize target's overlay under `root` (a directory holding the edited files) and
- * checks it uses the desired image. Throws TargetError when an overlay does not render or ignores
- * the image; InputError when validate is 'true' and there is no renderer. `searchPath`: where to
- * look for kubectl / kustomize (PATH).
+ * checks it uses the desired image. `before`: the same files before the edit, and the targets whose
+ * `images:` edit must change what renders. Throws TargetError when an overlay does not render,
+ * ignores the image or the edit; InputError when validate is 'true' and there is no renderer.
+ * `searchPath`: where to look for kubectl / kustomize (PATH).
  */
-async function checkRendered(root, targets, desired, mode, searchPath = process.env.PATH ?? '') {
+async function checkRendered(root, targets, desired, mode, searchPath = process.env.PATH ?? '', before) {
     const overlays = targets.filter((t) => (0,kinds/* kindOf */.I)(t).renders);
     if (mode === 'false' || overlays.length === 0)
         return { warnings: [], rendered: [] };
     const renderer = await findRenderer(searchPath);
-    if (!renderer) {
-        const problem = 'neither kubectl nor kustomize is on PATH, so the edited overlays cannot be rendered to check them';
-        if (mode === 'true')
-            throw new errors/* InputError */.dz('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.');
-        return { warnings: [`Not checked: ${problem}. Install kubectl or kustomize to check them, or set validate: false to silence this.`], rendered: [] };
-    }
+    if (!renderer)
+        return withoutRenderer(mode);
     const files = (0,edit_files/* workTreeFiles */.B$)(root);
     const rendered = [];
     for (const target of overlays) {
@@ -30588,12 +31026,31 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
         const output = await render(renderer, (0,external_node_path_.join)(root, dir), root);
         if ('problem' in output)
             throw new errors/* TargetError */.I0(file, undefined, output.problem, output.fix);
-        const kustomization = await files.read(file);
-        const images = renderedImages(output.stdout);
-        checkUsesImage(new yaml_source/* YamlSource */.rC(file, kustomization ?? ''), target.imageName, desired, images);
+        const specs = closureImageFieldSpecs(await (0,edit_closure/* overlayClosure */.y6)(files, dir, new Map()));
+        const kustomization = new yaml_source/* YamlSource */.rC(file, (await files.read(file)) ?? '');
+        const images = transformerImages(output.stdout, specs);
+        checkUsesImage(kustomization, target.imageName, desired, images);
+        if (before?.targets.has(target)) {
+            const previous = await render(renderer, (0,external_node_path_.join)(before.root, dir), before.root);
+            // An overlay that did not render before the edit has nothing to compare with.
+            if (!('problem' in previous))
+                checkChangesImages(kustomization, target.imageName, desired, transformerImages(previous.stdout, specs), images);
+        }
         rendered.push({ target: dir, images });
     }
     return { warnings: [], rendered };
+}
+/** No renderer: an InputError with validate: true, else a warning. */
+function withoutRenderer(mode) {
+    const problem = 'neither kubectl nor kustomize is on PATH, so the edited overlays cannot be rendered to check them';
+    if (mode === 'true')
+        throw new errors/* InputError */.dz('validate', `is true, but ${problem}`, 'Install kubectl or kustomize on the runner before this step, or set validate: auto.');
+    return {
+        warnings: [
+            `Not checked: ${problem} (an images entry was added only where the overlay's files use the image). Install kubectl or kustomize to check them, or set validate: false to silence this.`,
+        ],
+        rendered: [],
+    };
 }
 /**
  * The render check against RepoFiles, for every plan of one promotion: writes each overlay's closure
@@ -30609,23 +31066,31 @@ function planRenderCheck(targets, desired, mode, tempDir, searchPath = process.e
         if (mode === 'false' || overlays.length === 0)
             return { warnings: [], rendered: [] };
         const overrides = new Map(edited.map((f) => [f.path, f.after]));
-        const closure = new Map();
-        for (const target of overlays)
-            await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(await (0,plan/* targetFile */.q)(files, target)), overrides, closure);
-        refuseHostileYaml(closure);
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1)))
-            hash.update(`${path}\0${text.length}\0${text}`);
-        const key = hash.digest('hex');
+        const after = new Map();
+        const before = new Map();
+        const compared = new Set();
+        for (const target of overlays) {
+            const file = await (0,plan/* targetFile */.q)(files, target);
+            await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(file), overrides, after);
+            if (overrides.has(file) && (await mayEditNothing(files, file, target, desired))) {
+                compared.add(target);
+                await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(file), new Map(), before);
+            }
+        }
+        refuseHostileYaml(after);
+        if (!(await findRenderer(searchPath))) {
+            if (mode === 'auto')
+                await checkFromFiles(files, overlays, desired);
+            return withoutRenderer(mode);
+        }
+        const key = `${closureHash(after)}:${closureHash(before)}`;
         if (last?.key === key)
             return last.report;
         const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)(tempDir, 'render-check-'));
         try {
-            for (const [path, text] of closure) {
-                await (0,promises_.mkdir)((0,external_node_path_.dirname)((0,external_node_path_.join)(scratch, path)), { recursive: true });
-                await (0,promises_.writeFile)((0,external_node_path_.join)(scratch, path), text);
-            }
-            const report = await checkRendered(scratch, overlays, desired, mode, searchPath);
+            await writeClosure((0,external_node_path_.join)(scratch, 'after'), after);
+            await writeClosure((0,external_node_path_.join)(scratch, 'before'), before);
+            const report = await checkRendered((0,external_node_path_.join)(scratch, 'after'), overlays, desired, mode, searchPath, { root: (0,external_node_path_.join)(scratch, 'before'), targets: compared });
             last = { key, report };
             return report;
         }
@@ -30633,6 +31098,71 @@ function planRenderCheck(targets, desired, mode, tempDir, searchPath = process.e
             await (0,promises_.rm)(scratch, { recursive: true, force: true });
         }
     };
+}
+function closureHash(closure) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const [path, text] of [...closure].sort(([a], [b]) => (a < b ? -1 : 1)))
+        hash.update(`${path}\0${text.length}\0${text}`);
+    return hash.digest('hex');
+}
+async function writeClosure(dir, closure) {
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    for (const [path, text] of closure) {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)((0,external_node_path_.join)(dir, path)), { recursive: true });
+        await (0,promises_.writeFile)((0,external_node_path_.join)(dir, path), text);
+    }
+}
+/**
+ * Whether the target's own edit of its kustomization may change nothing that renders, so that the
+ * overlay is rendered before the edit too: it changes the kustomization, and the entry it edits is
+ * named after no image the overlay's files show. (An entry the files use changes what renders; the
+ * render before is spared.)
+ */
+async function mayEditNothing(files, file, target, desired) {
+    const text = await files.read(file);
+    if (text === undefined)
+        return false;
+    const kustomization = new yaml_source/* YamlSource */.rC(file, text);
+    if ((0,kinds/* kindOf */.I)(target).splices(kustomization, target, desired).length === 0)
+        return false;
+    const name = (0,kustomize/* resolveEntryName */._X)(kustomization, target.imageName, desired);
+    const use = closureImageUse(await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(file), new Map()));
+    return !use.images.some((image) => matchesEntryName(image, name));
+}
+/**
+ * Without a renderer, from the files themselves: an images entry is added only when the overlay's
+ * closure uses the image it names (by name, or as another entry's newName).
+ */
+async function checkFromFiles(files, overlays, desired) {
+    for (const target of overlays) {
+        const file = await (0,plan/* targetFile */.q)(files, target);
+        const text = await files.read(file);
+        const kustomization = new yaml_source/* YamlSource */.rC(file, text ?? '');
+        const name = text === undefined ? undefined : (0,kustomize/* addedEntryName */.i4)(kustomization, target.imageName, desired);
+        if (name === undefined)
+            continue;
+        checkEntryUsed(kustomization, name, closureImageUse(await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(file), new Map())));
+    }
+}
+/** Pure: throws when nothing the overlay's files show uses the image a new images entry named `name` would set. */
+function checkEntryUsed(kustomization, name, use) {
+    if (use.images.some((image) => matchesEntryName(image, name)))
+        return;
+    const names = [...new Set(use.images.map((image) => (0,image_reference/* splitReference */.mQ)(image).name))];
+    const entries = (0,kustomize/* imagesEntries */.HN)(kustomization);
+    const existing = entries.length ? ` (its images entries: ${(0,suggest/* quoteList */.JN)(entries.map((e) => e.name ?? '?'))})` : '';
+    const used = names.length ? `its files use ${(0,suggest/* quoteList */.JN)(names)}${(0,suggest/* didYouMean */.au)(name, names)}` : 'its files use no image';
+    const unseen = use.unseen.length ? `; it also renders ${use.unseen.join(', ')}, which only a renderer can read` : '';
+    throw new errors/* TargetError */.I0(kustomization.file, undefined, `no image of the overlay is named '${name}', so an images entry with that name would change nothing: ${used}${unseen}`, `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use${existing}${use.unseen.length ? ', or install kubectl or kustomize on the runner so the render check can read the whole overlay' : ''}. Nothing was committed.`);
+}
+/** Pure: throws when an edit of the overlay's images entry leaves every rendered image as it was. */
+function checkChangesImages(kustomization, imageName, desired, before, after) {
+    if (before.length !== after.length || before.some((image, i) => image !== after[i]))
+        return;
+    const entryName = (0,kustomize/* resolveEntryName */._X)(kustomization, imageName, desired);
+    const entries = (0,kustomize/* imagesEntries */.HN)(kustomization);
+    const names = [...new Set(after.map((image) => (0,image_reference/* splitReference */.mQ)(image).name))];
+    throw new errors/* TargetError */.I0(kustomization.file, entries.find((e) => e.name === entryName)?.line, `the edit of the images entry named '${entryName}' changes nothing the overlay renders: it renders ${(0,suggest/* quoteList */.JN)([...new Set(after)])} before and after${(0,suggest/* didYouMean */.au)(entryName, names)}`, `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use (its images entries: ${(0,suggest/* quoteList */.JN)(entries.map((e) => e.name ?? '?'))}). Nothing was committed.`);
 }
 /** Pure: throws when no rendered container uses the desired image, naming what is there instead. */
 function checkUsesImage(kustomization, imageName, desired, images) {
@@ -30644,28 +31174,21 @@ function checkUsesImage(kustomization, imageName, desired, images) {
     const existing = entries.length ? ` (its images entries: ${(0,suggest/* quoteList */.JN)(entries.map((e) => e.name ?? '?'))})` : '';
     const fix = `Set kustomize-image-name (or name= on the kustomize target) to the image name the base's containers use${existing}.`;
     if (images.length === 0) {
-        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay has no containers, so nothing would run ${desired.name}`, 'Point the target at the overlay that renders the workload.');
+        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay has no containers (nor any other field kustomize's image transformer reads), so nothing would run ${desired.name}`, 'Point the target at the overlay that renders the workload.');
     }
-    const names = images.map((image) => (0,reference/* splitReference */.mQ)(image).name);
-    const matched = images.filter((image) => (0,reference/* sameRepository */.RB)((0,reference/* splitReference */.mQ)(image).name, entryName));
+    const names = images.map((image) => (0,image_reference/* splitReference */.mQ)(image).name);
+    const matched = images.filter((image) => (0,image_reference/* sameRepository */.RB)((0,image_reference/* splitReference */.mQ)(image).name, entryName));
     if (matched.length > 0) {
         // The entry names a container, yet something else (a patch, a component) set another image.
-        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay still runs ${(0,suggest/* quoteList */.JN)(matched)}, not the promoted ${(0,reference/* formatReference */.FH)(desired)}`, 'Look for a patch, component or second images entry that overrides the image, and remove it.');
+        throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `the rendered overlay still runs ${(0,suggest/* quoteList */.JN)(matched)}, not the promoted ${(0,image_reference/* formatReference */.FH)(desired)}`, 'Look for a patch, component or second images entry that overrides the image, and remove it.');
     }
     throw new errors/* TargetError */.I0(kustomization.file, entry?.line, `no container matches the images entry named '${entryName}': the rendered overlay uses ${(0,suggest/* quoteList */.JN)(images)}${(0,suggest/* didYouMean */.au)(entryName, names)}`, fix);
 }
 function usesDesired(image, desired) {
-    const ref = (0,reference/* splitReference */.mQ)(image);
-    return ((0,reference/* sameRepository */.RB)(ref.name, desired.name) &&
+    const ref = (0,image_reference/* splitReference */.mQ)(image);
+    return ((0,image_reference/* sameRepository */.RB)(ref.name, desired.name) &&
         (desired.tag === undefined || ref.tag === desired.tag) &&
         (desired.digest === undefined || ref.digest === desired.digest));
-}
-/** Pure: every container image in rendered multi-document YAML. */
-function renderedImages(yaml) {
-    return (0,dist/* parseAllDocuments */.hR)(yaml)
-        .flatMap((document) => (Array.isArray(document) ? document : [document]))
-        .flatMap((document) => (0,manifests/* containerImageNodes */.Aw)(document.contents))
-        .map((node) => String(node.value));
 }
 /** The first lines of a renderer's error, without the scratch directory's paths. */
 function cleanRenderError(stderr, root) {
@@ -30778,660 +31301,16 @@ function renderCommitMessage(template, facts) {
 
 // EXTERNAL MODULE: ./src/network.ts
 var src_network = __nccwpck_require__(9473);
-;// CONCATENATED MODULE: ./src/publish/git-objects.ts
-/**
- * Git's object model as plain data: object ids, and trees and commits to and from their raw bytes.
- * Pure. It is what lets the action build a promotion commit in memory and push it without a git
- * process: the ids it computes are the ids git would.
- */
-
-const TREE_MODE = '40000';
-const SYMLINK_MODE = '120000';
-const ZERO_OID = '0'.repeat(40);
-const isTree = (entry) => entry.mode === TREE_MODE;
-/** A file git would check out as a regular file (not a link, a directory or a submodule). */
-const isRegularFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
-function objectId(object) {
-    return (0,external_node_crypto_.createHash)('sha1').update(`${object.type} ${object.body.length}\0`).update(object.body).digest('hex');
-}
-/** Entries by name, in the order the tree holds them. */
-function parseTree(body) {
-    const entries = new Map();
-    let at = 0;
-    while (at < body.length) {
-        const space = body.indexOf(0x20, at);
-        const nul = body.indexOf(0, space);
-        if (space === -1 || nul === -1 || nul + 21 > body.length)
-            throw new Error('malformed tree object');
-        const mode = body.toString('latin1', at, space);
-        entries.set(body.toString('utf8', space + 1, nul), { mode: mode === '040000' ? TREE_MODE : mode, oid: body.toString('hex', nul + 1, nul + 21) });
-        at = nul + 21;
-    }
-    return entries;
-}
-/**
- * A tree's bytes, entries in git's order (a directory sorts as if its name ended in `/`). Entries
- * already in that order (a parsed tree with values replaced) are kept as they are: sorting a
- * 30,000-entry directory on every retry would cost more than the rest of the commit.
- */
-function serializeTree(entries) {
-    const keyed = [...entries].map(([name, entry]) => ({ key: Buffer.from(isTree(entry) ? `${name}/` : name, 'utf8'), name, entry }));
-    if (keyed.some((e, i) => i > 0 && Buffer.compare(keyed[i - 1].key, e.key) > 0))
-        keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-    const parts = [];
-    for (const { name, entry } of keyed)
-        parts.push(Buffer.from(`${entry.mode} ${name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'));
-    return Buffer.concat(parts);
-}
-function parseCommit(body) {
-    const header = body.toString('utf8').split('\n\n', 1)[0].split('\n');
-    const field = (name) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
-    const tree = field('tree')[0];
-    if (!tree)
-        throw new Error('malformed commit object: no tree');
-    return { tree, parents: field('parent') };
-}
-/** A commit's bytes; the author is also the committer, at `time` (seconds since the epoch, UTC). */
-function serializeCommit(commit) {
-    const person = `${commit.author.name} <${commit.author.email}> ${Math.floor(commit.time)} +0000`;
-    const lines = [`tree ${commit.tree}`, ...commit.parents.map((p) => `parent ${p}`), `author ${person}`, `committer ${person}`, '', commit.message];
-    return Buffer.from(`${lines.join('\n').replace(/\n*$/, '')}\n`, 'utf8');
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-;// CONCATENATED MODULE: ./src/publish/git-http.ts
-/**
- * The HTTP side of git's smart protocol: one request at a time to the infra repository's own origin,
- * over keep-alive connections, with the token in a Basic Authorization header and nowhere else. No
- * redirect to another origin is followed (the header would go with it), every request is held to the
- * network bounds (network.ts), and every answer that is not git data becomes one typed error carrying
- * the host's own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a stall), an
- * input error for refused credentials or a missing repository, a git error for the rest.
- */
-
-
-
-
-
-const MAX_REDIRECTS = 3;
-const USER_AGENT = 'git/2.45 (gitops-promote)';
-const NETWORK_FIX = 'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later';
-/** The Basic-auth user name GitHub takes with an installation or personal token (any name works there). */
-const DEFAULT_INFRA_USERNAME = 'x-access-token';
-/** Basic credentials: the token as the password of `username`. */
-function basicAuthorization(token, username = DEFAULT_INFRA_USERNAME) {
-    return `Basic ${Buffer.from(`${username}:${token}`, 'utf8').toString('base64')}`;
-}
-class GitHttp {
-    infra;
-    /** Requests sent so far (the bench counts them). */
-    requests = 0;
-    base;
-    authorization;
-    agent;
-    bounds;
-    constructor(infra, bounds) {
-        this.infra = infra;
-        this.base = new URL(infra.url.replace(/\/*$/, '/'));
-        this.bounds = bounds;
-        if (infra.token !== '') {
-            this.authorization = basicAuthorization(infra.token, infra.username);
-            core/* setSecret */.Pq(infra.token);
-            core/* setSecret */.Pq(this.authorization.slice('Basic '.length));
-        }
-        // proxyEnv: Node 24 sends through HTTPS_PROXY / HTTP_PROXY (and honours NO_PROXY) as git would.
-        const options = { keepAlive: true, maxSockets: 4, proxyEnv: process.env };
-        this.agent = this.base.protocol === 'https:' ? new (external_node_https_default()).Agent(options) : new (external_node_http_default()).Agent(options);
-    }
-    /** The repository, for messages. */
-    get where() {
-        return this.infra.slug ?? this.infra.url;
-    }
-    async request(request) {
-        for (let redirects = 0;; redirects++) {
-            const url = new URL(request.path, this.base);
-            const answer = await this.send(url, request);
-            if (answer.status >= 300 && answer.status < 400) {
-                const location = answer.location ? new URL(answer.location, url) : undefined;
-                // Only a same-origin move of the repository itself (a renamed repository) is followed, and only
-                // for a read: the token never leaves the origin named in infra-repo.
-                if (request.body === undefined && location?.origin === this.base.origin && location.href.endsWith(request.path) && redirects < MAX_REDIRECTS) {
-                    this.base = new URL(location.href.slice(0, -request.path.length));
-                    continue;
-                }
-                throw new errors/* GitError */.XS(`${this.where} answered the request to ${request.doing} it with a redirect (HTTP ${answer.status}) to ${location?.origin ?? 'nowhere'}${location?.pathname ?? ''}.`, 'Set infra-repo to the repository URL the host redirects to; the action does not follow a redirect to another host, so that the token only goes where you sent it.');
-            }
-            if (answer.status !== 200)
-                throw this.refusal(answer.status, answer.body, request.doing);
-            if (!answer.contentType.startsWith(request.expect))
-                throw notGit(this.where, request.doing, `it sent ${describeContent(answer.contentType)}`, answer.body, answer.contentType);
-            return answer.body;
-        }
-    }
-    send(url, request) {
-        this.requests++;
-        core/* debug */.Yz(`git-http: ${request.body ? 'POST' : 'GET'} ${url.pathname}${url.search}`);
-        const client = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
-        return new Promise((resolve, reject) => {
-            const failed = (error) => {
-                watch.finish();
-                reject(new errors/* HostFailure */.A0(`the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`, `${NETWORK_FIX}.`));
-            };
-            const watch = new src_network/* RequestWatch */.bp(this.bounds, (reason) => {
-                reject(new errors/* HostFailure */.A0(`${url.host} ${reason} while the action tried to ${request.doing} ${this.where}.`, `${NETWORK_FIX}, or raise network-timeout-seconds if the host is slow but working.`));
-                req.destroy();
-            });
-            const req = client.request(url, {
-                method: request.body ? 'POST' : 'GET',
-                agent: this.agent,
-                headers: {
-                    'User-Agent': USER_AGENT,
-                    ...(this.authorization ? { Authorization: this.authorization } : {}),
-                    ...(request.body ? { 'Content-Length': String(request.body.length) } : {}),
-                    ...request.headers,
-                },
-            }, (res) => {
-                watch.received();
-                const chunks = [];
-                res.on('data', (chunk) => {
-                    watch.received();
-                    chunks.push(chunk);
-                });
-                res.on('error', failed);
-                res.on('aborted', () => failed(new Error('the answer was cut off')));
-                res.on('end', () => {
-                    watch.finish();
-                    resolve({
-                        status: res.statusCode ?? 0,
-                        contentType: String(res.headers['content-type'] ?? ''),
-                        ...(res.headers.location ? { location: res.headers.location } : {}),
-                        body: Buffer.concat(chunks),
-                    });
-                });
-            });
-            req.on('socket', (socket) => {
-                // A kept-alive connection is already made; a new one must be made within the stall limit.
-                if (!socket.connecting)
-                    return;
-                watch.connectionStarted();
-                socket.once('connect', () => watch.connectionMade());
-            });
-            req.on('error', failed);
-            req.end(request.body);
-        });
-    }
-    /** The typed error for a refused request, with the host's words. */
-    refusal(status, body, doing) {
-        const said = hostExcerpt(body);
-        const detail = `HTTP ${status}${said ? `: ${said}` : ''}`;
-        if (status >= 500 || status === 429 || status === 408) {
-            return new errors/* HostFailure */.A0(`${this.where} failed while the action tried to ${doing} it (${detail}).`, 'This is a problem on the host; re-run the job later.');
-        }
-        if (status === 401) {
-            return new errors/* InputError */.dz('infra-token', `the infra repository ${this.where} refused the credentials while the action tried to ${doing} it (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired, and, on a host other than GitHub, that infra-username is the user name it expects with a token (GitLab: oauth2, Bitbucket: x-token-auth).');
-        }
-        if (status === 403) {
-            return new errors/* InputError */.dz('infra-token', `the token may not ${doing} ${this.where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
-        }
-        if (status === 404) {
-            return new errors/* InputError */.dz('infra-repo', `${this.where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
-        }
-        return new errors/* GitError */.XS(`${this.where} refused to let the action ${doing} it (${detail}).`, 'Check infra-repo and infra-token; nothing was pushed.');
-    }
-    close() {
-        this.agent.destroy();
-    }
-}
-/** The error for an answer that is not git data: what came instead, in the host's own words. */
-function notGit(where, doing, problem, body, contentType) {
-    const said = hostExcerpt(body, contentType);
-    return new errors/* GitError */.XS(`${where} did not answer as a git server when asked to ${doing} it: ${problem}${said ? `, saying "${said}"` : ''}.`, 'Check infra-repo: it must be the git URL of the repository. A login or single sign-on page, or a proxy, answered instead of git: make sure the runner reaches the git host itself.');
-}
-/** What a content type is, in words. */
-function describeContent(contentType) {
-    if (/^text\/html/i.test(contentType))
-        return `a web page (${contentType})`;
-    if (/json/i.test(contentType))
-        return `a JSON document (${contentType})`;
-    return contentType ? `${contentType}, not git data` : 'no content type, and no git data';
-}
-/** Longest excerpt of a host's words in a message. */
-const MAX_EXCERPT = 300;
-/**
- * The start of a host's answer as one line: a JSON error's message, or the text of a web page
- * without its tags.
- */
-function hostExcerpt(body, contentType = '') {
-    const head = body.subarray(0, 4000).toString('utf8');
-    if (/json/i.test(contentType) || /^\s*\{/.test(head)) {
-        try {
-            const data = JSON.parse(head);
-            const said = [data.message, data.error_description, data.error].find((value) => typeof value === 'string');
-            if (typeof said === 'string')
-                return oneLine(said);
-        }
-        catch {
-            // not JSON after all (or longer than the excerpt): shown as text
-        }
-    }
-    return oneLine(head.replace(/<(script|style)[^]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' '));
-}
-function oneLine(text) {
-    const line = text
-        .replace(/[\x00-\x1f\x7f]+/g, ' ')
-        .replace(/\s+/g, ' ')
-        .trim();
-    return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line;
-}
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/publish/pack.ts
-/**
- * Git pack files: reading the packs a host sends (whole objects and deltas against objects in the
- * same pack), and writing the small pack of a promotion (undeltified, so it never depends on what the
- * host has). Pure.
- */
-
-
-
-const TYPES = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
-const CODES = { commit: 1, tree: 2, blob: 3, tag: 4 };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
-/** Inflates the zlib stream at the start of `data`; returns the bytes and how many input bytes it used. */
-function inflateAt(data) {
-    const { buffer, engine } = (0,external_node_zlib_.inflateSync)(data, { info: true });
-    return { body: buffer, used: engine.bytesWritten };
-}
-/** The objects of a pack by id. `known` resolves a REF_DELTA base the pack does not carry. */
-function readPack(pack, known = () => undefined) {
-    if (pack.length < 12 || pack.toString('latin1', 0, 4) !== 'PACK')
-        throw new Error('the host sent no pack');
-    const count = pack.readUInt32BE(8);
-    const byOffset = new Map();
-    const objects = new Map();
-    const pendingRef = [];
-    let at = 12;
-    for (let i = 0; i < count; i++) {
-        const start = at;
-        let byte = pack[at++];
-        const code = (byte >> 4) & 7;
-        while (byte & 0x80)
-            byte = pack[at++];
-        let base;
-        if (code === OFS_DELTA) {
-            byte = pack[at++];
-            let offset = byte & 0x7f;
-            while (byte & 0x80) {
-                byte = pack[at++];
-                offset = ((offset + 1) << 7) | (byte & 0x7f);
-            }
-            base = byOffset.get(start - offset);
-            if (!base)
-                throw new Error('pack delta against an unknown offset');
-        }
-        else if (code === REF_DELTA) {
-            base = pack.toString('hex', at, at + 20);
-            at += 20;
-        }
-        else if (!TYPES[code]) {
-            throw new Error(`pack object of unknown type ${code}`);
-        }
-        const { body, used } = inflateAt(pack.subarray(at));
-        at += used;
-        let object;
-        if (base === undefined)
-            object = { type: TYPES[code], body };
-        else if (typeof base !== 'string')
-            object = { type: base.type, body: applyDelta(base.body, body) };
-        else {
-            const found = objects.get(base) ?? known(base);
-            if (found)
-                object = { type: found.type, body: applyDelta(found.body, body) };
-            else
-                pendingRef.push({ at: start, base, delta: body });
-        }
-        if (object) {
-            byOffset.set(start, object);
-            objects.set(objectId(object), object);
-        }
-    }
-    // A REF_DELTA may name a base that comes later in the pack.
-    for (let progress = true; pendingRef.length > 0 && progress;) {
-        progress = false;
-        for (const [i, entry] of [...pendingRef.entries()].reverse()) {
-            const found = objects.get(entry.base) ?? known(entry.base);
-            if (!found)
-                continue;
-            const object = { type: found.type, body: applyDelta(found.body, entry.delta) };
-            objects.set(objectId(object), object);
-            pendingRef.splice(i, 1);
-            progress = true;
-        }
-    }
-    if (pendingRef.length > 0)
-        throw new Error(`pack delta against an object not sent (${pendingRef[0].base})`);
-    return objects;
-}
-/** Applies a git delta to `base`. */
-function applyDelta(base, delta) {
-    let at = 0;
-    const size = () => {
-        let value = 0;
-        let shift = 0;
-        let byte;
-        do {
-            byte = delta[at++];
-            value += (byte & 0x7f) * 2 ** shift;
-            shift += 7;
-        } while (byte & 0x80);
-        return value;
-    };
-    if (size() !== base.length)
-        throw new Error('pack delta does not fit its base');
-    const out = Buffer.alloc(size());
-    let written = 0;
-    while (at < delta.length) {
-        const op = delta[at++];
-        if (op & 0x80) {
-            let offset = 0;
-            let length = 0;
-            for (let bit = 0; bit < 4; bit++)
-                if (op & (1 << bit))
-                    offset += delta[at++] * 2 ** (8 * bit);
-            for (let bit = 0; bit < 3; bit++)
-                if (op & (0x10 << bit))
-                    length += delta[at++] * 2 ** (8 * bit);
-            written += base.copy(out, written, offset, offset + (length || 0x10000));
-        }
-        else if (op > 0) {
-            written += delta.copy(out, written, at, at + op);
-            at += op;
-        }
-        else {
-            throw new Error('pack delta with a reserved instruction');
-        }
-    }
-    if (written !== out.length)
-        throw new Error('pack delta of the wrong size');
-    return out;
-}
-/** A version 2 pack of whole objects. */
-function writePack(objects) {
-    const header = Buffer.alloc(12);
-    header.write('PACK', 0, 'latin1');
-    header.writeUInt32BE(2, 4);
-    header.writeUInt32BE(objects.length, 8);
-    const parts = [header];
-    for (const object of objects) {
-        let size = object.body.length;
-        const bytes = [(CODES[object.type] << 4) | (size & 0x0f)];
-        size = Math.floor(size / 16);
-        while (size > 0) {
-            bytes[bytes.length - 1] |= 0x80;
-            bytes.push(size & 0x7f);
-            size = Math.floor(size / 128);
-        }
-        parts.push(Buffer.from(bytes), (0,external_node_zlib_.deflateSync)(object.body));
-    }
-    const body = Buffer.concat(parts);
-    return Buffer.concat([body, (0,external_node_crypto_.createHash)('sha1').update(body).digest()]);
-}
-
+// EXTERNAL MODULE: ./src/publish/git-objects.ts
+var git_objects = __nccwpck_require__(3018);
+// EXTERNAL MODULE: ./src/publish/git-http.ts + 1 modules
+var git_http = __nccwpck_require__(955);
+// EXTERNAL MODULE: ./src/publish/pack.ts
+var publish_pack = __nccwpck_require__(370);
 // EXTERNAL MODULE: ./src/publish/push-answers.ts
 var push_answers = __nccwpck_require__(7901);
-;// CONCATENATED MODULE: ./src/publish/pkt-line.ts
-const FLUSH = Buffer.from('0000');
-const DELIM = Buffer.from('0001');
-function pktLine(data) {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    return Buffer.concat([Buffer.from((bytes.length + 4).toString(16).padStart(4, '0')), bytes]);
-}
-/** What is not pkt-line framed: a host that answered with something other than git. */
-class NotGitData extends Error {
-}
-/** The packets of a buffer, in order. Throws NotGitData on a length that is not hex or runs past the end. */
-function* readPackets(buffer) {
-    let at = 0;
-    while (at < buffer.length) {
-        const head = buffer.toString('latin1', at, at + 4);
-        const length = /^[0-9a-f]{4}$/i.test(head) ? Number.parseInt(head, 16) : NaN;
-        if (Number.isNaN(length) || (length > 2 && length < 4) || at + Math.max(length, 4) > buffer.length) {
-            throw new NotGitData(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`);
-        }
-        if (length < 4)
-            yield { kind: length === 0 ? 'flush' : length === 1 ? 'delim' : 'end' };
-        else
-            yield { kind: 'data', data: buffer.subarray(at + 4, at + length) };
-        at += Math.max(length, 4);
-    }
-}
-/** A data packet as text, without its trailing newline. */
-const packetText = (packet) => (packet.kind === 'data' ? packet.data.toString('utf8').replace(/\n$/, '') : '');
-/** Demultiplexes side-band packets (up to a flush) into the payload and the host's messages. */
-function readSideBand(packets) {
-    const data = [];
-    let text = '';
-    let fatal;
-    for (const packet of packets) {
-        if (packet.kind !== 'data')
-            break;
-        const band = packet.data[0];
-        const payload = packet.data.subarray(1);
-        if (band === 1)
-            data.push(payload);
-        else if (band === 2)
-            text += payload.toString('utf8');
-        else if (band === 3)
-            fatal = payload.toString('utf8').trim();
-    }
-    const messages = text
-        .split(/[\r\n]+/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '');
-    return { data: Buffer.concat(data), messages, ...(fatal !== undefined ? { fatal } : {}) };
-}
-
-;// CONCATENATED MODULE: ./src/publish/smart-http.ts
-/**
- * Git's smart HTTP protocol over `GitHttp`: listing refs, fetching objects by id (with the depth and
- * tree filters GitHub serves), and pushing a pack with a compare-and-swap ref update. Protocol v2 for
- * reads where the host speaks it, v0 otherwise; pushes are v0 (there is no v2 push). Each call is one
- * request once the host's capabilities are known; they are read once per run.
- */
-
-
-
-
-const AGENT = 'agent=gitops-promote';
-class SmartHttpRemote {
-    http;
-    uploadPack;
-    receivePack;
-    constructor(http) {
-        this.http = http;
-    }
-    /** Whether the host serves the tree filters that make reads independent of the repository's size. */
-    async filters() {
-        const ad = await this.upload();
-        return ad.version === 2 ? [...ad.capabilities].some((c) => /^fetch=.*\bfilter\b/.test(c)) : ad.capabilities.has('filter');
-    }
-    async listRefs(names) {
-        const ad = await this.upload();
-        if (ad.version === 0) {
-            // v0 has no ref listing of its own: the advertisement is it, read afresh unless just read.
-            if (!ad.fresh)
-                this.uploadPack = undefined;
-            const fresh = ad.fresh ? ad : await this.upload();
-            fresh.fresh = false;
-            return { refs: new Map([...fresh.refs].filter(([name]) => names.includes(name))), ...(fresh.head ? { head: fresh.head } : {}) };
-        }
-        const body = Buffer.concat([
-            pktLine('command=ls-refs\n'),
-            pktLine(`${AGENT}\n`),
-            DELIM,
-            pktLine('symrefs\n'),
-            ...names.map((name) => pktLine(`ref-prefix ${name}\n`)),
-            FLUSH,
-        ]);
-        const doing = 'read the branches of';
-        const answer = await this.post('git-upload-pack', body, doing);
-        return this.parse(answer, doing, () => {
-            const refs = new Map();
-            let head;
-            for (const packet of readPackets(answer)) {
-                const [oid, name, ...attributes] = packetText(packet).split(' ');
-                if (!oid || !name || !names.includes(name))
-                    continue;
-                refs.set(name, oid);
-                const target = attributes.find((a) => a.startsWith('symref-target:'));
-                if (name === 'HEAD' && target)
-                    head = target.slice('symref-target:'.length);
-            }
-            return { refs, ...(head ? { head } : {}) };
-        });
-    }
-    /** The wanted objects (and what the options bring with them), by id. */
-    async fetch(wants, options, known) {
-        const ad = await this.upload();
-        const answer = ad.version === 2 ? await this.post('git-upload-pack', fetchV2(wants, options), 'fetch from') : await this.fetchV0(ad, wants, options);
-        const band = this.parse(answer, 'fetch from', () => readSideBand(packPackets(answer, ad.version)));
-        if (band.fatal !== undefined)
-            throw new errors/* GitError */.XS(`the host refused to send objects: ${band.fatal}.`, 'Re-run the job; nothing was pushed.');
-        return readPack(band.data, known);
-    }
-    fetchV0(ad, wants, options) {
-        const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c));
-        const body = Buffer.concat([
-            ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
-            ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
-            ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
-            FLUSH,
-            pktLine('done\n'),
-        ]);
-        return this.post('git-upload-pack', body, 'fetch from');
-    }
-    /** Sends `pack` with the update of `ref` from `old` to `update` (both full ids); the host applies it only if `ref` is still at `old`. */
-    async push(ref, old, update, pack) {
-        const ad = await this.receive();
-        const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1'].filter((c) => ad.capabilities.has(c));
-        const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack]);
-        const answer = await this.post('git-receive-pack', body, 'push to');
-        const sideBand = wanted.includes('side-band-64k');
-        const { band, report } = this.parse(answer, 'push to', () => {
-            const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] };
-            return { band, report: [...readPackets(band.data)].map(packetText).filter(Boolean) };
-        });
-        const messages = [...band.messages, ...('fatal' in band && band.fatal !== undefined ? [band.fatal] : [])];
-        const unpack = report.find((line) => line.startsWith('unpack '));
-        const line = report.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref} `));
-        if (unpack === 'unpack ok' && line?.startsWith('ok '))
-            return { ok: true, messages };
-        const reason = line?.startsWith('ng ') ? line.slice(`ng ${ref} `.length) : unpack && unpack !== 'unpack ok' ? unpack : messages.at(-1);
-        return { ok: false, ...(reason ? { reason } : {}), messages };
-    }
-    /** `read(answer)`, with an answer that is not pkt-line framed said to be no git answer. */
-    parse(answer, doing, read) {
-        try {
-            return read();
-        }
-        catch (error) {
-            if (!(error instanceof NotGitData))
-                throw error;
-            throw notGit(this.http.where, doing, `its answer is not git data (${error.message})`, answer);
-        }
-    }
-    post(service, body, doing) {
-        return this.http.request({
-            path: service,
-            body,
-            headers: {
-                'Content-Type': `application/x-${service}-request`,
-                Accept: `application/x-${service}-result`,
-                ...(service === 'git-upload-pack' && this.uploadVersion === 2 ? { 'Git-Protocol': 'version=2' } : {}),
-            },
-            expect: `application/x-${service}-result`,
-            doing,
-        });
-    }
-    uploadVersion = 2;
-    upload() {
-        this.uploadPack ??= this.advertise('git-upload-pack', 'read').then((ad) => {
-            this.uploadVersion = ad.version;
-            return ad;
-        });
-        this.uploadPack.catch(() => (this.uploadPack = undefined));
-        return this.uploadPack;
-    }
-    receive() {
-        this.receivePack ??= this.advertise('git-receive-pack', 'push to');
-        this.receivePack.catch(() => (this.receivePack = undefined));
-        return this.receivePack;
-    }
-    async advertise(service, doing) {
-        const answer = await this.http.request({
-            path: `info/refs?service=${service}`,
-            headers: service === 'git-upload-pack' ? { 'Git-Protocol': 'version=2' } : {},
-            expect: `application/x-${service}-advertisement`,
-            doing,
-        });
-        let lines = this.parse(answer, doing, () => [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`)));
-        if (lines[0]?.startsWith('# service='))
-            lines = lines.slice(2);
-        if (lines[0] === 'version 2')
-            return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map(), fresh: false };
-        const refs = new Map();
-        let capabilities = new Set();
-        for (const [i, line] of lines.entries()) {
-            if (line.startsWith('#'))
-                break;
-            const [ref, caps] = line.split('\0');
-            const [oid, name] = ref.split(' ');
-            if (i === 0 && caps !== undefined)
-                capabilities = new Set(caps.split(' ').filter(Boolean));
-            if (name && name !== 'capabilities^{}')
-                refs.set(name, oid);
-        }
-        const head = [...capabilities].find((c) => c.startsWith('symref=HEAD:'))?.slice('symref=HEAD:'.length);
-        return { version: 0, capabilities, refs, ...(head ? { head } : {}), fresh: true };
-    }
-}
-function fetchV2(wants, options) {
-    return Buffer.concat([
-        pktLine('command=fetch\n'),
-        pktLine(`${AGENT}\n`),
-        DELIM,
-        pktLine('no-progress\n'),
-        pktLine('ofs-delta\n'),
-        ...wants.map((oid) => pktLine(`want ${oid}\n`)),
-        ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
-        ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
-        pktLine('done\n'),
-        FLUSH,
-    ]);
-}
-/** The side-band packets of the pack in a fetch answer: after `packfile` (v2), or after the NAK (v0). */
-function* packPackets(answer, version) {
-    let inPack = false;
-    for (const packet of readPackets(answer)) {
-        if (inPack)
-            yield packet;
-        else if (packet.kind === 'data') {
-            const text = packetText(packet);
-            if (version === 2 ? text === 'packfile' : text === 'NAK' || text.startsWith('ACK '))
-                inPack = true;
-            else if (text.startsWith('ERR '))
-                throw new errors/* GitError */.XS(`the host refused to send objects: ${text.slice(4)}.`, 'Re-run the job; nothing was pushed.');
-        }
-    }
-}
-
+// EXTERNAL MODULE: ./src/publish/smart-http.ts + 1 modules
+var smart_http = __nccwpck_require__(315);
 // EXTERNAL MODULE: ./src/publish/store.ts
 var store = __nccwpck_require__(1146);
 ;// CONCATENATED MODULE: ./src/publish/git-store.ts
@@ -31460,7 +31339,7 @@ class GitStore {
     constructor(infra, network = src_network/* DEFAULT_NETWORK_BOUNDS */.RY) {
         this.infra = infra;
         this.where = infra.slug ?? infra.url;
-        this.remote = new SmartHttpRemote(new GitHttp(infra, network));
+        this.remote = new smart_http/* SmartHttpRemote */.i(new git_http/* GitHttp */.ri(infra, network));
     }
     get requests() {
         return this.remote.http.requests;
@@ -31489,12 +31368,12 @@ class GitStore {
             return undefined;
         // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
         await this.ensure([commit], { depth: 1, filter: 'tree:1' });
-        const header = parseCommit(this.object(commit, 'commit').body);
+        const header = (0,git_objects/* parseCommit */.L5)(this.object(commit, 'commit').body);
         return { commit, tree: header.tree, parents: header.parents };
     }
     files(commit) {
         return (0,edit_files/* treeFiles */.CU)({
-            root: async () => parseCommit((await this.need(commit, 'commit')).body).tree,
+            root: async () => (0,git_objects/* parseCommit */.L5)((await this.need(commit, 'commit')).body).tree,
             tree: async (oid) => this.tree(oid),
             blob: async (oid) => (await this.need(oid, 'blob')).body,
             prefetch: (paths) => this.prefetch(commit, paths),
@@ -31503,7 +31382,7 @@ class GitStore {
     async commit(parent, files, message, author) {
         const added = [];
         const put = (object) => {
-            const oid = objectId(object);
+            const oid = (0,git_objects/* objectId */.Tu)(object);
             this.objects.set(oid, object);
             added.push(object);
             return oid;
@@ -31525,26 +31404,26 @@ class GitStore {
             }
             for (const [name, sub] of below) {
                 const existing = entries.get(name);
-                const oid = await rewrite(existing && isTree(existing) ? existing.oid : undefined, sub);
+                const oid = await rewrite(existing && (0,git_objects/* isTree */.xK)(existing) ? existing.oid : undefined, sub);
                 if (oid === undefined)
                     entries.delete(name);
                 else
-                    entries.set(name, { mode: TREE_MODE, oid });
+                    entries.set(name, { mode: git_objects/* TREE_MODE */.tk, oid });
             }
-            return entries.size === 0 ? undefined : put({ type: 'tree', body: serializeTree(entries) });
+            return entries.size === 0 ? undefined : put({ type: 'tree', body: (0,git_objects/* serializeTree */.Lj)(entries) });
         };
-        const parentTree = parseCommit((await this.need(parent, 'commit')).body).tree;
-        const tree = (await rewrite(parentTree, blobs)) ?? put({ type: 'tree', body: serializeTree(new Map()) });
+        const parentTree = (0,git_objects/* parseCommit */.L5)((await this.need(parent, 'commit')).body).tree;
+        const tree = (await rewrite(parentTree, blobs)) ?? put({ type: 'tree', body: (0,git_objects/* serializeTree */.Lj)(new Map()) });
         const commit = put({
             type: 'commit',
-            body: serializeCommit({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
+            body: (0,git_objects/* serializeCommit */.GS)({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
         });
         this.built.set(commit, added);
         return { commit, tree };
     }
     async update(branch, commit, expected, mode) {
-        const pack = writePack(this.built.get(commit) ?? []);
-        const answer = await this.remote.push(`refs/heads/${branch}`, expected ?? ZERO_OID, commit, pack);
+        const pack = (0,publish_pack/* writePack */.hG)(this.built.get(commit) ?? []);
+        const answer = await this.remote.push(`refs/heads/${branch}`, expected ?? git_objects/* ZERO_OID */.as, commit, pack);
         if (answer.ok)
             return { kind: 'updated' };
         const tip = (0,push_answers/* lockedAt */.g6)(answer.messages);
@@ -31572,7 +31451,7 @@ class GitStore {
         if (entries)
             this.trees.delete(oid);
         else
-            entries = parseTree((await this.need(oid, 'tree')).body);
+            entries = (0,git_objects/* parseTree */.cZ)((await this.need(oid, 'tree')).body);
         // Most recently used last; a long contention on a large directory must not keep every version parsed.
         this.trees.set(oid, entries);
         if (this.trees.size > MAX_PARSED_TREES)
@@ -31603,7 +31482,7 @@ class GitStore {
      * exist are passed over (reading them later says so).
      */
     async prefetch(commit, paths) {
-        const root = parseCommit((await this.need(commit, 'commit')).body).tree;
+        const root = (0,git_objects/* parseCommit */.L5)((await this.need(commit, 'commit')).body).tree;
         let level = paths.map((path) => ({ tree: root, rest: path.split('/').filter((part) => part !== '' && part !== '.') }));
         // Files found at one level travel with the next level's trees.
         let blobs = [];
@@ -31647,7 +31526,7 @@ function dockerConfigDir(env) {
 }
 /** The `auths` keys Docker uses for a registry host. */
 function authKeys(registry) {
-    if (registry === reference/* DOCKER_HUB */.Xb)
+    if (registry === image_reference/* DOCKER_HUB */.Xb)
         return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
     return [registry, `https://${registry}`, `http://${registry}`];
 }
@@ -31699,7 +31578,7 @@ const MANIFEST_TYPES = [
 ].join(', ');
 /** The registry's API root. Loopback registries speak plain HTTP, as Docker itself allows. */
 function registryBaseUrl(registry) {
-    if (registry === reference/* DOCKER_HUB */.Xb)
+    if (registry === image_reference/* DOCKER_HUB */.Xb)
         return 'https://registry-1.docker.io';
     const host = registry.replace(/:\d+$/, '');
     const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
@@ -31727,7 +31606,7 @@ function credentialsFix(credentials) {
 }
 /** One registry request may take this long; a stalled registry fails instead of hanging the job. */
 const REGISTRY_TIMEOUT_MS = 30_000;
-const registry_MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 /**
  * Requests to one repository of a registry: authorizes on the first 401 and keeps the authorization,
  * and follows redirects itself so that credentials never go to another origin (blob storage).
@@ -31770,7 +31649,7 @@ class RegistryRepository {
                 throw new errors/* ImageError */.C8(`Could not reach the registry ${this.base} to read ${where}: ${networkProblem(error)}.`, 'Check the image name and that the runner can reach the registry, or set verify-image: false for a registry the runner cannot reach.');
             }
             const location = response.headers.get('location');
-            if (response.status < 300 || response.status >= 400 || !location || redirects >= registry_MAX_REDIRECTS)
+            if (response.status < 300 || response.status >= 400 || !location || redirects >= MAX_REDIRECTS)
                 return response;
             // Blobs are often served from storage on another origin, which gets the request without credentials.
             target = new URL(location, target);
@@ -31981,7 +31860,7 @@ class DockerCli {
         await (0,promises_.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
         const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
         try {
-            const server = login.registry === reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
+            const server = login.registry === image_reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
             const output = await cli.exec(['login', '--username', login.credentials.username, '--password-stdin', ...server], { input: login.credentials.password });
             if (output.exitCode !== 0) {
                 throw new errors/* ImageError */.C8(`docker login to ${login.registry} failed: ${dockerErrorLines(output.stderr + output.stdout, 3)}`, 'Check registry-username and registry-password (for GHCR, a token with write:packages; for Docker Hub, an access token).');
@@ -32094,10 +31973,10 @@ function registryIdentities(settings, env) {
     return async (image) => {
         if (!settings.verify)
             return { unknown: 'verify-image is false, so registries are not asked' };
-        const problem = (0,reference/* imageNameProblem */.iS)(image.name);
+        const problem = (0,image_reference/* imageNameProblem */.iS)(image.name);
         if (problem)
             return { unknown: `'${image.name}' is not an image repository: ${problem}` };
-        const name = (0,reference/* parseImageName */["if"])(image.name);
+        const name = (0,image_reference/* parseImageName */["if"])(image.name);
         const credentials = await registryCredentials(settings, name.registry, env);
         return identityOr(() => imageIdentity(name, image.digest ?? image.tag ?? 'latest', credentials));
     };
@@ -32197,7 +32076,7 @@ class OrderGuard {
         return order === 'unknown' ? { order, why: 'the two images carry no common time (source commit or build) to order them by' } : { order };
     }
     identity(image) {
-        const key = (0,reference/* formatReference */.FH)(image);
+        const key = (0,image_reference/* formatReference */.FH)(image);
         let known = this.identities.get(key);
         if (!known) {
             known = this.lookup(image);
@@ -32209,6 +32088,8 @@ class OrderGuard {
 
 // EXTERNAL MODULE: ./src/promotion.ts
 var src_promotion = __nccwpck_require__(8138);
+// EXTERNAL MODULE: ./src/argocd/settings.ts
+var settings = __nccwpck_require__(6393);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 /** The action's outputs: a public contract, set in one place. */
 
@@ -32224,6 +32105,11 @@ function setOutputs(outputs) {
     core/* setOutput */.uH('pull-request-number', outputs.pullRequest ? String(outputs.pullRequest.number) : '');
     core/* setOutput */.uH('pull-request-url', outputs.pullRequest?.url ?? '');
     core/* setOutput */.uH('pull-request-operation', outputs.pullRequest?.operation ?? '');
+}
+function setDeploymentOutputs(outputs) {
+    core/* setOutput */.uH('argocd-sync-status', outputs.syncStatus.join('\n'));
+    core/* setOutput */.uH('argocd-health-status', outputs.healthStatus.join('\n'));
+    core/* setOutput */.uH('argocd-revision', outputs.revision.join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -32288,12 +32174,40 @@ async function writeSummary(summary) {
         return;
     await core/* summary */.z.addRaw(renderSummary(summary), true).write();
 }
+function renderDeploymentSummary(s) {
+    const lines = [
+        `### Argo CD: ${s.deployed ? 'deployed' : 'not deployed'} (${code(s.commit.slice(0, 12))} or later, after ${s.seconds.toFixed(0)} s)`,
+        '',
+        '<table>',
+        '<tr><th>Application</th><th>Sync</th><th>Health</th><th>Revision</th><th>Result</th></tr>',
+    ];
+    for (const a of s.apps)
+        lines.push(`<tr><td>${code(a.app)}</td><td>${escapeHtml(a.sync)}</td><td>${escapeHtml(a.health)}</td><td>${code(a.revision)}</td><td>${escapeHtml(a.result)}</td></tr>`);
+    lines.push('</table>', '');
+    for (const a of s.apps) {
+        if (a.conditions.length === 0 && a.unhealthy.length === 0)
+            continue;
+        lines.push(`**${escapeHtml(a.app)}**`, '');
+        for (const condition of a.conditions)
+            lines.push(`- Condition: ${escapeHtml(condition)}`);
+        for (const resource of a.unhealthy)
+            lines.push(`- Unhealthy: ${escapeHtml(resource)}`);
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+async function writeDeploymentSummary(summary) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await core/* summary */.z.addRaw(renderDeploymentSummary(summary), true).write();
+}
 
 ;// CONCATENATED MODULE: ./src/report/report.ts
 /**
  * What a finished promotion tells its workflow: the log lines a person reads first (warnings, the
  * values changed, the targets left alone), the outputs and the job summary, all from one result.
  */
+
 
 
 
@@ -32333,6 +32247,29 @@ async function reportPromotion(report) {
         diff: result.diff,
     });
 }
+/** What the wait for Argo CD tells the workflow: the outputs and the job summary (its error is the caller's to raise). */
+async function reportDeployment(deployment) {
+    const { outcomes } = deployment;
+    setDeploymentOutputs({
+        syncStatus: outcomes.map((o) => o.observation?.sync ?? ''),
+        healthStatus: outcomes.map((o) => o.observation?.health ?? ''),
+        revision: outcomes.map((o) => o.observation?.revision ?? ''),
+    });
+    await writeDeploymentSummary({
+        commit: deployment.commit,
+        deployed: !deployment.error,
+        seconds: deployment.seconds,
+        apps: outcomes.map((o) => ({
+            app: (0,settings/* appLabel */._$)(o.app),
+            sync: o.observation?.sync ?? 'not read',
+            health: o.observation?.health ?? 'not read',
+            revision: o.observation?.revision ?? '',
+            result: o.verdict.kind === 'deployed' ? 'deployed' : o.verdict.kind === 'failed' ? `failed: ${o.verdict.problem}` : (o.lastFailure ?? 'timed out'),
+            conditions: o.observation?.conditions ?? [],
+            unhealthy: o.unhealthy,
+        })),
+    });
+}
 
 // EXTERNAL MODULE: ./src/inputs.ts
 var src_inputs = __nccwpck_require__(8422);
@@ -32346,18 +32283,18 @@ var src_inputs = __nccwpck_require__(8422);
 
 function parseImageSettings(inputs, env) {
     const imageInput = (0,src_inputs/* required */.mw)(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
-    const problem = (0,reference/* imageNameProblem */.iS)(imageInput);
+    const problem = (0,image_reference/* imageNameProblem */.iS)(imageInput);
     if (problem)
         throw new errors/* InputError */.dz('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.');
-    const image = (0,reference/* parseImageName */["if"])(imageInput);
+    const image = (0,image_reference/* parseImageName */["if"])(imageInput);
     const tag = inputs.get('tag') || env.GITHUB_SHA || '';
     if (tag === '')
         throw new errors/* InputError */.dz('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.');
-    if (!(0,reference/* isValidTag */.r_)(tag)) {
+    if (!(0,image_reference/* isValidTag */.r_)(tag)) {
         throw new errors/* InputError */.dz('tag', `'${tag}' is not a valid Docker tag`, 'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).');
     }
     const digest = inputs.get('digest') || undefined;
-    if (digest !== undefined && !(0,reference/* isValidDigest */.fH)(digest)) {
+    if (digest !== undefined && !(0,image_reference/* isValidDigest */.fH)(digest)) {
         throw new errors/* InputError */.dz('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.');
     }
     const build = (0,src_inputs/* booleanInput */.tE)(inputs, 'build', true);
@@ -32380,7 +32317,7 @@ function parseImageSettings(inputs, env) {
 }
 function parseBuildSettings(inputs, image, tag) {
     const extraTags = (0,src_inputs/* listInput */.dt)(inputs, 'extra-tags');
-    const badTag = extraTags.find((t) => !(0,reference/* isValidTag */.r_)(t));
+    const badTag = extraTags.find((t) => !(0,image_reference/* isValidTag */.r_)(t));
     if (badTag !== undefined)
         throw new errors/* InputError */.dz('extra-tags', `'${badTag}' is not a valid Docker tag`, 'List tag names only (e.g. latest), one a line.');
     // docker/metadata-action's `tags` output: full references, any repository.
@@ -32415,7 +32352,7 @@ function isFullReference(ref) {
     const colon = ref.lastIndexOf(':');
     if (colon <= 0 || ref.slice(colon).includes('/'))
         return false;
-    return (0,reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,reference/* isValidTag */.r_)(ref.slice(colon + 1));
+    return (0,image_reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,image_reference/* isValidTag */.r_)(ref.slice(colon + 1));
 }
 
 // EXTERNAL MODULE: ./src/edit/targets.ts
@@ -32428,8 +32365,8 @@ var edit_targets = __nccwpck_require__(1078);
 
 function parseEditSettings(inputs) {
     const imageName = inputs.get('kustomize-image-name') || undefined;
-    if (imageName !== undefined && (0,reference/* imageNameProblem */.iS)(imageName)) {
-        throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
+    if (imageName !== undefined && (0,image_reference/* imageNameProblem */.iS)(imageName)) {
+        throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,image_reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
     }
     // kustomize-image-name is the default entry name for every kustomize target that names none.
     const targets = [...(0,edit_targets/* overlayTargets */.zE)((0,src_inputs/* listInput */.dt)(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
@@ -32527,7 +32464,7 @@ function parseGitHubPublishSettings(inputs) {
     if (branch !== '' && !BRANCH_NAME.test(branch)) {
         throw new errors/* InputError */.dz('pr-branch', `'${branch}' is not a valid branch name`, 'Give a branch name such as promote/my-app, or leave it empty for the default.');
     }
-    const reviewers = entries(inputs, 'pr-reviewers').map((r) => r.replace(/^@/, ''));
+    const reviewers = settings_entries(inputs, 'pr-reviewers').map((r) => r.replace(/^@/, ''));
     const bad = reviewers.find((r) => !REVIEWER.test(r));
     if (bad !== undefined) {
         throw new errors/* InputError */.dz('pr-reviewers', `'${bad}' is neither a user name nor an org/team`, 'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.');
@@ -32539,7 +32476,7 @@ function parseGitHubPublishSettings(inputs) {
         pullRequest: {
             branch,
             title: inputs.get('pr-title'),
-            labels: entries(inputs, 'pr-labels'),
+            labels: settings_entries(inputs, 'pr-labels'),
             reviewers,
             draft: (0,src_inputs/* booleanInput */.tE)(inputs, 'pr-draft', false),
             ...(autoMerge ? { autoMerge } : {}),
@@ -32548,7 +32485,7 @@ function parseGitHubPublishSettings(inputs) {
     };
 }
 /** One entry a line or comma-separated. */
-function entries(inputs, name) {
+function settings_entries(inputs, name) {
     return (0,src_inputs/* listInput */.dt)(inputs, name)
         .flatMap((line) => line.split(','))
         .map((entry) => entry.trim())
@@ -32585,6 +32522,7 @@ var redact = __nccwpck_require__(6670);
 
 
 
+
 /** Every input, parsed and checked: a bad one fails here, before anything is built, pushed or fetched. */
 function parseSettings(inputs, env) {
     const publish = parsePublishSettings(inputs, env);
@@ -32599,6 +32537,7 @@ function parseSettings(inputs, env) {
         delivery,
         source,
         tempDir: env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
+        argocd: (0,settings/* parseArgoCdSettings */.pz)(inputs),
     };
 }
 /** The runner's inputs, with a debug line per value read (tokens are masked by the runner). */
@@ -32647,7 +32586,7 @@ async function promote(settings, env) {
     const { source } = settings;
     const guard = settings.publish.allowDowngrade ? undefined : new OrderGuard(image.identity, registryIdentities(settings.image, env));
     const { delivery } = settings;
-    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(874), __nccwpck_require__.e(605)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6605))).connectGitHub(infra, delivery, env) : undefined;
+    const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(874), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
     const gitStore = github?.store ? undefined : new GitStore(infra, settings.publish.network);
     const store = github?.store ?? gitStore;
     try {
@@ -32708,6 +32647,15 @@ async function promote(settings, env) {
             rendered: lastRender?.rendered,
             renderWarnings: [...renderWarnings],
         });
+        if (settings.argocd) {
+            const { runArgoCdStage } = await __nccwpck_require__.e(/* import() */ 268).then(__nccwpck_require__.bind(__nccwpck_require__, 8268));
+            const landing = { mode: delivery.mode, dryRun: settings.publish.dryRun, result };
+            const deployment = await core/* group */.Os('Argo CD', () => runArgoCdStage(settings.argocd, landing, infra, async () => (await store.head(branch))?.commit));
+            if (deployment)
+                await reportDeployment(deployment);
+            if (deployment?.error)
+                throw deployment.error;
+        }
     }
     finally {
         gitStore?.close();
@@ -32889,7 +32837,7 @@ function entries(text) {
 /* harmony export */   z: () => (/* binding */ planPromotion)
 /* harmony export */ });
 /* harmony import */ var _edit_plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1629);
-/* harmony import */ var _edit_kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2390);
+/* harmony import */ var _edit_kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1286);
 /* harmony import */ var _image_identity_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(915);
 /* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3564);
 /* harmony import */ var _order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8006);
@@ -32976,6 +32924,464 @@ async function judgeFile(path, edits, spec, record) {
         return undefined;
     const verdict = await spec.guard.judge(current, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyIdentity */ .sR)(record, spec.desired.name, current));
     return { ...verdict, currentRef: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_4__/* .formatReference */ .FH)(current) };
+}
+
+
+/***/ }),
+
+/***/ 955:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ri: () => (/* binding */ GitHttp),
+  oG: () => (/* binding */ notGit)
+});
+
+// UNUSED EXPORTS: basicAuthorization
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(3360);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/network.ts
+var network = __nccwpck_require__(9473);
+;// CONCATENATED MODULE: ./src/publish/git-http.ts
+/**
+ * The HTTP side of git's smart protocol: one request at a time to the infra repository's own origin,
+ * over keep-alive connections, with the token in a Basic Authorization header and nowhere else. No
+ * redirect to another origin is followed (the header would go with it), every request is held to the
+ * network bounds (network.ts), and every answer that is not git data becomes one typed error carrying
+ * the host's own words: `HostFailure` for what may pass (a 5xx, a dropped connection, a stall), an
+ * input error for refused credentials or a missing repository, a git error for the rest.
+ */
+
+
+
+
+
+const MAX_REDIRECTS = 3;
+const USER_AGENT = 'git/2.45 (gitops-promote)';
+const NETWORK_FIX = 'This is a network or host problem; nothing was pushed unless the action says so. Re-run the job later';
+/** The Basic-auth user name GitHub takes with an installation or personal token (any name works there). */
+const DEFAULT_INFRA_USERNAME = 'x-access-token';
+/** Basic credentials: the token as the password of `username`. */
+function basicAuthorization(token, username = DEFAULT_INFRA_USERNAME) {
+    return `Basic ${Buffer.from(`${username}:${token}`, 'utf8').toString('base64')}`;
+}
+class GitHttp {
+    infra;
+    /** Requests sent so far (the bench counts them). */
+    requests = 0;
+    base;
+    authorization;
+    agent;
+    bounds;
+    constructor(infra, bounds) {
+        this.infra = infra;
+        this.base = new URL(infra.url.replace(/\/*$/, '/'));
+        this.bounds = bounds;
+        if (infra.token !== '') {
+            this.authorization = basicAuthorization(infra.token, infra.username);
+            core/* setSecret */.Pq(infra.token);
+            core/* setSecret */.Pq(this.authorization.slice('Basic '.length));
+        }
+        // proxyEnv: Node 24 sends through HTTPS_PROXY / HTTP_PROXY (and honours NO_PROXY) as git would.
+        const options = { keepAlive: true, maxSockets: 4, proxyEnv: process.env };
+        this.agent = this.base.protocol === 'https:' ? new (external_node_https_default()).Agent(options) : new (external_node_http_default()).Agent(options);
+    }
+    /** The repository, for messages. */
+    get where() {
+        return this.infra.slug ?? this.infra.url;
+    }
+    async request(request) {
+        for (let redirects = 0;; redirects++) {
+            const url = new URL(request.path, this.base);
+            const answer = await this.send(url, request);
+            if (answer.status >= 300 && answer.status < 400) {
+                const location = answer.location ? new URL(answer.location, url) : undefined;
+                // Only a same-origin move of the repository itself (a renamed repository) is followed, and only
+                // for a read: the token never leaves the origin named in infra-repo.
+                if (request.body === undefined && location?.origin === this.base.origin && location.href.endsWith(request.path) && redirects < MAX_REDIRECTS) {
+                    this.base = new URL(location.href.slice(0, -request.path.length));
+                    continue;
+                }
+                throw new errors/* GitError */.XS(`${this.where} answered the request to ${request.doing} it with a redirect (HTTP ${answer.status}) to ${location?.origin ?? 'nowhere'}${location?.pathname ?? ''}.`, 'Set infra-repo to the repository URL the host redirects to; the action does not follow a redirect to another host, so that the token only goes where you sent it.');
+            }
+            if (answer.status !== 200)
+                throw this.refusal(answer.status, answer.body, request.doing);
+            if (!answer.contentType.startsWith(request.expect))
+                throw notGit(this.where, request.doing, `it sent ${describeContent(answer.contentType)}`, answer.body, answer.contentType);
+            return answer.body;
+        }
+    }
+    send(url, request) {
+        this.requests++;
+        core/* debug */.Yz(`git-http: ${request.body ? 'POST' : 'GET'} ${url.pathname}${url.search}`);
+        const client = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+        return new Promise((resolve, reject) => {
+            const failed = (error) => {
+                watch.finish();
+                reject(new errors/* HostFailure */.A0(`the connection to ${url.origin} failed while trying to ${request.doing} ${this.where} (${error.message}).`, `${NETWORK_FIX}.`));
+            };
+            const watch = new network/* RequestWatch */.bp(this.bounds, (reason) => {
+                reject(new errors/* HostFailure */.A0(`${url.host} ${reason} while the action tried to ${request.doing} ${this.where}.`, `${NETWORK_FIX}, or raise network-timeout-seconds if the host is slow but working.`));
+                req.destroy();
+            });
+            const req = client.request(url, {
+                method: request.body ? 'POST' : 'GET',
+                agent: this.agent,
+                headers: {
+                    'User-Agent': USER_AGENT,
+                    ...(this.authorization ? { Authorization: this.authorization } : {}),
+                    ...(request.body ? { 'Content-Length': String(request.body.length) } : {}),
+                    ...request.headers,
+                },
+            }, (res) => {
+                watch.received();
+                const chunks = [];
+                res.on('data', (chunk) => {
+                    watch.received();
+                    chunks.push(chunk);
+                });
+                res.on('error', failed);
+                res.on('aborted', () => failed(new Error('the answer was cut off')));
+                res.on('end', () => {
+                    watch.finish();
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        contentType: String(res.headers['content-type'] ?? ''),
+                        ...(res.headers.location ? { location: res.headers.location } : {}),
+                        body: Buffer.concat(chunks),
+                    });
+                });
+            });
+            req.on('socket', (socket) => {
+                // A kept-alive connection is already made; a new one must be made within the stall limit.
+                if (!socket.connecting)
+                    return;
+                watch.connectionStarted();
+                socket.once('connect', () => watch.connectionMade());
+            });
+            req.on('error', failed);
+            req.end(request.body);
+        });
+    }
+    /** The typed error for a refused request, with the host's words. */
+    refusal(status, body, doing) {
+        const said = hostExcerpt(body);
+        const detail = `HTTP ${status}${said ? `: ${said}` : ''}`;
+        if (status >= 500 || status === 429 || status === 408) {
+            return new errors/* HostFailure */.A0(`${this.where} failed while the action tried to ${doing} it (${detail}).`, 'This is a problem on the host; re-run the job later.');
+        }
+        if (status === 401) {
+            return new errors/* InputError */.dz('infra-token', `the infra repository ${this.where} refused the credentials while the action tried to ${doing} it (${detail})`, 'Check that infra-token is set from a secret holding a valid token (fine-grained PAT or GitHub App token) that has not expired, and, on a host other than GitHub, that infra-username is the user name it expects with a token (GitLab: oauth2, Bitbucket: x-token-auth).');
+        }
+        if (status === 403) {
+            return new errors/* InputError */.dz('infra-token', `the token may not ${doing} ${this.where} (${detail})`, 'Give the token Contents: read and write on the infra repository (and nothing else).');
+        }
+        if (status === 404) {
+            return new errors/* InputError */.dz('infra-repo', `${this.where} was not found (${detail})`, 'Check the owner/name spelling, and that infra-token can see the repository (a token without access gets "not found").');
+        }
+        return new errors/* GitError */.XS(`${this.where} refused to let the action ${doing} it (${detail}).`, 'Check infra-repo and infra-token; nothing was pushed.');
+    }
+    close() {
+        this.agent.destroy();
+    }
+}
+/** The error for an answer that is not git data: what came instead, in the host's own words. */
+function notGit(where, doing, problem, body, contentType) {
+    const said = hostExcerpt(body, contentType);
+    return new errors/* GitError */.XS(`${where} did not answer as a git server when asked to ${doing} it: ${problem}${said ? `, saying "${said}"` : ''}.`, 'Check infra-repo: it must be the git URL of the repository. A login or single sign-on page, or a proxy, answered instead of git: make sure the runner reaches the git host itself.');
+}
+/** What a content type is, in words. */
+function describeContent(contentType) {
+    if (/^text\/html/i.test(contentType))
+        return `a web page (${contentType})`;
+    if (/json/i.test(contentType))
+        return `a JSON document (${contentType})`;
+    return contentType ? `${contentType}, not git data` : 'no content type, and no git data';
+}
+/** Longest excerpt of a host's words in a message. */
+const MAX_EXCERPT = 300;
+/**
+ * The start of a host's answer as one line: a JSON error's message, or the text of a web page
+ * without its tags.
+ */
+function hostExcerpt(body, contentType = '') {
+    const head = body.subarray(0, 4000).toString('utf8');
+    if (/json/i.test(contentType) || /^\s*\{/.test(head)) {
+        try {
+            const data = JSON.parse(head);
+            const said = [data.message, data.error_description, data.error].find((value) => typeof value === 'string');
+            if (typeof said === 'string')
+                return oneLine(said);
+        }
+        catch {
+            // not JSON after all (or longer than the excerpt): shown as text
+        }
+    }
+    return oneLine(head.replace(/<(script|style)[^]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' '));
+}
+function oneLine(text) {
+    const line = text
+        .replace(/[\x00-\x1f\x7f]+/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line;
+}
+
+
+/***/ }),
+
+/***/ 3018:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GS: () => (/* binding */ serializeCommit),
+/* harmony export */   L5: () => (/* binding */ parseCommit),
+/* harmony export */   Lj: () => (/* binding */ serializeTree),
+/* harmony export */   Tu: () => (/* binding */ objectId),
+/* harmony export */   as: () => (/* binding */ ZERO_OID),
+/* harmony export */   cZ: () => (/* binding */ parseTree),
+/* harmony export */   tk: () => (/* binding */ TREE_MODE),
+/* harmony export */   xK: () => (/* binding */ isTree)
+/* harmony export */ });
+/* unused harmony exports SYMLINK_MODE, isRegularFile */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * Git's object model as plain data: object ids, and trees and commits to and from their raw bytes.
+ * Pure. It is what lets the action build a promotion commit in memory and push it without a git
+ * process: the ids it computes are the ids git would.
+ */
+
+const TREE_MODE = '40000';
+const SYMLINK_MODE = '120000';
+const ZERO_OID = '0'.repeat(40);
+const isTree = (entry) => entry.mode === TREE_MODE;
+/** A file git would check out as a regular file (not a link, a directory or a submodule). */
+const isRegularFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
+function objectId(object) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha1').update(`${object.type} ${object.body.length}\0`).update(object.body).digest('hex');
+}
+/** Entries by name, in the order the tree holds them. */
+function parseTree(body) {
+    const entries = new Map();
+    let at = 0;
+    while (at < body.length) {
+        const space = body.indexOf(0x20, at);
+        const nul = body.indexOf(0, space);
+        if (space === -1 || nul === -1 || nul + 21 > body.length)
+            throw new Error('malformed tree object');
+        const mode = body.toString('latin1', at, space);
+        entries.set(body.toString('utf8', space + 1, nul), { mode: mode === '040000' ? TREE_MODE : mode, oid: body.toString('hex', nul + 1, nul + 21) });
+        at = nul + 21;
+    }
+    return entries;
+}
+/**
+ * A tree's bytes, entries in git's order (a directory sorts as if its name ended in `/`). Entries
+ * already in that order (a parsed tree with values replaced) are kept as they are: sorting a
+ * 30,000-entry directory on every retry would cost more than the rest of the commit.
+ */
+function serializeTree(entries) {
+    const keyed = [...entries].map(([name, entry]) => ({ key: Buffer.from(isTree(entry) ? `${name}/` : name, 'utf8'), name, entry }));
+    if (keyed.some((e, i) => i > 0 && Buffer.compare(keyed[i - 1].key, e.key) > 0))
+        keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+    const parts = [];
+    for (const { name, entry } of keyed)
+        parts.push(Buffer.from(`${entry.mode} ${name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'));
+    return Buffer.concat(parts);
+}
+function parseCommit(body) {
+    const header = body.toString('utf8').split('\n\n', 1)[0].split('\n');
+    const field = (name) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
+    const tree = field('tree')[0];
+    if (!tree)
+        throw new Error('malformed commit object: no tree');
+    return { tree, parents: field('parent') };
+}
+/** A commit's bytes; the author is also the committer, at `time` (seconds since the epoch, UTC). */
+function serializeCommit(commit) {
+    const person = `${commit.author.name} <${commit.author.email}> ${Math.floor(commit.time)} +0000`;
+    const lines = [`tree ${commit.tree}`, ...commit.parents.map((p) => `parent ${p}`), `author ${person}`, `committer ${person}`, '', commit.message];
+    return Buffer.from(`${lines.join('\n').replace(/\n*$/, '')}\n`, 'utf8');
+}
+
+
+/***/ }),
+
+/***/ 370:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   hG: () => (/* binding */ writePack),
+/* harmony export */   wh: () => (/* binding */ readPack)
+/* harmony export */ });
+/* unused harmony export applyDelta */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8522);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _git_objects_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3018);
+/**
+ * Git pack files: reading the packs a host sends (whole objects and deltas against objects in the
+ * same pack), and writing the small pack of a promotion (undeltified, so it never depends on what the
+ * host has). Pure.
+ */
+
+
+
+const TYPES = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const CODES = { commit: 1, tree: 2, blob: 3, tag: 4 };
+const OFS_DELTA = 6;
+const REF_DELTA = 7;
+/** Inflates the zlib stream at the start of `data`; returns the bytes and how many input bytes it used. */
+function inflateAt(data) {
+    const { buffer, engine } = (0,node_zlib__WEBPACK_IMPORTED_MODULE_1__.inflateSync)(data, { info: true });
+    return { body: buffer, used: engine.bytesWritten };
+}
+/** The objects of a pack by id. `known` resolves a REF_DELTA base the pack does not carry. */
+function readPack(pack, known = () => undefined) {
+    if (pack.length < 12 || pack.toString('latin1', 0, 4) !== 'PACK')
+        throw new Error('the host sent no pack');
+    const count = pack.readUInt32BE(8);
+    const byOffset = new Map();
+    const objects = new Map();
+    const pendingRef = [];
+    let at = 12;
+    for (let i = 0; i < count; i++) {
+        const start = at;
+        let byte = pack[at++];
+        const code = (byte >> 4) & 7;
+        while (byte & 0x80)
+            byte = pack[at++];
+        let base;
+        if (code === OFS_DELTA) {
+            byte = pack[at++];
+            let offset = byte & 0x7f;
+            while (byte & 0x80) {
+                byte = pack[at++];
+                offset = ((offset + 1) << 7) | (byte & 0x7f);
+            }
+            base = byOffset.get(start - offset);
+            if (!base)
+                throw new Error('pack delta against an unknown offset');
+        }
+        else if (code === REF_DELTA) {
+            base = pack.toString('hex', at, at + 20);
+            at += 20;
+        }
+        else if (!TYPES[code]) {
+            throw new Error(`pack object of unknown type ${code}`);
+        }
+        const { body, used } = inflateAt(pack.subarray(at));
+        at += used;
+        let object;
+        if (base === undefined)
+            object = { type: TYPES[code], body };
+        else if (typeof base !== 'string')
+            object = { type: base.type, body: applyDelta(base.body, body) };
+        else {
+            const found = objects.get(base) ?? known(base);
+            if (found)
+                object = { type: found.type, body: applyDelta(found.body, body) };
+            else
+                pendingRef.push({ at: start, base, delta: body });
+        }
+        if (object) {
+            byOffset.set(start, object);
+            objects.set((0,_git_objects_js__WEBPACK_IMPORTED_MODULE_2__/* .objectId */ .Tu)(object), object);
+        }
+    }
+    // A REF_DELTA may name a base that comes later in the pack.
+    for (let progress = true; pendingRef.length > 0 && progress;) {
+        progress = false;
+        for (const [i, entry] of [...pendingRef.entries()].reverse()) {
+            const found = objects.get(entry.base) ?? known(entry.base);
+            if (!found)
+                continue;
+            const object = { type: found.type, body: applyDelta(found.body, entry.delta) };
+            objects.set((0,_git_objects_js__WEBPACK_IMPORTED_MODULE_2__/* .objectId */ .Tu)(object), object);
+            pendingRef.splice(i, 1);
+            progress = true;
+        }
+    }
+    if (pendingRef.length > 0)
+        throw new Error(`pack delta against an object not sent (${pendingRef[0].base})`);
+    return objects;
+}
+/** Applies a git delta to `base`. */
+function applyDelta(base, delta) {
+    let at = 0;
+    const size = () => {
+        let value = 0;
+        let shift = 0;
+        let byte;
+        do {
+            byte = delta[at++];
+            value += (byte & 0x7f) * 2 ** shift;
+            shift += 7;
+        } while (byte & 0x80);
+        return value;
+    };
+    if (size() !== base.length)
+        throw new Error('pack delta does not fit its base');
+    const out = Buffer.alloc(size());
+    let written = 0;
+    while (at < delta.length) {
+        const op = delta[at++];
+        if (op & 0x80) {
+            let offset = 0;
+            let length = 0;
+            for (let bit = 0; bit < 4; bit++)
+                if (op & (1 << bit))
+                    offset += delta[at++] * 2 ** (8 * bit);
+            for (let bit = 0; bit < 3; bit++)
+                if (op & (0x10 << bit))
+                    length += delta[at++] * 2 ** (8 * bit);
+            written += base.copy(out, written, offset, offset + (length || 0x10000));
+        }
+        else if (op > 0) {
+            written += delta.copy(out, written, at, at + op);
+            at += op;
+        }
+        else {
+            throw new Error('pack delta with a reserved instruction');
+        }
+    }
+    if (written !== out.length)
+        throw new Error('pack delta of the wrong size');
+    return out;
+}
+/** A version 2 pack of whole objects. */
+function writePack(objects) {
+    const header = Buffer.alloc(12);
+    header.write('PACK', 0, 'latin1');
+    header.writeUInt32BE(2, 4);
+    header.writeUInt32BE(objects.length, 8);
+    const parts = [header];
+    for (const object of objects) {
+        let size = object.body.length;
+        const bytes = [(CODES[object.type] << 4) | (size & 0x0f)];
+        size = Math.floor(size / 16);
+        while (size > 0) {
+            bytes[bytes.length - 1] |= 0x80;
+            bytes.push(size & 0x7f);
+            size = Math.floor(size / 128);
+        }
+        parts.push(Buffer.from(bytes), (0,node_zlib__WEBPACK_IMPORTED_MODULE_1__.deflateSync)(object.body));
+    }
+    const body = Buffer.concat(parts);
+    return Buffer.concat([body, (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha1').update(body).digest()]);
 }
 
 
@@ -33338,6 +33744,270 @@ async function retryWhileMoving(loop, attempt) {
             throw loop.exhausted(lost, elapsed() / 1000);
         core/* info */.pq(`${loop.branch} moved while ${loop.doing} (attempt ${n}, ${lost} of ${loop.maxAttempts} lost); re-applying on the new tip in ${delay} ms.`);
         await wait(delay);
+    }
+}
+
+
+/***/ }),
+
+/***/ 315:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  i: () => (/* binding */ SmartHttpRemote)
+});
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/publish/git-http.ts + 1 modules
+var git_http = __nccwpck_require__(955);
+// EXTERNAL MODULE: ./src/publish/pack.ts
+var pack = __nccwpck_require__(370);
+;// CONCATENATED MODULE: ./src/publish/pkt-line.ts
+const FLUSH = Buffer.from('0000');
+const DELIM = Buffer.from('0001');
+function pktLine(data) {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return Buffer.concat([Buffer.from((bytes.length + 4).toString(16).padStart(4, '0')), bytes]);
+}
+/** What is not pkt-line framed: a host that answered with something other than git. */
+class NotGitData extends Error {
+}
+/** The packets of a buffer, in order. Throws NotGitData on a length that is not hex or runs past the end. */
+function* readPackets(buffer) {
+    let at = 0;
+    while (at < buffer.length) {
+        const head = buffer.toString('latin1', at, at + 4);
+        const length = /^[0-9a-f]{4}$/i.test(head) ? Number.parseInt(head, 16) : NaN;
+        if (Number.isNaN(length) || (length > 2 && length < 4) || at + Math.max(length, 4) > buffer.length) {
+            throw new NotGitData(`not git protocol data (starts with ${JSON.stringify(buffer.toString('latin1', at, at + 40))})`);
+        }
+        if (length < 4)
+            yield { kind: length === 0 ? 'flush' : length === 1 ? 'delim' : 'end' };
+        else
+            yield { kind: 'data', data: buffer.subarray(at + 4, at + length) };
+        at += Math.max(length, 4);
+    }
+}
+/** A data packet as text, without its trailing newline. */
+const packetText = (packet) => (packet.kind === 'data' ? packet.data.toString('utf8').replace(/\n$/, '') : '');
+/** Demultiplexes side-band packets (up to a flush) into the payload and the host's messages. */
+function readSideBand(packets) {
+    const data = [];
+    let text = '';
+    let fatal;
+    for (const packet of packets) {
+        if (packet.kind !== 'data')
+            break;
+        const band = packet.data[0];
+        const payload = packet.data.subarray(1);
+        if (band === 1)
+            data.push(payload);
+        else if (band === 2)
+            text += payload.toString('utf8');
+        else if (band === 3)
+            fatal = payload.toString('utf8').trim();
+    }
+    const messages = text
+        .split(/[\r\n]+/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    return { data: Buffer.concat(data), messages, ...(fatal !== undefined ? { fatal } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/publish/smart-http.ts
+/**
+ * Git's smart HTTP protocol over `GitHttp`: listing refs, fetching objects by id (with the depth and
+ * tree filters GitHub serves), and pushing a pack with a compare-and-swap ref update. Protocol v2 for
+ * reads where the host speaks it, v0 otherwise; pushes are v0 (there is no v2 push). Each call is one
+ * request once the host's capabilities are known; they are read once per run.
+ */
+
+
+
+
+const AGENT = 'agent=gitops-promote';
+class SmartHttpRemote {
+    http;
+    uploadPack;
+    receivePack;
+    constructor(http) {
+        this.http = http;
+    }
+    /** Whether the host serves the tree filters that make reads independent of the repository's size. */
+    async filters() {
+        const ad = await this.upload();
+        return ad.version === 2 ? [...ad.capabilities].some((c) => /^fetch=.*\bfilter\b/.test(c)) : ad.capabilities.has('filter');
+    }
+    async listRefs(names) {
+        const ad = await this.upload();
+        if (ad.version === 0) {
+            // v0 has no ref listing of its own: the advertisement is it, read afresh unless just read.
+            if (!ad.fresh)
+                this.uploadPack = undefined;
+            const fresh = ad.fresh ? ad : await this.upload();
+            fresh.fresh = false;
+            return { refs: new Map([...fresh.refs].filter(([name]) => names.includes(name))), ...(fresh.head ? { head: fresh.head } : {}) };
+        }
+        const body = Buffer.concat([
+            pktLine('command=ls-refs\n'),
+            pktLine(`${AGENT}\n`),
+            DELIM,
+            pktLine('symrefs\n'),
+            ...names.map((name) => pktLine(`ref-prefix ${name}\n`)),
+            FLUSH,
+        ]);
+        const doing = 'read the branches of';
+        const answer = await this.post('git-upload-pack', body, doing);
+        return this.parse(answer, doing, () => {
+            const refs = new Map();
+            let head;
+            for (const packet of readPackets(answer)) {
+                const [oid, name, ...attributes] = packetText(packet).split(' ');
+                if (!oid || !name || !names.includes(name))
+                    continue;
+                refs.set(name, oid);
+                const target = attributes.find((a) => a.startsWith('symref-target:'));
+                if (name === 'HEAD' && target)
+                    head = target.slice('symref-target:'.length);
+            }
+            return { refs, ...(head ? { head } : {}) };
+        });
+    }
+    /** The wanted objects (and what the options bring with them), by id. */
+    async fetch(wants, options, known) {
+        const ad = await this.upload();
+        const answer = ad.version === 2 ? await this.post('git-upload-pack', fetchV2(wants, options), 'fetch from') : await this.fetchV0(ad, wants, options);
+        const band = this.parse(answer, 'fetch from', () => readSideBand(packPackets(answer, ad.version)));
+        if (band.fatal !== undefined)
+            throw new errors/* GitError */.XS(`the host refused to send objects: ${band.fatal}.`, 'Re-run the job; nothing was pushed.');
+        return (0,pack/* readPack */.wh)(band.data, known);
+    }
+    fetchV0(ad, wants, options) {
+        const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c));
+        const body = Buffer.concat([
+            ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
+            ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+            ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+            FLUSH,
+            pktLine('done\n'),
+        ]);
+        return this.post('git-upload-pack', body, 'fetch from');
+    }
+    /** Sends `pack` with the update of `ref` from `old` to `update` (both full ids); the host applies it only if `ref` is still at `old`. */
+    async push(ref, old, update, pack) {
+        const ad = await this.receive();
+        const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1'].filter((c) => ad.capabilities.has(c));
+        const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack]);
+        const answer = await this.post('git-receive-pack', body, 'push to');
+        const sideBand = wanted.includes('side-band-64k');
+        const { band, report } = this.parse(answer, 'push to', () => {
+            const band = sideBand ? readSideBand(readPackets(answer)) : { data: answer, messages: [] };
+            return { band, report: [...readPackets(band.data)].map(packetText).filter(Boolean) };
+        });
+        const messages = [...band.messages, ...('fatal' in band && band.fatal !== undefined ? [band.fatal] : [])];
+        const unpack = report.find((line) => line.startsWith('unpack '));
+        const line = report.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref} `));
+        if (unpack === 'unpack ok' && line?.startsWith('ok '))
+            return { ok: true, messages };
+        const reason = line?.startsWith('ng ') ? line.slice(`ng ${ref} `.length) : unpack && unpack !== 'unpack ok' ? unpack : messages.at(-1);
+        return { ok: false, ...(reason ? { reason } : {}), messages };
+    }
+    /** `read(answer)`, with an answer that is not pkt-line framed said to be no git answer. */
+    parse(answer, doing, read) {
+        try {
+            return read();
+        }
+        catch (error) {
+            if (!(error instanceof NotGitData))
+                throw error;
+            throw (0,git_http/* notGit */.oG)(this.http.where, doing, `its answer is not git data (${error.message})`, answer);
+        }
+    }
+    post(service, body, doing) {
+        return this.http.request({
+            path: service,
+            body,
+            headers: {
+                'Content-Type': `application/x-${service}-request`,
+                Accept: `application/x-${service}-result`,
+                ...(service === 'git-upload-pack' && this.uploadVersion === 2 ? { 'Git-Protocol': 'version=2' } : {}),
+            },
+            expect: `application/x-${service}-result`,
+            doing,
+        });
+    }
+    uploadVersion = 2;
+    upload() {
+        this.uploadPack ??= this.advertise('git-upload-pack', 'read').then((ad) => {
+            this.uploadVersion = ad.version;
+            return ad;
+        });
+        this.uploadPack.catch(() => (this.uploadPack = undefined));
+        return this.uploadPack;
+    }
+    receive() {
+        this.receivePack ??= this.advertise('git-receive-pack', 'push to');
+        this.receivePack.catch(() => (this.receivePack = undefined));
+        return this.receivePack;
+    }
+    async advertise(service, doing) {
+        const answer = await this.http.request({
+            path: `info/refs?service=${service}`,
+            headers: service === 'git-upload-pack' ? { 'Git-Protocol': 'version=2' } : {},
+            expect: `application/x-${service}-advertisement`,
+            doing,
+        });
+        let lines = this.parse(answer, doing, () => [...readPackets(answer)].map((p) => (p.kind === 'data' ? p.data.toString('utf8').replace(/\n$/, '') : `#${p.kind}`)));
+        if (lines[0]?.startsWith('# service='))
+            lines = lines.slice(2);
+        if (lines[0] === 'version 2')
+            return { version: 2, capabilities: new Set(lines.slice(1).filter((l) => !l.startsWith('#'))), refs: new Map(), fresh: false };
+        const refs = new Map();
+        let capabilities = new Set();
+        for (const [i, line] of lines.entries()) {
+            if (line.startsWith('#'))
+                break;
+            const [ref, caps] = line.split('\0');
+            const [oid, name] = ref.split(' ');
+            if (i === 0 && caps !== undefined)
+                capabilities = new Set(caps.split(' ').filter(Boolean));
+            if (name && name !== 'capabilities^{}')
+                refs.set(name, oid);
+        }
+        const head = [...capabilities].find((c) => c.startsWith('symref=HEAD:'))?.slice('symref=HEAD:'.length);
+        return { version: 0, capabilities, refs, ...(head ? { head } : {}), fresh: true };
+    }
+}
+function fetchV2(wants, options) {
+    return Buffer.concat([
+        pktLine('command=fetch\n'),
+        pktLine(`${AGENT}\n`),
+        DELIM,
+        pktLine('no-progress\n'),
+        pktLine('ofs-delta\n'),
+        ...wants.map((oid) => pktLine(`want ${oid}\n`)),
+        ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+        ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+        pktLine('done\n'),
+        FLUSH,
+    ]);
+}
+/** The side-band packets of the pack in a fetch answer: after `packfile` (v2), or after the NAK (v0). */
+function* packPackets(answer, version) {
+    let inPack = false;
+    for (const packet of readPackets(answer)) {
+        if (inPack)
+            yield packet;
+        else if (packet.kind === 'data') {
+            const text = packetText(packet);
+            if (version === 2 ? text === 'packfile' : text === 'NAK' || text.startsWith('ACK '))
+                inPack = true;
+            else if (text.startsWith('ERR '))
+                throw new errors/* GitError */.XS(`the host refused to send objects: ${text.slice(4)}.`, 'Re-run the job; nothing was pushed.');
+        }
     }
 }
 

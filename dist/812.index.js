@@ -1,31 +1,15 @@
-export const id = 605;
-export const ids = [605];
+export const id = 812;
+export const ids = [812];
 export const modules = {
 
-/***/ 6605:
+/***/ 3879:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-// ESM COMPAT FLAG
-__webpack_require__.r(__webpack_exports__);
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  connectGitHub: () => (/* binding */ connectGitHub)
-});
-
-// EXTERNAL MODULE: ./src/publish/publisher.ts
-var publisher = __webpack_require__(7915);
-// EXTERNAL MODULE: ./src/edit/files.ts
-var files = __webpack_require__(9171);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
-// EXTERNAL MODULE: ./src/publish/push-answers.ts
-var push_answers = __webpack_require__(7901);
-// EXTERNAL MODULE: ./src/publish/store.ts
-var store = __webpack_require__(1146);
-// EXTERNAL MODULE: ./src/network.ts
-var network = __webpack_require__(9473);
-;// CONCATENATED MODULE: ./src/github/bounded-fetch.ts
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ boundedFetch),
+/* harmony export */   x: () => (/* binding */ StoppedRequest)
+/* harmony export */ });
+/* harmony import */ var _network_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9473);
 /**
  * The fetch every GitHub API request goes through: held to the network bounds (network.ts), with the
  * token kept on the API's own origin. A redirect is followed only within that origin and only for a
@@ -58,7 +42,7 @@ function boundedFetch(fetch, bounds) {
         const read = ['GET', 'HEAD'].includes((init.method ?? 'GET').toUpperCase());
         for (let redirects = 0;; redirects++) {
             const controller = new AbortController();
-            const watch = new network/* RequestWatch */.bp(bounds, (reason) => controller.abort(new StoppedRequest(`${url.host} ${reason}`, true)));
+            const watch = new _network_js__WEBPACK_IMPORTED_MODULE_0__/* .RequestWatch */ .bp(bounds, (reason) => controller.abort(new StoppedRequest(`${url.host} ${reason}`, true)));
             const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
             try {
                 const response = await fetch(url, { ...init, redirect: 'manual', signal });
@@ -102,6 +86,32 @@ async function readWhole(response, watch) {
     return Buffer.concat(chunks);
 }
 
+
+/***/ }),
+
+/***/ 1812:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  connectGitHub: () => (/* binding */ connectGitHub)
+});
+
+// EXTERNAL MODULE: ./src/publish/publisher.ts
+var publisher = __webpack_require__(7915);
+// EXTERNAL MODULE: ./src/edit/files.ts
+var files = __webpack_require__(9171);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/publish/push-answers.ts
+var push_answers = __webpack_require__(7901);
+// EXTERNAL MODULE: ./src/publish/store.ts
+var store = __webpack_require__(1146);
+// EXTERNAL MODULE: ./src/github/bounded-fetch.ts
+var bounded_fetch = __webpack_require__(3879);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
 var github = __webpack_require__(1351);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/utils.js + 19 modules
@@ -143,7 +153,7 @@ const MAX_RATE_LIMIT_WAIT_S = 60;
 const RATE_LIMIT_RETRIES = 2;
 function createGitHubClient(token, env, bounds) {
     // The fetch @actions/github would use (through HTTPS_PROXY when the runner sets one), bounded.
-    const fetch = boundedFetch(utils/* defaults */.NT.request?.fetch ?? globalThis.fetch, bounds);
+    const fetch = (0,bounded_fetch/* boundedFetch */.A)(utils/* defaults */.NT.request?.fetch ?? globalThis.fetch, bounds);
     // Writes go one at a time but without the plugin's default spacing (1 s, 3 s for notifications):
     // a promotion makes a handful of writes, and spacing them would widen every retry window by seconds.
     const unspaced = () => new (lib_default()).Group({ maxConcurrent: 1, minTime: 0 });
@@ -159,7 +169,7 @@ function createGitHubClient(token, env, bounds) {
 /** The status, GitHub's message and headers of an Octokit RequestError; undefined for anything else. */
 function httpFailure(error) {
     // Octokit gives a stopped request a status of 500; the host never said so.
-    if (error instanceof StoppedRequest)
+    if (error instanceof bounded_fetch/* StoppedRequest */.x)
         return undefined;
     if (typeof error !== 'object' || error === null || typeof error.status !== 'number')
         return undefined;
@@ -172,7 +182,7 @@ function httpFailure(error) {
  * acme/infra"), `permission` what the token needs for it.
  */
 function apiError(error, what, permission) {
-    if (error instanceof StoppedRequest) {
+    if (error instanceof bounded_fetch/* StoppedRequest */.x) {
         return error.stalled
             ? new errors/* HostFailure */.A0(`the GitHub API at ${error.message} while the action tried to ${what}.`, 'This is a network or host problem; re-run the job later, or raise network-timeout-seconds if the host is slow but working.')
             : new errors/* ApiError */.hD(`the GitHub API at ${error.message}, when the action tried to ${what}.`, 'Set GITHUB_API_URL to the API address the host redirects to; the action sends the token to no other host.');
@@ -348,7 +358,7 @@ class ApiStore {
             if (failure && (failure.status === 422 || failure.status === 409) && (0,push_answers/* isBranchMoved */.Kc)(failure.message))
                 return { kind: 'moved' };
             // Stopped by a bound (a host failure) or a refused redirect: said as such.
-            if (error instanceof StoppedRequest)
+            if (error instanceof bounded_fetch/* StoppedRequest */.x)
                 throw apiError(error, `${what} in ${this.where}`, WRITE);
             // Still failing after the client's own retries: the update may have landed; the publisher
             // learns whether from the branch.
@@ -363,8 +373,8 @@ class ApiStore {
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/edit/diff.ts
 var diff = __webpack_require__(4222);
-// EXTERNAL MODULE: ./src/edit/kinds.ts + 2 modules
-var kinds = __webpack_require__(2390);
+// EXTERNAL MODULE: ./src/edit/kinds.ts + 3 modules
+var kinds = __webpack_require__(1286);
 // EXTERNAL MODULE: ./src/image/reference.ts
 var reference = __webpack_require__(3564);
 // EXTERNAL MODULE: ./src/order/legacy-records.ts
