@@ -106,7 +106,7 @@ async function promoteWithPublisher(server: GitServer, name: string, app: number
       plan: (files) =>
         planPromotion(files, {
           targets,
-          desired,
+          images: [{ desired }],
         }),
       newerAt: async () => [],
       paths: promotionPaths(targets),
@@ -323,7 +323,9 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
   }
   printRows(`Retry window after a lost race (tip read → push sent), over the bursts below`, retryRows)
 
-  const burstRows = [['apps', 'pusher every', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan']]
+  const burstRows = [
+    ['apps', 'pusher every', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan'],
+  ]
   for (const b of bursts) {
     const uncontended = sizes.find((s) => s.apps === b.apps)?.action ?? NaN
     burstRows.push([
