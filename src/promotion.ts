@@ -5,7 +5,7 @@
  * them, and check the result renders. Publishers call it again on every
  * fresh tip. Nothing is written to the infra repository but the targets themselves.
  */
-import { TargetError } from './errors.js'
+import { InputError, TargetError } from './errors.js'
 import { planEdits, planTargetEdits, targetFile, type EditPlan, type FileChange, type RepoFiles } from './edit/plan.js'
 import { kindOf } from './edit/kinds.js'
 import { referencedImage } from './edit/references.js'
@@ -137,7 +137,7 @@ export async function newerImagesAt(files: RepoFiles, spec: PromotionSpec): Prom
 /**
  * Which targets each image goes into. One image goes into every target (an overlay without its
  * entry gets one); of several, each goes into the targets that reference it now, and a target that
- * references none of them is a mistake in the inputs.
+ * references none of them, or an image no target references, is a mistake in the inputs.
  */
 async function assignTargets(files: RepoFiles, spec: PromotionSpec): Promise<ImageTargets[]> {
   if (spec.images.length === 1) return [{ image: spec.images[0], targets: spec.targets }]
@@ -163,7 +163,15 @@ async function assignTargets(files: RepoFiles, spec: PromotionSpec): Promise<Ima
       'Remove the target, or add the image it holds to images.',
     )
   }
-  return assigned.filter((entry) => entry.targets.length > 0)
+  const unused = assigned.find((entry) => entry.targets.length === 0)
+  if (unused) {
+    throw new InputError(
+      'images',
+      `no target references ${unused.image.desired.name} (the targets: ${spec.targets.map(describeTarget).join('; ')})`,
+      'Remove the line, or add a target that holds the image.',
+    )
+  }
+  return assigned
 }
 
 /**

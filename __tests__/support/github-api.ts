@@ -80,7 +80,7 @@ class Description {
     this.spec = spec
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false, formats: { timestamp: true } })
     ;(addFormatsModule as unknown as (ajv: Ajv) => void)(this.ajv)
-    this.ajv.addSchema({ $id: 'gh', components: spec.components })
+    this.ajv.addSchema({ $id: 'gh', components: typedNullables(spec.components) })
   }
 
   operation(method: string, route: string): Json {
@@ -109,6 +109,19 @@ class Description {
     }
     return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
   }
+}
+
+/**
+ * OpenAPI 3.0's `nullable` without a `type` (an `allOf` or a `$ref` that may be null, as in the
+ * issue schema) is not JSON Schema: ajv refuses it. It means "this, or null".
+ */
+function typedNullables(node: Json): Json {
+  if (Array.isArray(node)) return node.map(typedNullables)
+  if (node === null || typeof node !== 'object') return node
+  const mapped = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, typedNullables(v)]))
+  if (mapped.nullable !== true || 'type' in mapped) return mapped
+  const { nullable: _nullable, ...rest } = mapped
+  return { anyOf: [rest, { type: 'null' }] }
 }
 
 /** Points `#/…` references of a schema taken out of the description back into it. */
