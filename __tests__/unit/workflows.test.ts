@@ -36,8 +36,8 @@ interface Step {
 }
 
 describe('workflows', () => {
-  it('there are the five scenario examples and the project workflows', () => {
-    expect(files.filter((f) => f.startsWith('examples/'))).toHaveLength(5)
+  it('there are the seven scenario examples and the project workflows', () => {
+    expect(files.filter((f) => f.startsWith('examples/'))).toHaveLength(7)
     expect(files.filter((f) => f.startsWith('.github/')).length).toBeGreaterThanOrEqual(3)
   })
 
