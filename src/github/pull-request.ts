@@ -103,8 +103,9 @@ async function closeObsolete(pulls: PullRequests, store: InfraStore, base: strin
   if (!open) return undefined
   await pulls.close(open.number)
   // A run that promotes a newer image may have just moved the branch: it keeps it.
-  if ((await store.head(branch))?.commit === head) await pulls.deleteBranch(branch)
-  core.info(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} deleted.`)
+  const unmoved = (await store.head(branch))?.commit === head
+  if (unmoved) await pulls.deleteBranch(branch)
+  core.info(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${unmoved ? 'deleted' : 'kept (it moved meanwhile)'}.`)
   return { number: open.number, url: open.html_url, operation: 'closed' }
 }
 
