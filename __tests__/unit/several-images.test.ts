@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { tmpdir } from 'node:os'
 import { parsePromotedImages } from '../../src/docker/settings.js'
 import type { RepoFiles } from '../../src/edit/plan.js'
 import { referencedImage } from '../../src/edit/references.js'
@@ -6,11 +7,15 @@ import { parseEditSettings } from '../../src/edit/settings.js'
 import { parseTargets } from '../../src/edit/targets.js'
 import { InputError, TargetError } from '../../src/errors.js'
 import { promoteBranch } from '../../src/github/pr-content.js'
+import { imagesFrom } from '../../src/images.js'
 import type { IdentityLookup } from '../../src/image/identity.js'
 import { recordInputs } from '../../src/inputs.js'
 import { OrderGuard } from '../../src/order/guard.js'
 import { planPromotion } from '../../src/promotion.js'
+import { publish } from '../../src/publish/publisher.js'
 import { renderFailureSummary } from '../../src/report/summary.js'
+import { readSourceContext } from '../../src/source.js'
+import { MemoryStore } from '../support/memory-store.js'
 
 const memoryFiles = (files: Record<string, string>): RepoFiles => ({ read: async (path) => files[path] })
 const ENV = { GITHUB_SHA: 'a'.repeat(40) }
@@ -145,5 +150,45 @@ describe('several images in one promotion', () => {
     expect(text).toContain('<th align="left">Error</th><td>apps/shop/job.yaml: references &lt;none&gt;.</td>')
     expect(text).toContain('<th align="left">What to do</th><td>Remove the target.</td>')
     expect(renderFailureSummary({}, { message: 'x', fix: 'y' })).toContain('Attempted: reading the inputs; the promotion did not start.')
+  })
+})
+
+describe('from, in the landing loop', () => {
+  it('reads the tag again on the tip a lost race moved to: the new dev tag is what lands in prod', async () => {
+    const dev = (tag: string) => `images:\n  - name: acme/api\n    newTag: "${tag}"\n`
+    const store = new MemoryStore({ 'dev/kustomization.yaml': dev('1'), 'prod/kustomization.yaml': dev('0') })
+    // While the first attempt pushes, dev moves on to 2.
+    store.events.push({ neighbour: { 'dev/kustomization.yaml': dev('2') } })
+    const [settings] = parsePromotedImages(recordInputs({ image: 'acme/api', build: 'false', 'verify-image': 'false' }), ENV, true)
+    const read = imagesFrom({ kind: 'kustomize', path: 'dev' }, [settings], {
+      pin: 'tag',
+      allowDowngrade: true,
+      stage: { tempDir: tmpdir(), source: readSourceContext({}) },
+      env: {},
+    })
+    const targets = parseTargets('kustomize prod', 'targets')
+    const tags: string[] = []
+    const result = await publish(
+      store,
+      {
+        plan: async (files) => {
+          const images = await read(files)
+          tags.push(images[0].tag)
+          return planPromotion(files, { targets, images })
+        },
+        newerAt: async () => [],
+        paths: ['dev', 'prod'],
+        message: () => 'promote',
+        author: { name: 'test', email: 'test@example.invalid' },
+        branch: 'main',
+        maxAttempts: 3,
+        timeoutSeconds: 60,
+        dryRun: false,
+      },
+      { sleep: () => Promise.resolve() },
+    )
+    expect(result).toMatchObject({ changed: true, attempts: 2 })
+    expect(tags).toEqual(['1', '2'])
+    expect(store.tip().get('prod/kustomization.yaml')).toBe(dev('2'))
   })
 })
