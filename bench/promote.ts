@@ -106,7 +106,7 @@ async function promoteWithPublisher(server: GitServer, name: string, app: number
       plan: (files) =>
         planPromotion(files, {
           targets,
-          desired,
+          images: [{ desired }],
         }),
       newerAt: async () => [],
       paths: promotionPaths(targets),

@@ -369,6 +369,8 @@ class ApiStore {
     }
 }
 
+// EXTERNAL MODULE: ./src/publish/commit-message.ts
+var commit_message = __webpack_require__(2748);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/edit/diff.ts
@@ -396,11 +398,17 @@ var promotion = __webpack_require__(8138);
 /**
  * `promote/<image path>/<hash>`: one branch (and so one open pull request) per image and set of
  * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
+ * Several images promoted together: `promote/<first image path>-and-<n>-more/<hash of images and files>`.
  */
-function promoteBranch(imageName, targets) {
+function promoteBranch(imageNames, targets) {
     const files = [...new Set(targets.map((t) => (0,kinds/* kindOf */.I)(t).path(t).replace(/\/+$/, '')))].sort();
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(files.join('\n')).digest('hex').slice(0, 10);
-    return `promote/${(0,reference/* parseImageName */["if"])(imageName).path}/${hash}`;
+    const paths = imageNames.map((name) => (0,reference/* parseImageName */["if"])(name).path);
+    const several = paths.length > 1 ? [...paths].sort() : [];
+    const hash = (0,external_node_crypto_.createHash)('sha256')
+        .update([...several, ...files].join('\n'))
+        .digest('hex')
+        .slice(0, 10);
+    return `promote/${paths[0]}${several.length ? `-and-${several.length - 1}-more` : ''}/${hash}`;
 }
 /** GitHub refuses bodies over 65,536 characters; diffs past this are cut. */
 const MAX_BODY = 60_000;
@@ -470,7 +478,11 @@ var retry = __webpack_require__(2254);
 
 async function publishPullRequest(store, client, slug, promotion, spec, options = {}) {
     const landed = await landOnBranch(store, promotion, spec, options);
-    const { branchHead, ...result } = landed;
+    const { branchHead, obsolete, ...result } = landed;
+    if (obsolete !== undefined && !promotion.dryRun) {
+        const closed = await closeObsolete(new PullRequests(client, slug), store, promotion.branch, spec.branch, obsolete);
+        return closed ? { ...result, pullRequest: closed } : result;
+    }
     if (branchHead === undefined)
         return result;
     const pullRequest = await upsertPullRequest(new PullRequests(client, slug), promotion.branch, spec, landed.plan, landed.changed);
@@ -490,8 +502,13 @@ function landOnBranch(store, promotion, spec, options) {
         }
         unconfirmed = undefined;
         const plan = await promotion.plan(store.files(base.commit));
-        if (plan.files.length === 0)
-            return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' };
+        if (plan.files.length === 0) {
+            if (plan.stale.length > 0)
+                return { changed: false, attempts: attempt, plan, skippedReason: 'stale' };
+            // The base holds the promotion: the branch has nothing left to show, unless a newer image.
+            const obsolete = current && (await promotion.newerAt(store.files(current.commit))).length === 0 ? current.commit : undefined;
+            return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', ...(obsolete ? { obsolete } : {}) };
+        }
         if (current) {
             const newer = await promotion.newerAt(store.files(current.commit));
             if (newer.length > 0)
@@ -509,6 +526,22 @@ function landOnBranch(store, promotion, spec, options) {
         core/* info */.pq(`${current ? 'Updated' : 'Created'} ${spec.branch} at ${built.commit.slice(0, 12)} on ${promotion.branch}'s head ${base.commit.slice(0, 12)} (attempt ${attempt}).`);
         return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit };
     });
+}
+/**
+ * Closes the open pull request from `branch` whose promotion `base` already holds (another pull
+ * request merged, or a push landed it), and deletes the branch unless it moved since it was read.
+ */
+async function closeObsolete(pulls, store, base, branch, head) {
+    const open = await pulls.findOpen(branch, base);
+    if (!open)
+        return undefined;
+    await pulls.close(open.number);
+    // A run that promotes a newer image may have just moved the branch: it keeps it.
+    const unmoved = (await store.head(branch))?.commit === head;
+    if (unmoved)
+        await pulls.deleteBranch(branch);
+    core/* info */.pq(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${unmoved ? 'deleted' : 'kept (it moved meanwhile)'}.`);
+    return { number: open.number, url: open.html_url, operation: 'closed' };
 }
 async function upsertPullRequest(pulls, base, spec, plan, branchChanged) {
     const title = spec.title(plan);
@@ -528,14 +561,17 @@ async function upsertPullRequest(pulls, base, spec, plan, branchChanged) {
         .filter((r) => r.includes('/'))
         .map((r) => r.slice(r.indexOf('/') + 1))
         .filter((team) => !(pr.requested_teams ?? []).some((t) => t.slug === team));
+    const assignees = settings.assignees.filter((a) => !(pr.assignees ?? []).some((u) => u.login.toLowerCase() === a.toLowerCase()));
     const autoMerge = settings.autoMerge && pr.auto_merge?.merge_method !== settings.autoMerge ? settings.autoMerge : undefined;
     if (labels.length > 0)
         await pulls.addLabels(pr.number, labels);
     if (users.length > 0 || teams.length > 0)
         await pulls.requestReviewers(pr.number, users, teams);
+    if (assignees.length > 0)
+        await pulls.addAssignees(pr.number, assignees);
     if (autoMerge)
         await pulls.enableAutoMerge(pr.node_id, pr.number, autoMerge);
-    if (operation === 'unchanged' && (labels.length > 0 || users.length > 0 || teams.length > 0 || autoMerge))
+    if (operation === 'unchanged' && (labels.length > 0 || users.length > 0 || teams.length > 0 || assignees.length > 0 || autoMerge))
         operation = 'updated';
     return { number: pr.number, url: pr.html_url, operation };
 }
@@ -550,12 +586,12 @@ class PullRequests {
         this.id = repoId(slug);
         this.slug = slug;
     }
-    async call(what, request) {
+    async call(what, request, permission = PULLS) {
         try {
             return (await request()).data;
         }
         catch (error) {
-            throw apiError(error, `${what} in ${this.slug}`, PULLS);
+            throw apiError(error, `${what} in ${this.slug}`, permission);
         }
     }
     async findOpen(branch, base) {
@@ -577,6 +613,15 @@ class PullRequests {
     }
     update(number, fields) {
         return this.call(`update pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, ...fields }));
+    }
+    close(number) {
+        return this.call(`close pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, state: 'closed' }));
+    }
+    deleteBranch(branch) {
+        return this.call(`delete the branch ${branch}`, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }), 'Contents: read and write');
+    }
+    addAssignees(number, assignees) {
+        return this.call(`assign pull request #${number}`, () => this.client.rest.issues.addAssignees({ ...this.id, issue_number: number, assignees: [...assignees] }));
     }
     addLabels(number, labels) {
         return this.call(`label pull request #${number}`, () => this.client.rest.issues.addLabels({ ...this.id, issue_number: number, labels: [...labels] }));
@@ -604,6 +649,7 @@ class PullRequests {
 
 
 
+
 function connectGitHub(infra, delivery, env) {
     // Settings made sure a GitHub delivery has a repository on this host and a token.
     const slug = infra.slug;
@@ -615,10 +661,12 @@ function connectGitHub(infra, delivery, env) {
                 return (0,publisher/* publish */.mk)(store, promotion);
             const { pullRequest } = delivery;
             return publishPullRequest(store, client, slug, promotion, {
-                branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
+                branch: pullRequest.branch || promoteBranch(facts.imageNames, facts.targets),
                 settings: pullRequest,
-                title: (plan) => facts.title(plan),
-                body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
+                title: (plan) => (pullRequest.title ? (0,commit_message/* renderCommitMessage */.j)(pullRequest.title, facts.facts(plan)) : promotion.message(plan)).split('\n')[0],
+                body: (plan) => pullRequest.body
+                    ? (0,commit_message/* renderCommitMessage */.j)(pullRequest.body, facts.facts(plan))
+                    : pullRequestBody({ ...facts.facts(plan), baseBranch: promotion.branch }, plan),
             });
         },
     };

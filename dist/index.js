@@ -29618,8 +29618,9 @@ function sequenceIndent(source, root) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   q: () => (/* binding */ targetFile),
-/* harmony export */   r: () => (/* binding */ planEdits)
+/* harmony export */   qh: () => (/* binding */ targetFile),
+/* harmony export */   r_: () => (/* binding */ planEdits),
+/* harmony export */   yU: () => (/* binding */ planTargetEdits)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1286);
@@ -29634,10 +29635,14 @@ function sequenceIndent(source, root) {
 
 
 
-async function planEdits(files, targets, desired) {
+function planEdits(files, targets, desired) {
+    return planTargetEdits(files, targets.map((target) => ({ target, desired })));
+}
+/** Every target's edit, each to its own image (several images in one file are one change of it). */
+async function planTargetEdits(files, edits) {
     const working = new Map();
     const resolved = [];
-    for (const target of targets) {
+    for (const { target, desired } of edits) {
         const file = await targetFile(files, target);
         let entry = working.get(file);
         if (!entry) {
@@ -29648,9 +29653,9 @@ async function planEdits(files, targets, desired) {
             working.set(file, entry);
         }
         applyEdit(entry, (0,_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target).splices(new _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .YamlSource */ .rC(file, entry.text), target, desired));
-        resolved.push({ target, file });
+        resolved.push({ target, desired, file });
     }
-    for (const { target, file } of resolved) {
+    for (const { target, desired, file } of resolved) {
         (0,_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target).check?.(new _yaml_source_js__WEBPACK_IMPORTED_MODULE_3__/* .YamlSource */ .rC(file, working.get(file).text), target, desired);
     }
     const changed = [...working].filter(([, entry]) => entry.text !== entry.before);
@@ -29682,6 +29687,52 @@ async function targetFile(files, target) {
 }
 function missingFile(target, file) {
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(file, undefined, `does not exist in the infra repository (target: ${(0,_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target)})`, 'Check the path (relative to the infra repository root) and the branch it is on.');
+}
+
+
+/***/ }),
+
+/***/ 4648:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ referencedImage)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _image_identity_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(915);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3564);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1629);
+/**
+ * Which image a target references now, read through the edit itself: the edit toward a probe of the
+ * same repository replaces exactly the values that make up the current reference, whatever the
+ * kind of target, so no kind needs a second reader. Pure given RepoFiles.
+ */
+
+
+
+
+/** A tag and a digest no file holds, so the probe's edit replaces every part the target holds. */
+const PROBE_TAG = 'gitops-promote-probe';
+const PROBE_DIGEST = `sha256:${'0'.repeat(64)}`;
+async function referencedImage(files, target, name) {
+    const probe = { name, tag: PROBE_TAG, digest: PROBE_DIGEST };
+    let changes;
+    try {
+        changes = (await (0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .planEdits */ .r_)(files, [target], probe)).changes;
+    }
+    catch (error) {
+        // The kind's own refusal says why the image is not there (another repository, no such container).
+        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0)
+            return { none: error.message, error };
+        throw error;
+    }
+    // Only a field holding the repository name alone is left as it was by the probe: it names this image.
+    if (changes.length === 0)
+        return { image: { name } };
+    const current = (0,_image_identity_js__WEBPACK_IMPORTED_MODULE_2__/* .replacedImage */ .CJ)(probe, changes);
+    if (current && (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_3__/* .sameRepository */ .RB)(current.name, name))
+        return { image: current };
+    return { none: current ? `it references ${current.name}` : `it holds no reference to ${name}` };
 }
 
 
@@ -30458,6 +30509,7 @@ function replacedImage(desired, replaced) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ew: () => (/* binding */ canonicalName),
 /* harmony export */   FH: () => (/* binding */ formatReference),
 /* harmony export */   RB: () => (/* binding */ sameRepository),
 /* harmony export */   Xb: () => (/* binding */ DOCKER_HUB),
@@ -30467,7 +30519,7 @@ function replacedImage(desired, replaced) {
 /* harmony export */   mQ: () => (/* binding */ splitReference),
 /* harmony export */   r_: () => (/* binding */ isValidTag)
 /* harmony export */ });
-/* unused harmony exports MAX_NAME_LENGTH, canonicalName */
+/* unused harmony export MAX_NAME_LENGTH */
 /**
  * Image references as Docker reads them: `[host[:port]/]path[:tag][@digest]`, held to the limits of
  * the OCI distribution spec and Docker's reference grammar. Pure.
@@ -30557,7 +30609,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5215);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8616);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30634,7 +30686,7 @@ function recordInputs(values) {
 
 /***/ }),
 
-/***/ 5215:
+/***/ 8616:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31021,7 +31073,7 @@ async function checkRendered(root, targets, desired, mode, searchPath = process.
     const files = (0,edit_files/* workTreeFiles */.B$)(root);
     const rendered = [];
     for (const target of overlays) {
-        const file = await (0,plan/* targetFile */.q)(files, target);
+        const file = await (0,plan/* targetFile */.qh)(files, target);
         const dir = external_node_path_.posix.dirname(file);
         const output = await render(renderer, (0,external_node_path_.join)(root, dir), root);
         if ('problem' in output)
@@ -31070,7 +31122,7 @@ function planRenderCheck(targets, desired, mode, tempDir, searchPath = process.e
         const before = new Map();
         const compared = new Set();
         for (const target of overlays) {
-            const file = await (0,plan/* targetFile */.q)(files, target);
+            const file = await (0,plan/* targetFile */.qh)(files, target);
             await (0,edit_closure/* overlayClosure */.y6)(files, external_node_path_.posix.dirname(file), overrides, after);
             if (overrides.has(file) && (await mayEditNothing(files, file, target, desired))) {
                 compared.add(target);
@@ -31135,7 +31187,7 @@ async function mayEditNothing(files, file, target, desired) {
  */
 async function checkFromFiles(files, overlays, desired) {
     for (const target of overlays) {
-        const file = await (0,plan/* targetFile */.q)(files, target);
+        const file = await (0,plan/* targetFile */.qh)(files, target);
         const text = await files.read(file);
         const kustomization = new yaml_source/* YamlSource */.rC(file, text ?? '');
         const name = text === undefined ? undefined : (0,kustomize/* addedEntryName */.i4)(kustomization, target.imageName, desired);
@@ -31256,260 +31308,8 @@ async function render(renderer, dir, root) {
     };
 }
 
-// EXTERNAL MODULE: ./src/image/desired.ts
-var image_desired = __nccwpck_require__(1411);
-;// CONCATENATED MODULE: ./src/publish/commit-message.ts
-const DEFAULT_TEMPLATE = `promote {image-ref} to {targets}
-
-{target-list}
-
-Promoted-Image: {image-ref}
-Source-Repository: {source-repo}
-Source-Commit: {source-sha}
-Source-Run: {run-url}
-Promoted-By: {actor}`;
-function placeholders(facts) {
-    return {
-        image: facts.image,
-        tag: facts.tag,
-        digest: facts.digest,
-        'image-ref': facts.imageRef,
-        targets: facts.targets.join(', '),
-        'target-list': facts.targets.map((t) => `- ${t}`).join('\n'),
-        'infra-branch': facts.branch,
-        'source-repo': facts.source.repository,
-        'source-sha': facts.source.sha,
-        'source-short-sha': facts.source.sha.slice(0, 7),
-        'run-url': facts.source.runUrl,
-        actor: facts.source.actor,
-    };
-}
-/**
- * Fills `{name}` placeholders; unknown ones are left as written. Trailer lines whose value came out
- * empty (outside Actions there is no run URL) are dropped so git still reads the trailer block.
- */
-function renderCommitMessage(template, facts) {
-    const values = placeholders(facts);
-    const filled = (template || DEFAULT_TEMPLATE).replace(/\{([a-z-]+)\}/g, (whole, name) => values[name] ?? whole);
-    return filled
-        .split('\n')
-        .filter((line) => !/^[A-Z][A-Za-z-]*:\s*$/.test(line))
-        .join('\n')
-        .replace(/\n{3,}/g, '\n\n')
-        .trim();
-}
-
-// EXTERNAL MODULE: ./src/network.ts
-var src_network = __nccwpck_require__(9473);
-// EXTERNAL MODULE: ./src/publish/git-objects.ts
-var git_objects = __nccwpck_require__(3018);
-// EXTERNAL MODULE: ./src/publish/git-http.ts + 1 modules
-var git_http = __nccwpck_require__(955);
-// EXTERNAL MODULE: ./src/publish/pack.ts
-var publish_pack = __nccwpck_require__(370);
-// EXTERNAL MODULE: ./src/publish/push-answers.ts
-var push_answers = __nccwpck_require__(7901);
-// EXTERNAL MODULE: ./src/publish/smart-http.ts + 1 modules
-var smart_http = __nccwpck_require__(315);
-// EXTERNAL MODULE: ./src/publish/store.ts
-var store = __nccwpck_require__(1146);
-;// CONCATENATED MODULE: ./src/publish/git-store.ts
-
-
-
-
-
-
-
-
-
-/** Parsed trees kept: every tree along a few paths, for a few tips. */
-const MAX_PARSED_TREES = 256;
-class GitStore {
-    where;
-    infra;
-    remote;
-    /** Every object fetched or made, by id. */
-    objects = new Map();
-    /** Fetches on their way, by object id, so that concurrent reads ask once. */
-    fetching = new Map();
-    trees = new Map();
-    /** The objects each built commit adds, to send with it. */
-    built = new Map();
-    constructor(infra, network = src_network/* DEFAULT_NETWORK_BOUNDS */.RY) {
-        this.infra = infra;
-        this.where = infra.slug ?? infra.url;
-        this.remote = new smart_http/* SmartHttpRemote */.i(new git_http/* GitHttp */.ri(infra, network));
-    }
-    get requests() {
-        return this.remote.http.requests;
-    }
-    close() {
-        this.remote.http.close();
-    }
-    async resolveBranch() {
-        const wanted = this.infra.branch;
-        if (wanted === '') {
-            const { head } = await this.remote.listRefs(['HEAD']);
-            if (!head?.startsWith('refs/heads/')) {
-                throw new errors/* InputError */.dz('infra-branch', `the infra repository ${this.where} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
-            }
-            return head.slice('refs/heads/'.length);
-        }
-        if (!(await this.remote.listRefs([`refs/heads/${wanted}`])).refs.has(`refs/heads/${wanted}`)) {
-            throw (0,store/* missingBranch */.f)(wanted, this.where);
-        }
-        return wanted;
-    }
-    async head(branch, tip) {
-        const ref = `refs/heads/${branch}`;
-        const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref);
-        if (commit === undefined)
-            return undefined;
-        // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
-        await this.ensure([commit], { depth: 1, filter: 'tree:1' });
-        const header = (0,git_objects/* parseCommit */.L5)(this.object(commit, 'commit').body);
-        return { commit, tree: header.tree, parents: header.parents };
-    }
-    files(commit) {
-        return (0,edit_files/* treeFiles */.CU)({
-            root: async () => (0,git_objects/* parseCommit */.L5)((await this.need(commit, 'commit')).body).tree,
-            tree: async (oid) => this.tree(oid),
-            blob: async (oid) => (await this.need(oid, 'blob')).body,
-            prefetch: (paths) => this.prefetch(commit, paths),
-        });
-    }
-    async commit(parent, files, message, author) {
-        const added = [];
-        const put = (object) => {
-            const oid = (0,git_objects/* objectId */.Tu)(object);
-            this.objects.set(oid, object);
-            added.push(object);
-            return oid;
-        };
-        // Each path's new blob, or null for a removed file.
-        const blobs = new Map(files.map((file) => [file.path, file.after === null ? null : put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]));
-        /** The tree with `changes` made, or undefined when nothing is left in it (git keeps no empty trees). */
-        const rewrite = async (tree, changes) => {
-            const entries = new Map(tree === undefined ? [] : await this.tree(tree));
-            const below = new Map();
-            for (const [path, oid] of changes) {
-                const [name, ...rest] = path.split('/');
-                if (rest.length > 0)
-                    below.set(name, (below.get(name) ?? new Map()).set(rest.join('/'), oid));
-                else if (oid === null)
-                    entries.delete(name);
-                else
-                    entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid });
-            }
-            for (const [name, sub] of below) {
-                const existing = entries.get(name);
-                const oid = await rewrite(existing && (0,git_objects/* isTree */.xK)(existing) ? existing.oid : undefined, sub);
-                if (oid === undefined)
-                    entries.delete(name);
-                else
-                    entries.set(name, { mode: git_objects/* TREE_MODE */.tk, oid });
-            }
-            return entries.size === 0 ? undefined : put({ type: 'tree', body: (0,git_objects/* serializeTree */.Lj)(entries) });
-        };
-        const parentTree = (0,git_objects/* parseCommit */.L5)((await this.need(parent, 'commit')).body).tree;
-        const tree = (await rewrite(parentTree, blobs)) ?? put({ type: 'tree', body: (0,git_objects/* serializeTree */.Lj)(new Map()) });
-        const commit = put({
-            type: 'commit',
-            body: (0,git_objects/* serializeCommit */.GS)({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
-        });
-        this.built.set(commit, added);
-        return { commit, tree };
-    }
-    async update(branch, commit, expected, mode) {
-        const pack = (0,publish_pack/* writePack */.hG)(this.built.get(commit) ?? []);
-        const answer = await this.remote.push(`refs/heads/${branch}`, expected ?? git_objects/* ZERO_OID */.as, commit, pack);
-        if (answer.ok)
-            return { kind: 'updated' };
-        const tip = (0,push_answers/* lockedAt */.g6)(answer.messages);
-        // Our own commit already there: an earlier push of it landed and its answer was lost.
-        if (tip === commit)
-            return { kind: 'updated' };
-        const judged = (0,push_answers/* judgeRefusal */.cT)(answer, branch, this.where, mode);
-        if (judged !== 'moved')
-            throw judged;
-        return { kind: 'moved', ...(tip ? { tip } : {}) };
-    }
-    object(oid, type) {
-        const object = this.objects.get(oid);
-        if (object?.type !== type) {
-            throw new errors/* GitError */.XS(`${this.where} did not send the ${type} ${oid} it was asked for.`, 'Re-run the job; nothing was pushed.');
-        }
-        return object;
-    }
-    async need(oid, type) {
-        await this.ensure([oid]);
-        return this.object(oid, type);
-    }
-    async tree(oid) {
-        let entries = this.trees.get(oid);
-        if (entries)
-            this.trees.delete(oid);
-        else
-            entries = (0,git_objects/* parseTree */.cZ)((await this.need(oid, 'tree')).body);
-        // Most recently used last; a long contention on a large directory must not keep every version parsed.
-        this.trees.set(oid, entries);
-        if (this.trees.size > MAX_PARSED_TREES)
-            this.trees.delete(this.trees.keys().next().value);
-        return entries;
-    }
-    /** Makes `oids` present: one request (`tree:0` by default) for those not present and not on their way already. */
-    async ensure(oids, options = { filter: 'tree:0' }) {
-        const missing = [...new Set(oids)].filter((oid) => !this.objects.has(oid) && !this.fetching.has(oid));
-        if (missing.length > 0) {
-            const fetched = this.receive(missing, options);
-            for (const oid of missing)
-                this.fetching.set(oid, fetched);
-            // Forgotten either way: a failed fetch is asked again by the next attempt.
-            void fetched.then(() => missing.forEach((oid) => this.fetching.delete(oid)), () => missing.forEach((oid) => this.fetching.delete(oid)));
-        }
-        await Promise.all(oids.map((oid) => this.fetching.get(oid) ?? Promise.resolve()));
-    }
-    async receive(wants, options) {
-        const filtering = options.filter !== undefined && (await this.remote.filters());
-        const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) => this.objects.get(oid));
-        for (const [oid, object] of objects)
-            this.objects.set(oid, object);
-    }
-    /**
-     * Makes the trees along each of `paths` in `commit` present, with what each path names: a file, or
-     * a directory and the files directly in it. One request per level for all paths; paths that do not
-     * exist are passed over (reading them later says so).
-     */
-    async prefetch(commit, paths) {
-        const root = (0,git_objects/* parseCommit */.L5)((await this.need(commit, 'commit')).body).tree;
-        let level = paths.map((path) => ({ tree: root, rest: path.split('/').filter((part) => part !== '' && part !== '.') }));
-        // Files found at one level travel with the next level's trees.
-        let blobs = [];
-        while (level.length > 0 || blobs.length > 0) {
-            await this.ensure([...level.map((step) => step.tree), ...blobs]);
-            const next = [];
-            blobs = [];
-            for (const { tree, rest } of level) {
-                const entries = await this.tree(tree);
-                if (rest.length === 0) {
-                    blobs.push(...[...entries.values()].filter(isFile).map((e) => e.oid));
-                    continue;
-                }
-                const found = entries.get(rest[0]);
-                if (found && (0,edit_files/* isTreeMode */.AY)(found.mode))
-                    next.push({ tree: found.oid, rest: rest.slice(1) });
-                else if (found && rest.length === 1 && isFile(found))
-                    blobs.push(found.oid);
-            }
-            level = next;
-        }
-    }
-}
-const isFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
-
-// EXTERNAL MODULE: ./src/publish/publisher.ts
-var publisher = __nccwpck_require__(7915);
+// EXTERNAL MODULE: ./src/edit/targets.ts
+var edit_targets = __nccwpck_require__(1078);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/image/docker-config.ts
@@ -32043,6 +31843,10 @@ async function buildAndPush(docker, request, push, tempDir) {
     return digest;
 }
 
+// EXTERNAL MODULE: ./src/edit/references.ts
+var references = __nccwpck_require__(4648);
+// EXTERNAL MODULE: ./src/image/desired.ts
+var image_desired = __nccwpck_require__(1411);
 ;// CONCATENATED MODULE: ./src/order/guard.ts
 /**
  * The ordering guard: an older image never replaces a newer one without allow-downgrade, however the
@@ -32086,6 +31890,285 @@ class OrderGuard {
     }
 }
 
+;// CONCATENATED MODULE: ./src/images.ts
+/**
+ * The images a run promotes, resolved to what the targets should reference and what orders each:
+ * the given ones through the image stage once, before anything is read of the infra repository; or,
+ * with `from`, the tags (and digests) that target holds at the tip the edit is planned on, each
+ * checked once per reference however many tips the landing loop plans on.
+ */
+
+
+
+
+
+
+
+
+
+
+/** The images given with their tags: the image stage (build, registry check) runs once for each. */
+async function givenImages(images, policy) {
+    const promoted = [];
+    for (const settings of images) {
+        const title = images.length > 1 ? `Image ${settings.image.name}` : 'Image';
+        promoted.push(promotedImage(settings, await core/* group */.Os(title, () => runImageStage(settings, policy.stage)), policy));
+    }
+    return promoted;
+}
+/** Reads the images at `from` on a tip; a reference already checked is not checked again. */
+function imagesFrom(from, images, policy) {
+    const checked = new Map();
+    return async (files) => {
+        const promoted = [];
+        for (const settings of images) {
+            const { name } = settings.image;
+            const found = await (0,references/* referencedImage */.j)(files, from, name);
+            const file = async () => (0,plan/* targetFile */.qh)(files, from).catch(() => (0,kinds/* kindOf */.I)(from).path(from));
+            if ('none' in found) {
+                throw new errors/* TargetError */.I0(await file(), undefined, `from (${(0,edit_targets/* describeTarget */.ff)(from)}) does not reference ${name}: ${found.none}`, 'Point from at the environment that runs this image, or promote it there first.');
+            }
+            const { tag, digest } = found.image;
+            if (tag === undefined) {
+                throw new errors/* TargetError */.I0(await file(), undefined, `from (${(0,edit_targets/* describeTarget */.ff)(from)}) references ${(0,image_reference/* formatReference */.FH)(found.image)}, with no tag to promote`, 'Promote from a target that holds the tag as well (pin: tag or tag-and-digest there).');
+            }
+            const reference = (0,image_reference/* formatReference */.FH)({ name, tag, ...(digest ? { digest } : {}) });
+            let image = checked.get(reference);
+            if (!image) {
+                core/* info */.pq(`from ${(0,edit_targets/* describeTarget */.ff)(from)}: ${reference}`);
+                image = runImageStage({ ...settings, tag, digest }, policy.stage).then((result) => promotedImage(settings, result, policy));
+                checked.set(reference, image);
+            }
+            promoted.push(image);
+        }
+        return Promise.all(promoted);
+    };
+}
+function promotedImage(settings, result, policy) {
+    const desired = (0,image_desired/* desiredImage */.QM)(settings.image.name, result.tag, result.digest, policy.pin);
+    return {
+        name: settings.image.name,
+        tag: result.tag,
+        digest: result.digest,
+        imageRef: (0,image_desired/* desiredReference */.Q2)(desired),
+        desired,
+        ...(policy.allowDowngrade ? {} : { guard: new OrderGuard(result.identity, registryIdentities(settings, policy.env)) }),
+    };
+}
+
+// EXTERNAL MODULE: ./src/publish/commit-message.ts
+var commit_message = __nccwpck_require__(2748);
+// EXTERNAL MODULE: ./src/network.ts
+var src_network = __nccwpck_require__(9473);
+// EXTERNAL MODULE: ./src/publish/git-objects.ts
+var git_objects = __nccwpck_require__(3018);
+// EXTERNAL MODULE: ./src/publish/git-http.ts + 1 modules
+var git_http = __nccwpck_require__(955);
+// EXTERNAL MODULE: ./src/publish/pack.ts
+var publish_pack = __nccwpck_require__(370);
+// EXTERNAL MODULE: ./src/publish/push-answers.ts
+var push_answers = __nccwpck_require__(7901);
+// EXTERNAL MODULE: ./src/publish/smart-http.ts + 1 modules
+var smart_http = __nccwpck_require__(315);
+// EXTERNAL MODULE: ./src/publish/store.ts
+var store = __nccwpck_require__(1146);
+;// CONCATENATED MODULE: ./src/publish/git-store.ts
+
+
+
+
+
+
+
+
+
+/** Parsed trees kept: every tree along a few paths, for a few tips. */
+const MAX_PARSED_TREES = 256;
+class GitStore {
+    where;
+    infra;
+    remote;
+    /** Every object fetched or made, by id. */
+    objects = new Map();
+    /** Fetches on their way, by object id, so that concurrent reads ask once. */
+    fetching = new Map();
+    trees = new Map();
+    /** The objects each built commit adds, to send with it. */
+    built = new Map();
+    constructor(infra, network = src_network/* DEFAULT_NETWORK_BOUNDS */.RY) {
+        this.infra = infra;
+        this.where = infra.slug ?? infra.url;
+        this.remote = new smart_http/* SmartHttpRemote */.i(new git_http/* GitHttp */.ri(infra, network));
+    }
+    get requests() {
+        return this.remote.http.requests;
+    }
+    close() {
+        this.remote.http.close();
+    }
+    async resolveBranch() {
+        const wanted = this.infra.branch;
+        if (wanted === '') {
+            const { head } = await this.remote.listRefs(['HEAD']);
+            if (!head?.startsWith('refs/heads/')) {
+                throw new errors/* InputError */.dz('infra-branch', `the infra repository ${this.where} has no default branch (is it empty?)`, 'Push an initial commit to the infra repository, or set infra-branch.');
+            }
+            return head.slice('refs/heads/'.length);
+        }
+        if (!(await this.remote.listRefs([`refs/heads/${wanted}`])).refs.has(`refs/heads/${wanted}`)) {
+            throw (0,store/* missingBranch */.f)(wanted, this.where);
+        }
+        return wanted;
+    }
+    async head(branch, tip) {
+        const ref = `refs/heads/${branch}`;
+        const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref);
+        if (commit === undefined)
+            return undefined;
+        // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
+        await this.ensure([commit], { depth: 1, filter: 'tree:1' });
+        const header = (0,git_objects/* parseCommit */.L5)(this.object(commit, 'commit').body);
+        return { commit, tree: header.tree, parents: header.parents };
+    }
+    files(commit) {
+        return (0,edit_files/* treeFiles */.CU)({
+            root: async () => (0,git_objects/* parseCommit */.L5)((await this.need(commit, 'commit')).body).tree,
+            tree: async (oid) => this.tree(oid),
+            blob: async (oid) => (await this.need(oid, 'blob')).body,
+            prefetch: (paths) => this.prefetch(commit, paths),
+        });
+    }
+    async commit(parent, files, message, author) {
+        const added = [];
+        const put = (object) => {
+            const oid = (0,git_objects/* objectId */.Tu)(object);
+            this.objects.set(oid, object);
+            added.push(object);
+            return oid;
+        };
+        // Each path's new blob, or null for a removed file.
+        const blobs = new Map(files.map((file) => [file.path, file.after === null ? null : put({ type: 'blob', body: Buffer.from(file.after, 'utf8') })]));
+        /** The tree with `changes` made, or undefined when nothing is left in it (git keeps no empty trees). */
+        const rewrite = async (tree, changes) => {
+            const entries = new Map(tree === undefined ? [] : await this.tree(tree));
+            const below = new Map();
+            for (const [path, oid] of changes) {
+                const [name, ...rest] = path.split('/');
+                if (rest.length > 0)
+                    below.set(name, (below.get(name) ?? new Map()).set(rest.join('/'), oid));
+                else if (oid === null)
+                    entries.delete(name);
+                else
+                    entries.set(name, { mode: entries.get(name)?.mode === '100755' ? '100755' : '100644', oid });
+            }
+            for (const [name, sub] of below) {
+                const existing = entries.get(name);
+                const oid = await rewrite(existing && (0,git_objects/* isTree */.xK)(existing) ? existing.oid : undefined, sub);
+                if (oid === undefined)
+                    entries.delete(name);
+                else
+                    entries.set(name, { mode: git_objects/* TREE_MODE */.tk, oid });
+            }
+            return entries.size === 0 ? undefined : put({ type: 'tree', body: (0,git_objects/* serializeTree */.Lj)(entries) });
+        };
+        const parentTree = (0,git_objects/* parseCommit */.L5)((await this.need(parent, 'commit')).body).tree;
+        const tree = (await rewrite(parentTree, blobs)) ?? put({ type: 'tree', body: (0,git_objects/* serializeTree */.Lj)(new Map()) });
+        const commit = put({
+            type: 'commit',
+            body: (0,git_objects/* serializeCommit */.GS)({ tree, parents: [parent], author, message, time: Date.now() / 1000 }),
+        });
+        this.built.set(commit, added);
+        return { commit, tree };
+    }
+    async update(branch, commit, expected, mode) {
+        const pack = (0,publish_pack/* writePack */.hG)(this.built.get(commit) ?? []);
+        const answer = await this.remote.push(`refs/heads/${branch}`, expected ?? git_objects/* ZERO_OID */.as, commit, pack);
+        if (answer.ok)
+            return { kind: 'updated' };
+        const tip = (0,push_answers/* lockedAt */.g6)(answer.messages);
+        // Our own commit already there: an earlier push of it landed and its answer was lost.
+        if (tip === commit)
+            return { kind: 'updated' };
+        const judged = (0,push_answers/* judgeRefusal */.cT)(answer, branch, this.where, mode);
+        if (judged !== 'moved')
+            throw judged;
+        return { kind: 'moved', ...(tip ? { tip } : {}) };
+    }
+    object(oid, type) {
+        const object = this.objects.get(oid);
+        if (object?.type !== type) {
+            throw new errors/* GitError */.XS(`${this.where} did not send the ${type} ${oid} it was asked for.`, 'Re-run the job; nothing was pushed.');
+        }
+        return object;
+    }
+    async need(oid, type) {
+        await this.ensure([oid]);
+        return this.object(oid, type);
+    }
+    async tree(oid) {
+        let entries = this.trees.get(oid);
+        if (entries)
+            this.trees.delete(oid);
+        else
+            entries = (0,git_objects/* parseTree */.cZ)((await this.need(oid, 'tree')).body);
+        // Most recently used last; a long contention on a large directory must not keep every version parsed.
+        this.trees.set(oid, entries);
+        if (this.trees.size > MAX_PARSED_TREES)
+            this.trees.delete(this.trees.keys().next().value);
+        return entries;
+    }
+    /** Makes `oids` present: one request (`tree:0` by default) for those not present and not on their way already. */
+    async ensure(oids, options = { filter: 'tree:0' }) {
+        const missing = [...new Set(oids)].filter((oid) => !this.objects.has(oid) && !this.fetching.has(oid));
+        if (missing.length > 0) {
+            const fetched = this.receive(missing, options);
+            for (const oid of missing)
+                this.fetching.set(oid, fetched);
+            // Forgotten either way: a failed fetch is asked again by the next attempt.
+            void fetched.then(() => missing.forEach((oid) => this.fetching.delete(oid)), () => missing.forEach((oid) => this.fetching.delete(oid)));
+        }
+        await Promise.all(oids.map((oid) => this.fetching.get(oid) ?? Promise.resolve()));
+    }
+    async receive(wants, options) {
+        const filtering = options.filter !== undefined && (await this.remote.filters());
+        const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) => this.objects.get(oid));
+        for (const [oid, object] of objects)
+            this.objects.set(oid, object);
+    }
+    /**
+     * Makes the trees along each of `paths` in `commit` present, with what each path names: a file, or
+     * a directory and the files directly in it. One request per level for all paths; paths that do not
+     * exist are passed over (reading them later says so).
+     */
+    async prefetch(commit, paths) {
+        const root = (0,git_objects/* parseCommit */.L5)((await this.need(commit, 'commit')).body).tree;
+        let level = paths.map((path) => ({ tree: root, rest: path.split('/').filter((part) => part !== '' && part !== '.') }));
+        // Files found at one level travel with the next level's trees.
+        let blobs = [];
+        while (level.length > 0 || blobs.length > 0) {
+            await this.ensure([...level.map((step) => step.tree), ...blobs]);
+            const next = [];
+            blobs = [];
+            for (const { tree, rest } of level) {
+                const entries = await this.tree(tree);
+                if (rest.length === 0) {
+                    blobs.push(...[...entries.values()].filter(isFile).map((e) => e.oid));
+                    continue;
+                }
+                const found = entries.get(rest[0]);
+                if (found && (0,edit_files/* isTreeMode */.AY)(found.mode))
+                    next.push({ tree: found.oid, rest: rest.slice(1) });
+                else if (found && rest.length === 1 && isFile(found))
+                    blobs.push(found.oid);
+            }
+            level = next;
+        }
+    }
+}
+const isFile = (entry) => entry.mode === '100644' || entry.mode === '100755';
+
+// EXTERNAL MODULE: ./src/publish/publisher.ts
+var publisher = __nccwpck_require__(7915);
 // EXTERNAL MODULE: ./src/promotion.ts
 var src_promotion = __nccwpck_require__(8138);
 // EXTERNAL MODULE: ./src/argocd/settings.ts
@@ -32105,6 +32188,7 @@ function setOutputs(outputs) {
     core/* setOutput */.uH('pull-request-number', outputs.pullRequest ? String(outputs.pullRequest.number) : '');
     core/* setOutput */.uH('pull-request-url', outputs.pullRequest?.url ?? '');
     core/* setOutput */.uH('pull-request-operation', outputs.pullRequest?.operation ?? '');
+    core/* setOutput */.uH('images-json', JSON.stringify(outputs.images.map((i) => ({ image: i.image, 'image-ref': i.imageRef, tag: i.tag, digest: i.digest }))));
 }
 function setDeploymentOutputs(outputs) {
     core/* setOutput */.uH('argocd-sync-status', outputs.syncStatus.join('\n'));
@@ -32119,6 +32203,7 @@ function setDeploymentOutputs(outputs) {
  */
 
 
+
 const code = (text) => (text === '' ? '' : `<code>${escapeHtml(text)}</code>`);
 function escapeHtml(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -32129,12 +32214,16 @@ function summary_link(text, url) {
 function renderSummary(s) {
     const lines = [];
     const verb = s.dryRun ? 'Dry run: would promote' : s.skippedReason ? 'Nothing to promote for' : 'Promoted';
-    lines.push(`## ${verb} ${code(s.imageRef)} into ${code(s.destination)}`, '');
-    const facts = [
-        ['Image', code(s.imageRef)],
-        ['Tag', code(s.tag)],
-        ['Digest', s.digest ? code(s.digest) : 'not known'],
-    ];
+    const several = s.images && s.images.length > 1 ? s.images : undefined;
+    const what = several ? `${several.length} images` : code(s.imageRef);
+    lines.push(`## ${verb} ${what} into ${code(s.destination)}`, '');
+    const facts = several
+        ? several.map((image) => ['Image', `${code(image.imageRef)}${image.digest && !image.imageRef.includes('@') ? ` (${code(image.digest)})` : ''}`])
+        : [
+            ['Image', code(s.imageRef)],
+            ['Tag', code(s.tag)],
+            ['Digest', s.digest ? code(s.digest) : 'not known'],
+        ];
     if (s.commit)
         facts.push([s.dryRun ? 'Local commit (not pushed)' : 'Commit', summary_link(s.commit.sha.slice(0, 12), s.commit.url)]);
     if (s.pullRequest)
@@ -32201,6 +32290,31 @@ async function writeDeploymentSummary(summary) {
         return;
     await core/* summary */.z.addRaw(renderDeploymentSummary(summary), true).write();
 }
+/** The job summary of a failed run: what was attempted, the error, and what to do next. Pure. */
+function renderFailureSummary(attempt, error) {
+    const lines = ['## Promotion failed', ''];
+    if (attempt.images && attempt.images.length > 0) {
+        const into = attempt.destination ? ` into ${code(attempt.destination)}` : '';
+        const from = attempt.from ? ` as ${code(attempt.from)} runs it` : '';
+        lines.push(`Attempted: promote ${attempt.images.map(code).join(', ')}${from}${into}.`, '');
+    }
+    else {
+        lines.push('Attempted: reading the inputs; the promotion did not start.', '');
+    }
+    lines.push('<table>', `<tr><th align="left">Error</th><td>${escapeHtml(error.message)}</td></tr>`);
+    lines.push(`<tr><th align="left">What to do</th><td>${escapeHtml(error.fix)}</td></tr>`, '</table>', '');
+    return lines.join('\n');
+}
+async function writeFailureSummary(attempt, error) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const known = error instanceof errors/* ActionError */.lZ;
+    const message = known ? error.message : (0,errors/* errorMessage */.gJ)(error);
+    const fix = known && error.fix
+        ? error.fix
+        : 'Re-run the job with debug logging (ACTIONS_STEP_DEBUG: true) to see where it failed, and report it if it looks like a fault of the action.';
+    await core/* summary */.z.addRaw(renderFailureSummary(attempt, { message, fix }), true).write();
+}
 
 ;// CONCATENATED MODULE: ./src/report/report.ts
 /**
@@ -32223,16 +32337,18 @@ async function reportPromotion(report) {
         core/* notice */.lm((0,src_promotion/* unorderedReason */.Du)(file));
     for (const change of result.plan.changes)
         core/* info */.pq(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`);
+    const images = report.images.map((i) => ({ image: i.name, imageRef: i.imageRef, tag: i.tag, digest: i.digest ?? '' }));
     const outputs = {
-        imageRef: report.imageRef,
-        tag: report.tag,
-        digest: report.digest,
+        imageRef: images[0].imageRef,
+        tag: images[0].tag,
+        digest: images[0].digest,
         changed: result.changed,
         commitSha: result.commitSha ?? '',
         commitUrl: result.commitSha && report.webUrl && !report.dryRun ? `${report.webUrl}/commit/${result.commitSha}` : '',
         attempts: result.attempts,
         skippedReason: result.skippedReason ?? '',
         ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+        images,
     };
     setOutputs(outputs);
     await writeSummary({
@@ -32281,23 +32397,73 @@ var src_inputs = __nccwpck_require__(8422);
 
 
 
-function parseImageSettings(inputs, env) {
-    const imageInput = (0,src_inputs/* required */.mw)(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.');
+/**
+ * The images to promote: `image` with `tag` and `digest`, or one `images` line each
+ * (`<image>[:<tag>][@sha256:<digest>]`; a line without a tag takes `tag`). `readsTag`: `from` gives
+ * the tags and digests, so none may be given. registry-username logs in to the first image's registry.
+ */
+function parsePromotedImages(inputs, env, readsTag = false) {
+    const lines = (0,src_inputs/* listInput */.dt)(inputs, 'images');
+    if (lines.length === 0)
+        return [parseImageSettings(inputs, env, readsTag)];
+    if (inputs.get('image') !== '')
+        throw new errors/* InputError */.dz('image', 'is set together with images', 'Set image for one image, or images for several (one a line), not both.');
+    if (inputs.get('digest') !== '')
+        throw new errors/* InputError */.dz('digest', 'is set together with images', 'Give each digest on its images line, as <image>:<tag>@sha256:<digest>.');
+    if (lines.length > 1 && (0,src_inputs/* booleanInput */.tE)(inputs, 'build', true)) {
+        throw new errors/* InputError */.dz('build', `is true (the default) with ${lines.length} images`, 'Set build: false: build the images first (a matrix job, or one build step each), then promote them together.');
+    }
+    const seen = new Map();
+    const images = lines.map((line, index) => {
+        const fail = (problem, fix = 'Write one image a line: <image>, <image>:<tag> or <image>[:<tag>]@sha256:<digest>.') => new errors/* InputError */.dz('images', `line ${index + 1} (${line}): ${problem}`, fix);
+        const ref = (0,image_reference/* splitReference */.mQ)(line);
+        const problem = (0,image_reference/* imageNameProblem */.iS)(ref.name);
+        if (problem)
+            throw fail(`'${ref.name}' is not an image repository: ${problem}`);
+        if (ref.tag !== undefined && !(0,image_reference/* isValidTag */.r_)(ref.tag))
+            throw fail(`'${ref.tag}' is not a valid Docker tag`);
+        if (ref.digest !== undefined && !(0,image_reference/* isValidDigest */.fH)(ref.digest))
+            throw fail(`'${ref.digest}' is not a sha256 digest`);
+        if (readsTag && (ref.tag !== undefined || ref.digest !== undefined))
+            throw fail('gives a tag or a digest, and from reads them', 'Write the image alone: from reads its tag and digest from that target.');
+        const repository = (0,image_reference/* canonicalName */.Ew)((0,image_reference/* parseImageName */["if"])(ref.name));
+        if (seen.has(repository))
+            throw fail(`names the same image as line ${seen.get(repository) + 1}`, 'List each image once.');
+        seen.set(repository, index);
+        const lineInputs = {
+            get: (name) => name === 'image' ? ref.name : name === 'tag' ? (ref.tag ?? inputs.get('tag')) : name === 'digest' ? (ref.digest ?? '') : inputs.get(name),
+        };
+        return parseImageSettings(lineInputs, env, readsTag);
+    });
+    // Credentials go to the registry they are for, and no other.
+    return images.map((image) => (image.image.registry === images[0].image.registry ? image : { ...image, login: undefined }));
+}
+/** `image`, `tag` and `digest` (`readsTag`: `from` gives the tag and digest), and the build. */
+function parseImageSettings(inputs, env, readsTag = false) {
+    const imageInput = (0,src_inputs/* required */.mw)(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app (or images, one a line, for several).');
     const problem = (0,image_reference/* imageNameProblem */.iS)(imageInput);
     if (problem)
         throw new errors/* InputError */.dz('image', `'${imageInput}' is not an image repository: ${problem}`, 'Set image to the repository without tag, e.g. ghcr.io/org/app or team/app.');
     const image = (0,image_reference/* parseImageName */["if"])(imageInput);
-    const tag = inputs.get('tag') || env.GITHUB_SHA || '';
-    if (tag === '')
+    const build = (0,src_inputs/* booleanInput */.tE)(inputs, 'build', true);
+    if (readsTag) {
+        for (const name of ['tag', 'digest'])
+            if (inputs.get(name) !== '')
+                throw new errors/* InputError */.dz(name, 'is set together with from', 'Leave tag and digest empty: from reads them from that target.');
+        if (build)
+            throw new errors/* InputError */.dz('build', 'is true (the default) with from', 'Set build: false: from promotes an image that another environment already runs.');
+    }
+    // An empty tag is "not given": the commit's SHA, unless from reads it.
+    const tag = readsTag ? '' : inputs.get('tag') || env.GITHUB_SHA || '';
+    if (tag === '' && !readsTag)
         throw new errors/* InputError */.dz('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.');
-    if (!(0,image_reference/* isValidTag */.r_)(tag)) {
+    if (!readsTag && !(0,image_reference/* isValidTag */.r_)(tag)) {
         throw new errors/* InputError */.dz('tag', `'${tag}' is not a valid Docker tag`, 'Use letters, digits, _ . and - only, at most 128 characters, not starting with . or - (e.g. the commit SHA).');
     }
     const digest = inputs.get('digest') || undefined;
     if (digest !== undefined && !(0,image_reference/* isValidDigest */.fH)(digest)) {
         throw new errors/* InputError */.dz('digest', `'${digest}' is not a sha256 digest`, 'Give the manifest digest as sha256: followed by 64 hex digits, or leave digest empty.');
     }
-    const build = (0,src_inputs/* booleanInput */.tE)(inputs, 'build', true);
     const username = inputs.get('registry-username');
     const password = inputs.get('registry-password');
     if ((username === '') !== (password === '')) {
@@ -32355,8 +32521,6 @@ function isFullReference(ref) {
     return (0,image_reference/* imageNameProblem */.iS)(ref.slice(0, colon)) === undefined && (0,image_reference/* isValidTag */.r_)(ref.slice(colon + 1));
 }
 
-// EXTERNAL MODULE: ./src/edit/targets.ts
-var edit_targets = __nccwpck_require__(1078);
 ;// CONCATENATED MODULE: ./src/edit/settings.ts
 /** The edit stage's inputs: where the image lives in the infra repository, and the render check. Pure. */
 
@@ -32373,7 +32537,10 @@ function parseEditSettings(inputs) {
     if (targets.length === 0) {
         throw new errors/* InputError */.dz('overlay-path', "is empty, and so is 'targets': there is nowhere to promote the image", 'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).');
     }
-    return { targets, validate: (0,src_inputs/* choiceInput */.ij)(inputs, 'validate', ['auto', 'true', 'false'], 'auto') };
+    const from = (0,edit_targets/* parseTargets */.Sx)(inputs.get('from'), 'from');
+    if (from.length > 1)
+        throw new errors/* InputError */.dz('from', `names ${from.length} targets`, 'Give one target line, e.g. kustomize deploy/app/overlays/dev.');
+    return { targets, validate: (0,src_inputs/* choiceInput */.ij)(inputs, 'validate', ['auto', 'true', 'false'], 'auto'), ...(from[0] ? { from: from[0] } : {}) };
 }
 
 // EXTERNAL MODULE: ./src/source.ts
@@ -32469,6 +32636,11 @@ function parseGitHubPublishSettings(inputs) {
     if (bad !== undefined) {
         throw new errors/* InputError */.dz('pr-reviewers', `'${bad}' is neither a user name nor an org/team`, 'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.');
     }
+    const assignees = settings_entries(inputs, 'pr-assignees').map((a) => a.replace(/^@/, ''));
+    const badAssignee = assignees.find((a) => !REVIEWER.test(a) || a.includes('/'));
+    if (badAssignee !== undefined) {
+        throw new errors/* InputError */.dz('pr-assignees', `'${badAssignee}' is not a GitHub user name`, 'List GitHub user names (octocat), one a line or comma-separated.');
+    }
     const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : (0,src_inputs/* choiceInput */.ij)(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'], 'merge');
     return {
         mode: (0,src_inputs/* choiceInput */.ij)(inputs, 'mode', ['push', 'pull-request'], 'push'),
@@ -32478,6 +32650,8 @@ function parseGitHubPublishSettings(inputs) {
             title: inputs.get('pr-title'),
             labels: settings_entries(inputs, 'pr-labels'),
             reviewers,
+            assignees,
+            body: inputs.get('pr-body'),
             draft: (0,src_inputs/* booleanInput */.tE)(inputs, 'pr-draft', false),
             ...(autoMerge ? { autoMerge } : {}),
         },
@@ -32529,10 +32703,11 @@ function parseSettings(inputs, env) {
     const delivery = parseGitHubPublishSettings(inputs);
     const source = (0,src_source/* readSourceContext */.j0)(env);
     checkGitHubReach(delivery, publish.infra, source.serverUrl);
+    const edit = parseEditSettings(inputs);
     return {
-        image: parseImageSettings(inputs, env),
+        images: parsePromotedImages(inputs, env, edit.from !== undefined),
         pin: (0,src_inputs/* choiceInput */.ij)(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'], 'tag'),
-        edit: parseEditSettings(inputs),
+        edit,
         publish,
         delivery,
         source,
@@ -32554,7 +32729,8 @@ function runnerInputs() {
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * run(): settings → image stage → edit + publish → outputs. Any error ends in exactly one failure
- * report that says what to do next (with a file annotation when it points into the infra repo).
+ * report that says what to do next (with a file annotation when it points into the infra repo), and
+ * a job summary saying what was attempted.
  */
 
 
@@ -32570,22 +32746,35 @@ function runnerInputs() {
 
 
 async function run(env = process.env) {
+    // What the failure summary says was attempted: filled in as the run learns it.
+    const attempt = {};
     try {
-        await promote(parseSettings(runnerInputs(), env), env);
+        await promote(parseSettings(runnerInputs(), env), env, attempt);
     }
     catch (error) {
-        reportFailure(error);
+        await reportFailure(error, attempt);
     }
 }
-async function promote(settings, env) {
-    const committed = await (0,src_source/* readSourceCommitTime */.W6)(env);
-    const image = await core/* group */.Os('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source, committed }));
-    const desired = (0,image_desired/* desiredImage */.QM)(settings.image.image.name, image.tag, image.digest, settings.pin);
-    const imageRef = (0,image_desired/* desiredReference */.Q2)(desired);
+async function promote(settings, env, attempt) {
     const { infra } = settings.publish;
-    const { source } = settings;
-    const guard = settings.publish.allowDowngrade ? undefined : new OrderGuard(image.identity, registryIdentities(settings.image, env));
-    const { delivery } = settings;
+    const { source, delivery } = settings;
+    const { from } = settings.edit;
+    attempt.images = settings.images.map((image) => (from ? image.image.name : `${image.image.name}:${image.tag}`));
+    attempt.destination = `${infra.slug ?? infra.url}${infra.branch ? `@${infra.branch}` : ''}`;
+    if (from)
+        attempt.from = (0,edit_targets/* describeTarget */.ff)(from);
+    const committed = await (0,src_source/* readSourceCommitTime */.W6)(env);
+    const policy = {
+        pin: settings.pin,
+        allowDowngrade: settings.publish.allowDowngrade,
+        stage: { tempDir: settings.tempDir, source, committed },
+        env,
+    };
+    const readImages = from ? imagesFrom(from, settings.images, policy) : undefined;
+    const given = readImages ? undefined : await givenImages(settings.images, policy);
+    /** The images of the latest plan: from reads them at each tip it plans on. */
+    let images = given ?? [];
+    const imagesAt = async (files) => (images = readImages ? await readImages(files) : images);
     const github = delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await Promise.all(/* import() */[__nccwpck_require__.e(874), __nccwpck_require__.e(812)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1812))).connectGitHub(infra, delivery, env) : undefined;
     const gitStore = github?.store ? undefined : new GitStore(infra, settings.publish.network);
     const store = github?.store ?? gitStore;
@@ -32593,34 +32782,52 @@ async function promote(settings, env) {
         // The render check runs on every attempt whose overlays changed; say each warning once.
         const renderWarnings = new Set();
         let lastRender;
-        const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir, env.PATH);
+        const renderChecks = new Map();
         const branch = await core/* group */.Os('Infra repository', () => store.resolveBranch());
+        attempt.destination = `${infra.slug ?? infra.url}@${branch}`;
+        const joined = (part) => images
+            .map(part)
+            .filter((value) => value !== '')
+            .join(', ');
         const facts = (plan) => ({
-            image: settings.image.image.name,
-            tag: image.tag,
-            digest: image.digest ?? '',
-            imageRef,
+            image: joined((i) => i.name),
+            tag: joined((i) => i.tag),
+            digest: joined((i) => i.digest ?? ''),
+            imageRef: joined((i) => i.imageRef),
             targets: plan.changes.map((c) => c.file).filter((file, i, all) => all.indexOf(file) === i),
             branch,
             source: settings.source,
         });
-        const spec = {
+        const spec = () => ({
             targets: settings.edit.targets,
-            desired,
-            ...(guard ? { guard } : {}),
-            verify: async (tipFiles, plan) => {
-                const report = await renderCheck(tipFiles, plan.files);
-                lastRender = report;
-                report.warnings.forEach((warning) => renderWarnings.add(warning));
-                for (const { target, images } of report.rendered)
-                    core/* info */.pq(`${target} renders; its containers run ${images.join(', ')}`);
+            images,
+            verify: async (tipFiles, plan, edited) => {
+                const rendered = new Map();
+                for (const { image, targets } of edited) {
+                    const key = `${JSON.stringify(image.desired)}\n${targets.map(edit_targets/* describeTarget */.ff).join('\n')}`;
+                    let check = renderChecks.get(key);
+                    if (!check)
+                        renderChecks.set(key, (check = planRenderCheck(targets, image.desired, settings.edit.validate, settings.tempDir, env.PATH)));
+                    const report = await check(tipFiles, plan.files);
+                    report.warnings.forEach((warning) => renderWarnings.add(warning));
+                    for (const { target, images: running } of report.rendered)
+                        if (!rendered.has(target))
+                            rendered.set(target, running);
+                }
+                lastRender = { warnings: [...renderWarnings], rendered: [...rendered].map(([target, running]) => ({ target, images: running })) };
+                for (const [target, running] of rendered)
+                    core/* info */.pq(`${target} renders; its containers run ${running.join(', ')}`);
             },
-        };
+        });
         const promotion = {
-            plan: (files) => (0,src_promotion/* planPromotion */.z)(files, spec),
-            newerAt: (files) => (0,src_promotion/* newerImagesAt */.nz)(files, spec),
-            paths: (0,src_promotion/* promotionPaths */.Kj)(settings.edit.targets),
-            message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
+            plan: async (files) => {
+                await imagesAt(files);
+                return (0,src_promotion/* planPromotion */.z)(files, spec());
+            },
+            // Another branch's files are judged against the images of the plan, not read again.
+            newerAt: (files) => (0,src_promotion/* newerImagesAt */.nz)(files, spec()),
+            paths: (0,src_promotion/* promotionPaths */.Kj)(from ? [...settings.edit.targets, from] : settings.edit.targets),
+            message: (plan) => (0,commit_message/* renderCommitMessage */.j)(settings.publish.commitMessage, facts(plan)),
             author: settings.publish.author,
             branch,
             maxAttempts: settings.publish.maxAttempts,
@@ -32629,17 +32836,15 @@ async function promote(settings, env) {
         };
         const land = () => github
             ? github.publish(store, promotion, {
-                imageName: desired.name,
+                imageNames: settings.images.map((image) => image.image.name),
                 targets: settings.edit.targets,
-                title: (plan) => (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
-                body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
+                facts,
             })
             : (0,publisher/* publish */.mk)(store, promotion);
-        const result = await core/* group */.Os(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, land);
+        const what = given ? given.map((image) => image.imageRef).join(', ') : `${attempt.images.join(', ')} from ${attempt.from}`;
+        const result = await core/* group */.Os(`Promote ${what} into ${infra.slug ?? infra.url}@${branch}`, land);
         await reportPromotion({
-            imageRef,
-            tag: image.tag,
-            digest: image.digest ?? '',
+            images,
             destination: `${infra.slug ?? infra.url}@${branch}`,
             webUrl: infra.webUrl,
             dryRun: settings.publish.dryRun,
@@ -32661,18 +32866,24 @@ async function promote(settings, env) {
         gitStore?.close();
     }
 }
-function reportFailure(error) {
+async function reportFailure(error, attempt) {
     // What core.setFailed does, but with the annotation's file and line (1 is core.ExitCode.Failure,
     // spelled out because local-action's stand-in for @actions/core does not export the enum).
     process.exitCode = 1;
     if (error instanceof errors/* TargetError */.I0) {
         core/* error */.z3(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) });
     }
+    else if (error instanceof errors/* DeploymentError */.gt) {
+        // The promotion landed and the summary already tells it, with Argo CD's own section.
+        core/* error */.z3(error.report, { title: 'Not deployed' });
+        return;
+    }
     else {
         core/* error */.z3((0,errors/* errorMessage */.gJ)(error), { title: 'Promotion failed' });
     }
     if (!(error instanceof errors/* ActionError */.lZ) && error instanceof Error && error.stack)
         core/* debug */.Yz(error.stack);
+    await writeFailureSummary(attempt, error).catch((summaryError) => core/* warning */.$e(`The job summary could not be written: ${(0,errors/* errorMessage */.gJ)(summaryError)}`));
 }
 
 
@@ -32836,17 +33047,24 @@ function entries(text) {
 /* harmony export */   nz: () => (/* binding */ newerImagesAt),
 /* harmony export */   z: () => (/* binding */ planPromotion)
 /* harmony export */ });
-/* harmony import */ var _edit_plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1629);
-/* harmony import */ var _edit_kinds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1286);
-/* harmony import */ var _image_identity_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(915);
-/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3564);
-/* harmony import */ var _order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8006);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _edit_plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1629);
+/* harmony import */ var _edit_kinds_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1286);
+/* harmony import */ var _edit_references_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4648);
+/* harmony import */ var _edit_targets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1078);
+/* harmony import */ var _image_identity_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(915);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3564);
+/* harmony import */ var _order_legacy_records_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8006);
 /**
- * One promotion as a deterministic function of the files at a branch tip: edit the targets, keep
- * only the files whose current image is not newer than the promoted one (the ordering guard), remove
- * the old records beside them, and check the result renders. Publishers call it again on every
+ * One promotion as a deterministic function of the files at a branch tip: edit the targets (with
+ * several images, each target to the images it references), keep only the files whose current image
+ * is not newer than the promoted one (the ordering guard, per image), remove the old records beside
+ * them, and check the result renders. Publishers call it again on every
  * fresh tip. Nothing is written to the infra repository but the targets themselves.
  */
+
+
+
 
 
 
@@ -32863,67 +33081,181 @@ function unorderedReason(file) {
 /** What a promotion reads first: each target, and the old record beside it if there is one. */
 function promotionPaths(targets) {
     return targets.flatMap((target) => {
-        const kind = (0,_edit_kinds_js__WEBPACK_IMPORTED_MODULE_1__/* .kindOf */ .I)(target);
+        const kind = (0,_edit_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .kindOf */ .I)(target);
         const path = kind.path(target);
         // A kind that finds its file below its path (an overlay directory) is read with the records beside it.
-        return kind.file ? [path, `${_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .LEGACY_RECORD_DIR */ .qR}/${path}`] : [path, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyRecordPath */ .YB)(path)];
+        return kind.file ? [path, `${_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_5__/* .LEGACY_RECORD_DIR */ .qR}/${path}`] : [path, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_5__/* .legacyRecordPath */ .YB)(path)];
     });
 }
 async function planPromotion(files, spec) {
     await files.prefetch?.(promotionPaths(spec.targets));
-    const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .planEdits */ .r)(files, spec.targets, spec.desired);
     const kept = [];
-    const removedRecords = [];
+    const keptFiles = new Set();
+    const removedRecords = new Map();
     const stale = [];
     const unordered = [];
-    for (const file of edits.files) {
-        const recordPath = (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyRecordPath */ .YB)(file.path);
-        const record = await files.read(recordPath);
-        const verdict = await judgeFile(file.path, edits, spec, record);
-        if (verdict?.order === 'older') {
-            stale.push({ path: file.path, currentRef: verdict.currentRef });
-            continue;
+    for (const { image, targets } of await assignTargets(files, spec)) {
+        const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .planEdits */ .r_)(files, targets, image.desired);
+        const keptHere = new Set();
+        for (const file of edits.files) {
+            const recordPath = (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_5__/* .legacyRecordPath */ .YB)(file.path);
+            const record = await files.read(recordPath);
+            const verdict = await judgeFile(file.path, edits, image, record);
+            if (verdict?.order === 'older') {
+                stale.push({ path: file.path, currentRef: verdict.currentRef });
+                continue;
+            }
+            if (verdict?.order === 'unknown')
+                unordered.push({ path: file.path, currentRef: verdict.currentRef, why: verdict.why ?? '' });
+            keptHere.add(file.path);
+            if (record !== undefined)
+                removedRecords.set(recordPath, { path: recordPath, before: record, after: null });
         }
-        if (verdict?.order === 'unknown')
-            unordered.push({ path: file.path, currentRef: verdict.currentRef, why: verdict.why ?? '' });
-        kept.push(file);
-        if (record !== undefined)
-            removedRecords.push({ path: recordPath, before: record, after: null });
+        const keptTargets = [];
+        for (const target of targets)
+            if (keptHere.has(await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .targetFile */ .qh)(files, target)))
+                keptTargets.push(target);
+        if (keptTargets.length > 0)
+            kept.push({ image, targets: keptTargets });
+        keptHere.forEach((path) => keptFiles.add(path));
     }
-    const keptPaths = new Set(kept.map((f) => f.path));
+    const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .planTargetEdits */ .yU)(files, kept.flatMap(({ image, targets }) => targets.map((target) => ({ target, desired: image.desired }))));
+    if (kept.length > 1)
+        await refuseOverwrites(files, edits, kept);
     const plan = {
         // The manifests first: they lead a pull request's diff.
-        files: kept.length > 0 ? [...kept, ...removedRecords] : [],
-        changes: edits.changes.filter((c) => keptPaths.has(c.file)),
+        files: edits.files.length > 0 ? [...edits.files, ...removedRecords.values()] : [],
+        changes: edits.changes,
         stale,
-        unordered: unordered.filter((u) => keptPaths.has(u.path)),
+        unordered: unordered.filter((u) => keptFiles.has(u.path)),
     };
-    if (spec.verify && kept.length > 0)
-        await spec.verify(files, plan);
+    if (spec.verify && edits.files.length > 0)
+        await spec.verify(files, plan, kept);
     return plan;
 }
 /** The targets where `files` (another branch's) already reference a newer image than the promoted one. */
 async function newerImagesAt(files, spec) {
-    if (!spec.guard)
-        return [];
-    const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .planEdits */ .r)(files, spec.targets, spec.desired);
     const newer = [];
-    for (const file of edits.files) {
-        const verdict = await judgeFile(file.path, edits, spec, await files.read((0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyRecordPath */ .YB)(file.path)));
-        if (verdict?.order === 'older')
-            newer.push({ path: file.path, currentRef: verdict.currentRef });
+    for (const { image, targets } of await assignTargets(files, spec)) {
+        if (!image.guard)
+            continue;
+        const edits = await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .planEdits */ .r_)(files, targets, image.desired);
+        for (const file of edits.files) {
+            const verdict = await judgeFile(file.path, edits, image, await files.read((0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_5__/* .legacyRecordPath */ .YB)(file.path)));
+            if (verdict?.order === 'older')
+                newer.push({ path: file.path, currentRef: verdict.currentRef });
+        }
     }
     return newer;
 }
+/**
+ * Which targets each image goes into. One image goes into every target (an overlay without its
+ * entry gets one); of several, each goes into the targets that reference it now, and a target that
+ * references none of them, or an image no target references, is a mistake in the inputs.
+ */
+async function assignTargets(files, spec) {
+    if (spec.images.length === 1)
+        return [{ image: spec.images[0], targets: spec.targets }];
+    const assigned = spec.images.map((image) => ({ image, targets: [] }));
+    for (const target of spec.targets) {
+        const why = [];
+        let firstError;
+        for (const entry of assigned) {
+            const found = await (0,_edit_references_js__WEBPACK_IMPORTED_MODULE_3__/* .referencedImage */ .j)(files, target, entry.image.desired.name);
+            if ('image' in found)
+                entry.targets.push(target);
+            else {
+                why.push(found.none);
+                firstError ??= found.error;
+            }
+        }
+        if (why.length < assigned.length)
+            continue;
+        // The same refusal for every image (a missing file, a broken one) is about the target itself.
+        if (firstError && why.every((text) => text === firstError.message))
+            throw firstError;
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .targetFile */ .qh)(files, target).catch(() => (0,_edit_kinds_js__WEBPACK_IMPORTED_MODULE_2__/* .kindOf */ .I)(target).path(target)), undefined, `references none of the images promoted (${spec.images.map((i) => i.desired.name).join(', ')}): ${(0,_edit_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .describeTarget */ .ff)(target)}`, 'Remove the target, or add the image it holds to images.');
+    }
+    const unused = assigned.find((entry) => entry.targets.length === 0);
+    if (unused) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('images', `no target references ${unused.image.desired.name} (the targets: ${spec.targets.map(_edit_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .describeTarget */ .ff).join('; ')})`, 'Remove the line, or add a target that holds the image.');
+    }
+    return assigned;
+}
+/**
+ * Several images edited in one plan must each still be there afterwards: two that match the same
+ * value (a tag with no repository beside it) would leave only the last one.
+ */
+async function refuseOverwrites(files, edits, kept) {
+    const edited = new Map(edits.files.map((f) => [f.path, f.after]));
+    const after = { read: async (path) => (edited.has(path) ? (edited.get(path) ?? undefined) : files.read(path)) };
+    for (const { image, targets } of kept) {
+        const left = (await (0,_edit_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .planEdits */ .r_)(after, targets, image.desired)).changes[0];
+        if (!left)
+            continue;
+        const others = kept.filter((k) => k.image !== image).map((k) => k.image.desired.name);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TargetError */ .I0(left.file, left.line, `holds one value that several images match: ${image.desired.name} and ${others.join(', ')} would overwrite each other there`, 'Give each image its own field (a repository beside its tag, or as=reference), or promote these images in separate steps.');
+    }
+}
 /** How the promoted image relates to the one `path` references before the edit; undefined when unguarded. */
-async function judgeFile(path, edits, spec, record) {
-    if (!spec.guard)
+async function judgeFile(path, edits, image, record) {
+    if (!image.guard)
         return undefined;
-    const current = (0,_image_identity_js__WEBPACK_IMPORTED_MODULE_3__/* .replacedImage */ .CJ)(spec.desired, edits.changes.filter((c) => c.file === path));
+    const current = (0,_image_identity_js__WEBPACK_IMPORTED_MODULE_6__/* .replacedImage */ .CJ)(image.desired, edits.changes.filter((c) => c.file === path));
     if (!current)
         return undefined;
-    const verdict = await spec.guard.judge(current, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_2__/* .legacyIdentity */ .sR)(record, spec.desired.name, current));
-    return { ...verdict, currentRef: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_4__/* .formatReference */ .FH)(current) };
+    const verdict = await image.guard.judge(current, (0,_order_legacy_records_js__WEBPACK_IMPORTED_MODULE_5__/* .legacyIdentity */ .sR)(record, image.desired.name, current));
+    return { ...verdict, currentRef: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_7__/* .formatReference */ .FH)(current) };
+}
+
+
+/***/ }),
+
+/***/ 2748:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ renderCommitMessage)
+/* harmony export */ });
+/* unused harmony export DEFAULT_TEMPLATE */
+const DEFAULT_TEMPLATE = `promote {image-ref} to {targets}
+
+{target-list}
+
+Promoted-Image: {image-ref}
+Source-Repository: {source-repo}
+Source-Commit: {source-sha}
+Source-Run: {run-url}
+Promoted-By: {actor}`;
+function placeholders(facts) {
+    return {
+        image: facts.image,
+        tag: facts.tag,
+        digest: facts.digest,
+        'image-ref': facts.imageRef,
+        targets: facts.targets.join(', '),
+        'target-list': facts.targets.map((t) => `- ${t}`).join('\n'),
+        'infra-branch': facts.branch,
+        'source-repo': facts.source.repository,
+        'source-sha': facts.source.sha,
+        'source-short-sha': facts.source.sha.slice(0, 7),
+        'run-url': facts.source.runUrl,
+        actor: facts.source.actor,
+    };
+}
+/**
+ * Fills `{name}` placeholders; unknown ones are left as written. Trailer lines whose value came out
+ * empty (outside Actions there is no run URL) are dropped so git still reads the trailer block.
+ */
+function renderCommitMessage(template, facts) {
+    const values = placeholders(facts);
+    const filled = (template || DEFAULT_TEMPLATE).replace(/\{([a-z-]+)\}/g, (whole, name) => values[name] ?? whole);
+    return filled
+        .split('\n')
+        .filter((line) => !/^[A-Z][A-Za-z-]*:\s*$/.test(line))
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
 }
 
 

@@ -1,41 +1,55 @@
 /**
  * run(): settings → image stage → edit + publish → outputs. Any error ends in exactly one failure
- * report that says what to do next (with a file annotation when it points into the infra repo).
+ * report that says what to do next (with a file annotation when it points into the infra repo), and
+ * a job summary saying what was attempted.
  */
 import * as core from '@actions/core'
-import { planRenderCheck, type RenderReport } from './edit/render.js'
-import { ActionError, errorMessage, TargetError } from './errors.js'
+import { planRenderCheck, type PlanRenderCheck, type RenderReport } from './edit/render.js'
+import { describeTarget } from './edit/targets.js'
+import { ActionError, DeploymentError, errorMessage, TargetError } from './errors.js'
 import type { PullRequestResult } from './github/pull-request.js'
-import { desiredImage, desiredReference } from './image/desired.js'
+import { givenImages, imagesFrom, type ImagePolicy, type PromotedImage } from './images.js'
 import { renderCommitMessage, type MessageFacts } from './publish/commit-message.js'
 import { GitStore } from './publish/git-store.js'
 import { publish } from './publish/publisher.js'
 import type { Promotion, PromotionPlan } from './publish/types.js'
-import { runImageStage, registryIdentities } from './docker/stage.js'
-import { OrderGuard } from './order/guard.js'
+import type { RepoFiles } from './edit/plan.js'
 import { newerImagesAt, planPromotion, promotionPaths, type PromotionSpec } from './promotion.js'
 import { reportDeployment, reportPromotion } from './report/report.js'
+import { writeFailureSummary, type FailedAttempt } from './report/summary.js'
 import { parseSettings, runnerInputs, type Settings } from './settings.js'
 import { readSourceCommitTime } from './source.js'
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // What the failure summary says was attempted: filled in as the run learns it.
+  const attempt: FailedAttempt = {}
   try {
-    await promote(parseSettings(runnerInputs(), env), env)
+    await promote(parseSettings(runnerInputs(), env), env, attempt)
   } catch (error) {
-    reportFailure(error)
+    await reportFailure(error, attempt)
   }
 }
 
-async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void> {
-  const committed = await readSourceCommitTime(env)
-  const image = await core.group('Image', () => runImageStage(settings.image, { tempDir: settings.tempDir, source: settings.source, committed }))
-  const desired = desiredImage(settings.image.image.name, image.tag, image.digest, settings.pin)
-  const imageRef = desiredReference(desired)
+async function promote(settings: Settings, env: NodeJS.ProcessEnv, attempt: FailedAttempt): Promise<void> {
   const { infra } = settings.publish
-  const { source } = settings
-  const guard = settings.publish.allowDowngrade ? undefined : new OrderGuard(image.identity, registryIdentities(settings.image, env))
+  const { source, delivery } = settings
+  const { from } = settings.edit
+  attempt.images = settings.images.map((image) => (from ? image.image.name : `${image.image.name}:${image.tag}`))
+  attempt.destination = `${infra.slug ?? infra.url}${infra.branch ? `@${infra.branch}` : ''}`
+  if (from) attempt.from = describeTarget(from)
+  const committed = await readSourceCommitTime(env)
+  const policy: ImagePolicy = {
+    pin: settings.pin,
+    allowDowngrade: settings.publish.allowDowngrade,
+    stage: { tempDir: settings.tempDir, source, committed },
+    env,
+  }
+  const readImages = from ? imagesFrom(from, settings.images, policy) : undefined
+  const given = readImages ? undefined : await givenImages(settings.images, policy)
+  /** The images of the latest plan: from reads them at each tip it plans on. */
+  let images: readonly PromotedImage[] = given ?? []
+  const imagesAt = async (files: RepoFiles) => (images = readImages ? await readImages(files) : images)
 
-  const { delivery } = settings
   const github =
     delivery.mode === 'pull-request' || delivery.commitVia === 'api' ? (await import('./github/delivery.js')).connectGitHub(infra, delivery, env) : undefined
   const gitStore = github?.store ? undefined : new GitStore(infra, settings.publish.network)
@@ -44,32 +58,48 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     // The render check runs on every attempt whose overlays changed; say each warning once.
     const renderWarnings = new Set<string>()
     let lastRender: RenderReport | undefined
-    const renderCheck = planRenderCheck(settings.edit.targets, desired, settings.edit.validate, settings.tempDir, env.PATH)
+    const renderChecks = new Map<string, PlanRenderCheck>()
     const branch = await core.group('Infra repository', () => store.resolveBranch())
+    attempt.destination = `${infra.slug ?? infra.url}@${branch}`
+    const joined = (part: (image: PromotedImage) => string) =>
+      images
+        .map(part)
+        .filter((value) => value !== '')
+        .join(', ')
     const facts = (plan: PromotionPlan): MessageFacts => ({
-      image: settings.image.image.name,
-      tag: image.tag,
-      digest: image.digest ?? '',
-      imageRef,
+      image: joined((i) => i.name),
+      tag: joined((i) => i.tag),
+      digest: joined((i) => i.digest ?? ''),
+      imageRef: joined((i) => i.imageRef),
       targets: plan.changes.map((c) => c.file).filter((file, i, all) => all.indexOf(file) === i),
       branch,
       source: settings.source,
     })
-    const spec: PromotionSpec = {
+    const spec = (): PromotionSpec => ({
       targets: settings.edit.targets,
-      desired,
-      ...(guard ? { guard } : {}),
-      verify: async (tipFiles, plan) => {
-        const report = await renderCheck(tipFiles, plan.files)
-        lastRender = report
-        report.warnings.forEach((warning) => renderWarnings.add(warning))
-        for (const { target, images } of report.rendered) core.info(`${target} renders; its containers run ${images.join(', ')}`)
+      images,
+      verify: async (tipFiles, plan, edited) => {
+        const rendered = new Map<string, string[]>()
+        for (const { image, targets } of edited) {
+          const key = `${JSON.stringify(image.desired)}\n${targets.map(describeTarget).join('\n')}`
+          let check = renderChecks.get(key)
+          if (!check) renderChecks.set(key, (check = planRenderCheck(targets, image.desired, settings.edit.validate, settings.tempDir, env.PATH)))
+          const report = await check(tipFiles, plan.files)
+          report.warnings.forEach((warning) => renderWarnings.add(warning))
+          for (const { target, images: running } of report.rendered) if (!rendered.has(target)) rendered.set(target, running)
+        }
+        lastRender = { warnings: [...renderWarnings], rendered: [...rendered].map(([target, running]) => ({ target, images: running })) }
+        for (const [target, running] of rendered) core.info(`${target} renders; its containers run ${running.join(', ')}`)
       },
-    }
+    })
     const promotion: Promotion = {
-      plan: (files) => planPromotion(files, spec),
-      newerAt: (files) => newerImagesAt(files, spec),
-      paths: promotionPaths(settings.edit.targets),
+      plan: async (files) => {
+        await imagesAt(files)
+        return planPromotion(files, spec())
+      },
+      // Another branch's files are judged against the images of the plan, not read again.
+      newerAt: (files) => newerImagesAt(files, spec()),
+      paths: promotionPaths(from ? [...settings.edit.targets, from] : settings.edit.targets),
       message: (plan) => renderCommitMessage(settings.publish.commitMessage, facts(plan)),
       author: settings.publish.author,
       branch,
@@ -80,18 +110,15 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
     const land = (): Promise<PullRequestResult> =>
       github
         ? github.publish(store, promotion, {
-            imageName: desired.name,
+            imageNames: settings.images.map((image) => image.image.name),
             targets: settings.edit.targets,
-            title: (plan) =>
-              (delivery.pullRequest.title ? renderCommitMessage(delivery.pullRequest.title, facts(plan)) : promotion.message(plan)).split('\n')[0],
-            body: { image: settings.image.image.name, tag: image.tag, digest: image.digest ?? '', imageRef, source },
+            facts,
           })
         : publish(store, promotion)
-    const result = await core.group(`Promote ${imageRef} into ${infra.slug ?? infra.url}@${branch}`, land)
+    const what = given ? given.map((image) => image.imageRef).join(', ') : `${attempt.images.join(', ')} from ${attempt.from}`
+    const result = await core.group(`Promote ${what} into ${infra.slug ?? infra.url}@${branch}`, land)
     await reportPromotion({
-      imageRef,
-      tag: image.tag,
-      digest: image.digest ?? '',
+      images,
       destination: `${infra.slug ?? infra.url}@${branch}`,
       webUrl: infra.webUrl,
       dryRun: settings.publish.dryRun,
@@ -111,14 +138,21 @@ async function promote(settings: Settings, env: NodeJS.ProcessEnv): Promise<void
   }
 }
 
-function reportFailure(error: unknown): void {
+async function reportFailure(error: unknown, attempt: FailedAttempt): Promise<void> {
   // What core.setFailed does, but with the annotation's file and line (1 is core.ExitCode.Failure,
   // spelled out because local-action's stand-in for @actions/core does not export the enum).
   process.exitCode = 1
   if (error instanceof TargetError) {
     core.error(error.report, { title: 'Promotion failed', file: error.file, ...(error.line ? { startLine: error.line } : {}) })
+  } else if (error instanceof DeploymentError) {
+    // The promotion landed and the summary already tells it, with Argo CD's own section.
+    core.error(error.report, { title: 'Not deployed' })
+    return
   } else {
     core.error(errorMessage(error), { title: 'Promotion failed' })
   }
   if (!(error instanceof ActionError) && error instanceof Error && error.stack) core.debug(error.stack)
+  await writeFailureSummary(attempt, error).catch((summaryError: unknown) =>
+    core.warning(`The job summary could not be written: ${errorMessage(summaryError)}`),
+  )
 }

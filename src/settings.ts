@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { parseArgoCdSettings, type ArgoCdSettings } from './argocd/settings.js'
-import { parseImageSettings, type ImageSettings } from './docker/settings.js'
+import { parsePromotedImages, type ImageSettings } from './docker/settings.js'
 import { parseEditSettings, type EditSettings } from './edit/settings.js'
 import type { PinMode } from './image/desired.js'
 import { choiceInput, type InputReader } from './inputs.js'
@@ -15,7 +15,8 @@ import { withoutCredentials } from './redact.js'
 import { readSourceContext, type SourceContext } from './source.js'
 
 export interface Settings {
-  readonly image: ImageSettings
+  /** The images to promote, in the order given; the first is the one `image` names. */
+  readonly images: readonly ImageSettings[]
   readonly pin: PinMode
   readonly edit: EditSettings
   readonly publish: PublishSettings
@@ -34,10 +35,11 @@ export function parseSettings(inputs: InputReader, env: NodeJS.ProcessEnv): Sett
   const delivery = parseGitHubPublishSettings(inputs)
   const source = readSourceContext(env)
   checkGitHubReach(delivery, publish.infra, source.serverUrl)
+  const edit = parseEditSettings(inputs)
   return {
-    image: parseImageSettings(inputs, env),
+    images: parsePromotedImages(inputs, env, edit.from !== undefined),
     pin: choiceInput(inputs, 'pin', ['tag', 'digest', 'tag-and-digest'] as const, 'tag'),
-    edit: parseEditSettings(inputs),
+    edit,
     publish,
     delivery,
     source,

@@ -70,7 +70,7 @@ describeGit.each([
           plan: async (files: RepoFiles): Promise<PromotionPlan> => {
             const plan = await planPromotion(files, {
               targets: [{ kind: 'kustomize', path: overlayPath(app) }],
-              desired,
+              images: [{ desired }],
             })
             await whilePlanning?.()
             whilePlanning = undefined

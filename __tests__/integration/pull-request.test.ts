@@ -15,7 +15,7 @@ import { requireService } from '../support/services.js'
 const PROD = 'deploy/note-book/overlays/prod'
 const TAG_1 = '1111111111111111111111111111111111111111'
 const TAG_2 = '2222222222222222222222222222222222222222'
-const BRANCH = promoteBranch(NOTE_BOOK_IMAGE, [{ kind: 'kustomize', path: PROD }])
+const BRANCH = promoteBranch([NOTE_BOOK_IMAGE], [{ kind: 'kustomize', path: PROD }])
 
 const PROTECT_MAIN = `#!/bin/sh
 if [ "$1" = refs/heads/main ] && [ "$2" != ${'0'.repeat(40)} ] && ! git merge-base --is-ancestor "$2" "$3"; then

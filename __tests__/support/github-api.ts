@@ -51,6 +51,7 @@ export interface StandInPullRequest {
   labels: string[]
   reviewers: string[]
   teams: string[]
+  assignees: string[]
   autoMerge?: string
 }
 
@@ -79,7 +80,7 @@ class Description {
     this.spec = spec
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false, formats: { timestamp: true } })
     ;(addFormatsModule as unknown as (ajv: Ajv) => void)(this.ajv)
-    this.ajv.addSchema({ $id: 'gh', components: spec.components })
+    this.ajv.addSchema({ $id: 'gh', components: typedNullables(spec.components) })
   }
 
   operation(method: string, route: string): Json {
@@ -108,6 +109,19 @@ class Description {
     }
     return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
   }
+}
+
+/**
+ * OpenAPI 3.0's `nullable` without a `type` (an `allOf` or a `$ref` that may be null, as in the
+ * issue schema) is not JSON Schema: ajv refuses it. It means "this, or null".
+ */
+function typedNullables(node: Json): Json {
+  if (Array.isArray(node)) return node.map(typedNullables)
+  if (node === null || typeof node !== 'object') return node
+  const mapped = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, typedNullables(v)]))
+  if (mapped.nullable !== true || 'type' in mapped) return mapped
+  const { nullable: _nullable, ...rest } = mapped
+  return { anyOf: [rest, { type: 'null' }] }
 }
 
 /** Points `#/…` references of a schema taken out of the description back into it. */
@@ -249,6 +263,8 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
       labels: pr.labels.map((name, i) => ({ ...spec.example('label'), id: i + 1, name })),
       requested_reviewers: pr.reviewers.map(user),
       requested_teams: pr.teams.map(team),
+      assignee: pr.assignees.length > 0 ? user(pr.assignees[0]) : null,
+      assignees: pr.assignees.map(user),
       auto_merge: pr.autoMerge ? { enabled_by: user('promoter'), merge_method: pr.autoMerge, commit_title: pr.title, commit_message: '' } : null,
     }
   }
@@ -401,6 +417,16 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
       },
     ],
     [
+      'DELETE',
+      '/repos/{owner}/{repo}/git/refs/{ref}',
+      async ({ slug, params }) => {
+        const ref = `refs/${params.ref}`
+        if (!(await revParse(slug, ref))) throw new HttpError(422, 'Reference does not exist')
+        await git(dirOf(slug), ['update-ref', '-d', ref])
+        return { status: 204, body: undefined }
+      },
+    ],
+    [
       'GET',
       '/repos/{owner}/{repo}/pulls',
       async ({ slug, query }) => {
@@ -440,6 +466,7 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
           labels: [],
           reviewers: [],
           teams: [],
+          assignees: [],
         }
         pulls.set(slug, [...list, pr])
         return { status: 201, body: await pullBody(slug, pr, 'pull-request') }
@@ -464,6 +491,20 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
         const names = (call.body.labels as (string | { name: string })[]).map((l) => (typeof l === 'string' ? l : l.name))
         pr.labels = [...new Set([...pr.labels, ...names])]
         return { status: 200, body: pr.labels.map((name, i) => ({ ...spec.example('label'), id: i + 1, name })) }
+      },
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/issues/{issue_number}/assignees',
+      async (call) => {
+        const pr = pullOf(call)
+        const names = (call.body.assignees as (string | { login: string })[]).map((a) => (typeof a === 'string' ? a : a.login))
+        pr.assignees = [...new Set([...pr.assignees, ...names])]
+        const issue = spec.example('issue')
+        return {
+          status: 201,
+          body: { ...issue, number: pr.number, title: pr.title, state: pr.state, assignee: user(pr.assignees[0]), assignees: pr.assignees.map(user) },
+        }
       },
     ],
     [

@@ -7,17 +7,23 @@ import { DEFAULT_NETWORK_BOUNDS } from '../../src/network.js'
 
 describe('pull-request content', () => {
   it('names one branch per image and target set, whatever the order', () => {
-    const a = promoteBranch('ghcr.io/acme/app', [
-      { kind: 'kustomize', path: 'b/' },
-      { kind: 'manifest', file: 'a.yaml' },
-    ])
-    const b = promoteBranch('ghcr.io/acme/app', [
-      { kind: 'manifest', file: 'a.yaml' },
-      { kind: 'kustomize', path: 'b' },
-    ])
+    const a = promoteBranch(
+      ['ghcr.io/acme/app'],
+      [
+        { kind: 'kustomize', path: 'b/' },
+        { kind: 'manifest', file: 'a.yaml' },
+      ],
+    )
+    const b = promoteBranch(
+      ['ghcr.io/acme/app'],
+      [
+        { kind: 'manifest', file: 'a.yaml' },
+        { kind: 'kustomize', path: 'b' },
+      ],
+    )
     expect(a).toBe(b)
     expect(a).toMatch(/^promote\/acme\/app\/[0-9a-f]{10}$/)
-    expect(promoteBranch('ghcr.io/acme/app', [{ kind: 'manifest', file: 'c.yaml' }])).not.toBe(a)
+    expect(promoteBranch(['ghcr.io/acme/app'], [{ kind: 'manifest', file: 'c.yaml' }])).not.toBe(a)
   })
 
   it('diffs replaced lines with context, and appended blocks whole', () => {
@@ -33,7 +39,7 @@ describe('pull-request content', () => {
     expect(parseGitHubPublishSettings(recordInputs({}))).toEqual({
       mode: 'push',
       commitVia: 'git',
-      pullRequest: { branch: '', title: '', labels: [], reviewers: [], draft: false },
+      pullRequest: { branch: '', title: '', labels: [], reviewers: [], assignees: [], body: '', draft: false },
       network: DEFAULT_NETWORK_BOUNDS,
     })
     const set = parseGitHubPublishSettings(
@@ -44,9 +50,19 @@ describe('pull-request content', () => {
         'pr-reviewers': '@octocat, acme/platform',
         'pr-auto-merge': 'squash',
         'pr-draft': 'true',
+        'pr-assignees': '@octocat\nhubot',
+        'pr-body': 'Promotes {image-ref}',
       }),
     )
-    expect(set.pullRequest).toMatchObject({ labels: ['a', 'b', 'c'], reviewers: ['octocat', 'acme/platform'], autoMerge: 'squash', draft: true })
+    expect(set.pullRequest).toMatchObject({
+      labels: ['a', 'b', 'c'],
+      reviewers: ['octocat', 'acme/platform'],
+      assignees: ['octocat', 'hubot'],
+      body: 'Promotes {image-ref}',
+      autoMerge: 'squash',
+      draft: true,
+    })
+    expect(() => parseGitHubPublishSettings(recordInputs({ 'pr-assignees': 'acme/platform' }))).toThrow("Input 'pr-assignees'")
     expect(() => parseGitHubPublishSettings(recordInputs({ 'pr-auto-merge': 'fast' }))).toThrow("Input 'pr-auto-merge'")
     expect(() => parseGitHubPublishSettings(recordInputs({ 'pr-branch': 'a..b' }))).toThrow("Input 'pr-branch'")
   })

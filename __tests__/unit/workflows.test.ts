@@ -36,8 +36,8 @@ interface Step {
 }
 
 describe('workflows', () => {
-  it('there are the six scenario examples and the project workflows', () => {
-    expect(files.filter((f) => f.startsWith('examples/'))).toHaveLength(6)
+  it('there are the eight scenario examples and the project workflows', () => {
+    expect(files.filter((f) => f.startsWith('examples/'))).toHaveLength(8)
     expect(files.filter((f) => f.startsWith('.github/')).length).toBeGreaterThanOrEqual(3)
   })
 

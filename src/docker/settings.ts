@@ -3,7 +3,7 @@
  * whether to check the registry before promoting. Pure: reads an InputReader and the environment.
  */
 import { InputError } from '../errors.js'
-import { imageNameProblem, isValidDigest, isValidTag, parseImageName, type ImageName } from '../image/reference.js'
+import { canonicalName, imageNameProblem, isValidDigest, isValidTag, parseImageName, splitReference, type ImageName } from '../image/reference.js'
 import { booleanInput, listInput, required, type InputReader } from '../inputs.js'
 
 export interface BuildSettings {
@@ -27,7 +27,7 @@ export interface RegistryLogin {
 
 export interface ImageSettings {
   readonly image: ImageName
-  /** The immutable tag that is promoted. */
+  /** The immutable tag that is promoted; '' when `from` is to give it (read at the infra tip). */
   readonly tag: string
   /** A digest the user already knows (build: false). */
   readonly digest: string | undefined
@@ -42,8 +42,52 @@ export interface ImageSettings {
   readonly workspace: string
 }
 
-export function parseImageSettings(inputs: InputReader, env: NodeJS.ProcessEnv): ImageSettings {
-  const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app.')
+/**
+ * The images to promote: `image` with `tag` and `digest`, or one `images` line each
+ * (`<image>[:<tag>][@sha256:<digest>]`; a line without a tag takes `tag`). `readsTag`: `from` gives
+ * the tags and digests, so none may be given. registry-username logs in to the first image's registry.
+ */
+export function parsePromotedImages(inputs: InputReader, env: NodeJS.ProcessEnv, readsTag = false): ImageSettings[] {
+  const lines = listInput(inputs, 'images')
+  if (lines.length === 0) return [parseImageSettings(inputs, env, readsTag)]
+  if (inputs.get('image') !== '')
+    throw new InputError('image', 'is set together with images', 'Set image for one image, or images for several (one a line), not both.')
+  if (inputs.get('digest') !== '')
+    throw new InputError('digest', 'is set together with images', 'Give each digest on its images line, as <image>:<tag>@sha256:<digest>.')
+  if (lines.length > 1 && booleanInput(inputs, 'build', true)) {
+    throw new InputError(
+      'build',
+      `is true (the default) with ${lines.length} images`,
+      'Set build: false: build the images first (a matrix job, or one build step each), then promote them together.',
+    )
+  }
+  const seen = new Map<string, number>()
+  const images = lines.map((line, index) => {
+    const fail = (problem: string, fix = 'Write one image a line: <image>, <image>:<tag> or <image>[:<tag>]@sha256:<digest>.') =>
+      new InputError('images', `line ${index + 1} (${line}): ${problem}`, fix)
+    const ref = splitReference(line)
+    const problem = imageNameProblem(ref.name)
+    if (problem) throw fail(`'${ref.name}' is not an image repository: ${problem}`)
+    if (ref.tag !== undefined && !isValidTag(ref.tag)) throw fail(`'${ref.tag}' is not a valid Docker tag`)
+    if (ref.digest !== undefined && !isValidDigest(ref.digest)) throw fail(`'${ref.digest}' is not a sha256 digest`)
+    if (readsTag && (ref.tag !== undefined || ref.digest !== undefined))
+      throw fail('gives a tag or a digest, and from reads them', 'Write the image alone: from reads its tag and digest from that target.')
+    const repository = canonicalName(parseImageName(ref.name))
+    if (seen.has(repository)) throw fail(`names the same image as line ${seen.get(repository)! + 1}`, 'List each image once.')
+    seen.set(repository, index)
+    const lineInputs: InputReader = {
+      get: (name) =>
+        name === 'image' ? ref.name : name === 'tag' ? (ref.tag ?? inputs.get('tag')) : name === 'digest' ? (ref.digest ?? '') : inputs.get(name),
+    }
+    return parseImageSettings(lineInputs, env, readsTag)
+  })
+  // Credentials go to the registry they are for, and no other.
+  return images.map((image) => (image.image.registry === images[0].image.registry ? image : { ...image, login: undefined }))
+}
+
+/** `image`, `tag` and `digest` (`readsTag`: `from` gives the tag and digest), and the build. */
+export function parseImageSettings(inputs: InputReader, env: NodeJS.ProcessEnv, readsTag = false): ImageSettings {
+  const imageInput = required(inputs, 'image', 'Set image to the repository without tag, e.g. ghcr.io/org/app (or images, one a line, for several).')
   const problem = imageNameProblem(imageInput)
   if (problem)
     throw new InputError(
@@ -53,9 +97,18 @@ export function parseImageSettings(inputs: InputReader, env: NodeJS.ProcessEnv):
     )
   const image = parseImageName(imageInput)
 
-  const tag = inputs.get('tag') || env.GITHUB_SHA || ''
-  if (tag === '') throw new InputError('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.')
-  if (!isValidTag(tag)) {
+  const build = booleanInput(inputs, 'build', true)
+  if (readsTag) {
+    for (const name of ['tag', 'digest'])
+      if (inputs.get(name) !== '') throw new InputError(name, 'is set together with from', 'Leave tag and digest empty: from reads them from that target.')
+    if (build)
+      throw new InputError('build', 'is true (the default) with from', 'Set build: false: from promotes an image that another environment already runs.')
+  }
+  // An empty tag is "not given": the commit's SHA, unless from reads it.
+  const tag = readsTag ? '' : inputs.get('tag') || env.GITHUB_SHA || ''
+  if (tag === '' && !readsTag)
+    throw new InputError('tag', 'is empty and GITHUB_SHA is not set', 'Set tag to the immutable tag to promote, e.g. ${{ github.sha }}.')
+  if (!readsTag && !isValidTag(tag)) {
     throw new InputError(
       'tag',
       `'${tag}' is not a valid Docker tag`,
@@ -71,7 +124,6 @@ export function parseImageSettings(inputs: InputReader, env: NodeJS.ProcessEnv):
     )
   }
 
-  const build = booleanInput(inputs, 'build', true)
   const username = inputs.get('registry-username')
   const password = inputs.get('registry-password')
   if ((username === '') !== (password === '')) {

@@ -31,10 +31,24 @@ interface WorkingFile {
   changes: OffsetChange[]
 }
 
-export async function planEdits(files: RepoFiles, targets: readonly Target[], desired: DesiredImage): Promise<EditPlan> {
+/** One target and the image it is to reference. */
+export interface TargetEdit {
+  readonly target: Target
+  readonly desired: DesiredImage
+}
+
+export function planEdits(files: RepoFiles, targets: readonly Target[], desired: DesiredImage): Promise<EditPlan> {
+  return planTargetEdits(
+    files,
+    targets.map((target) => ({ target, desired })),
+  )
+}
+
+/** Every target's edit, each to its own image (several images in one file are one change of it). */
+export async function planTargetEdits(files: RepoFiles, edits: readonly TargetEdit[]): Promise<EditPlan> {
   const working = new Map<string, WorkingFile>()
-  const resolved: { target: Target; file: string }[] = []
-  for (const target of targets) {
+  const resolved: { target: Target; desired: DesiredImage; file: string }[] = []
+  for (const { target, desired } of edits) {
     const file = await targetFile(files, target)
     let entry = working.get(file)
     if (!entry) {
@@ -44,9 +58,9 @@ export async function planEdits(files: RepoFiles, targets: readonly Target[], de
       working.set(file, entry)
     }
     applyEdit(entry, kindOf(target).splices(new YamlSource(file, entry.text), target, desired))
-    resolved.push({ target, file })
+    resolved.push({ target, desired, file })
   }
-  for (const { target, file } of resolved) {
+  for (const { target, desired, file } of resolved) {
     kindOf(target).check?.(new YamlSource(file, working.get(file)!.text), target, desired)
   }
   const changed = [...working].filter(([, entry]) => entry.text !== entry.before)

@@ -10,6 +10,8 @@ export type ValidateMode = 'auto' | 'true' | 'false'
 export interface EditSettings {
   readonly targets: Target[]
   readonly validate: ValidateMode
+  /** Where the promoted tags (and digests) are read, at the same tip as the edit; absent: they are given. */
+  readonly from?: Target
 }
 
 export function parseEditSettings(inputs: InputReader): EditSettings {
@@ -32,5 +34,7 @@ export function parseEditSettings(inputs: InputReader): EditSettings {
       'Set overlay-path to a Kustomize overlay directory (e.g. deploy/app/overlays/prod), or list targets (see the README).',
     )
   }
-  return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'] as const, 'auto') }
+  const from = parseTargets(inputs.get('from'), 'from')
+  if (from.length > 1) throw new InputError('from', `names ${from.length} targets`, 'Give one target line, e.g. kustomize deploy/app/overlays/dev.')
+  return { targets, validate: choiceInput(inputs, 'validate', ['auto', 'true', 'false'] as const, 'auto'), ...(from[0] ? { from: from[0] } : {}) }
 }

@@ -10,16 +10,17 @@ import type { InfraStore } from '../publish/store.js'
 import type { Promotion, PromotionPlan } from '../publish/types.js'
 import { ApiStore } from './api-store.js'
 import { createGitHubClient } from './client.js'
-import { promoteBranch, pullRequestBody, type BodyFacts } from './pr-content.js'
+import { renderCommitMessage, type MessageFacts } from '../publish/commit-message.js'
+import { promoteBranch, pullRequestBody } from './pr-content.js'
 import { publishPullRequest, type PullRequestResult } from './pull-request.js'
 import type { GitHubPublishSettings } from './settings.js'
 
 export interface PullRequestFacts {
-  readonly imageName: string
+  /** The images promoted (their branch is one per set of images and targets). */
+  readonly imageNames: readonly string[]
   readonly targets: readonly Target[]
-  /** The pull request title for a plan. */
-  title(plan: PromotionPlan): string
-  readonly body: Omit<BodyFacts, 'baseBranch'>
+  /** What a plan promotes, as the commit message's placeholders know it. */
+  facts(plan: PromotionPlan): MessageFacts
 }
 
 export interface GitHubDelivery {
@@ -39,10 +40,13 @@ export function connectGitHub(infra: InfraRepo, delivery: GitHubPublishSettings,
       if (delivery.mode !== 'pull-request') return publish(store, promotion)
       const { pullRequest } = delivery
       return publishPullRequest(store, client, slug, promotion, {
-        branch: pullRequest.branch || promoteBranch(facts.imageName, facts.targets),
+        branch: pullRequest.branch || promoteBranch(facts.imageNames, facts.targets),
         settings: pullRequest,
-        title: (plan) => facts.title(plan),
-        body: (plan) => pullRequestBody({ ...facts.body, baseBranch: promotion.branch }, plan),
+        title: (plan) => (pullRequest.title ? renderCommitMessage(pullRequest.title, facts.facts(plan)) : promotion.message(plan)).split('\n')[0],
+        body: (plan) =>
+          pullRequest.body
+            ? renderCommitMessage(pullRequest.body, facts.facts(plan))
+            : pullRequestBody({ ...facts.facts(plan), baseBranch: promotion.branch }, plan),
       })
     },
   }

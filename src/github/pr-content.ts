@@ -16,11 +16,17 @@ import type { SourceContext } from '../source.js'
 /**
  * `promote/<image path>/<hash>`: one branch (and so one open pull request) per image and set of
  * target files, whatever the tag, so a newer promotion of the same targets supersedes the older one.
+ * Several images promoted together: `promote/<first image path>-and-<n>-more/<hash of images and files>`.
  */
-export function promoteBranch(imageName: string, targets: readonly Target[]): string {
+export function promoteBranch(imageNames: readonly string[], targets: readonly Target[]): string {
   const files = [...new Set(targets.map((t) => kindOf(t).path(t).replace(/\/+$/, '')))].sort()
-  const hash = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 10)
-  return `promote/${parseImageName(imageName).path}/${hash}`
+  const paths = imageNames.map((name) => parseImageName(name).path)
+  const several = paths.length > 1 ? [...paths].sort() : []
+  const hash = createHash('sha256')
+    .update([...several, ...files].join('\n'))
+    .digest('hex')
+    .slice(0, 10)
+  return `promote/${paths[0]}${several.length ? `-and-${several.length - 1}-more` : ''}/${hash}`
 }
 
 export interface BodyFacts {

@@ -12,7 +12,7 @@ import { retryWhileMoving, type Moved } from '../publish/retry.js'
 import type { InfraStore } from '../publish/store.js'
 import type { Promotion, PromotionPlan, PublishResult } from '../publish/types.js'
 import { repoId, type RepoId } from './api-store.js'
-import { apiError, httpFailure, type GitHubClient } from './client.js'
+import { apiError, httpFailure, type GitHubClient, type Permission } from './client.js'
 import type { PullRequestSettings } from './settings.js'
 
 export interface PullRequestSpec {
@@ -23,7 +23,7 @@ export interface PullRequestSpec {
   body(plan: PromotionPlan): string
 }
 
-export type PullRequestOperation = 'created' | 'updated' | 'unchanged'
+export type PullRequestOperation = 'created' | 'updated' | 'unchanged' | 'closed'
 
 export interface PullRequestOutcome {
   readonly number: number
@@ -33,7 +33,8 @@ export interface PullRequestOutcome {
 
 export type PullRequestResult = PublishResult & { diff?: string; pullRequest?: PullRequestOutcome }
 
-type Landing = PublishResult & { diff?: string; branchHead?: string }
+/** `branchHead`: a pull request should show it; `obsolete`: the base holds the promotion, and the branch (at that commit) nothing newer. */
+type Landing = PublishResult & { diff?: string; branchHead?: string; obsolete?: string }
 
 export async function publishPullRequest(
   store: InfraStore,
@@ -44,7 +45,11 @@ export async function publishPullRequest(
   options: PublishOptions = {},
 ): Promise<PullRequestResult> {
   const landed = await landOnBranch(store, promotion, spec, options)
-  const { branchHead, ...result } = landed
+  const { branchHead, obsolete, ...result } = landed
+  if (obsolete !== undefined && !promotion.dryRun) {
+    const closed = await closeObsolete(new PullRequests(client, slug), store, promotion.branch, spec.branch, obsolete)
+    return closed ? { ...result, pullRequest: closed } : result
+  }
   if (branchHead === undefined) return result
   const pullRequest = await upsertPullRequest(new PullRequests(client, slug), promotion.branch, spec, landed.plan, landed.changed)
   core.info(`Pull request #${pullRequest.number} ${pullRequest.operation}: ${pullRequest.url}`)
@@ -64,7 +69,12 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     }
     unconfirmed = undefined
     const plan = await promotion.plan(store.files(base.commit))
-    if (plan.files.length === 0) return { changed: false, attempts: attempt, plan, skippedReason: plan.stale.length > 0 ? 'stale' : 'up-to-date' }
+    if (plan.files.length === 0) {
+      if (plan.stale.length > 0) return { changed: false, attempts: attempt, plan, skippedReason: 'stale' }
+      // The base holds the promotion: the branch has nothing left to show, unless a newer image.
+      const obsolete = current && (await promotion.newerAt(store.files(current.commit))).length === 0 ? current.commit : undefined
+      return { changed: false, attempts: attempt, plan, skippedReason: 'up-to-date', ...(obsolete ? { obsolete } : {}) }
+    }
     if (current) {
       const newer = await promotion.newerAt(store.files(current.commit))
       if (newer.length > 0) return { changed: false, attempts: attempt, plan: { files: [], changes: [], stale: newer, unordered: [] }, skippedReason: 'stale' }
@@ -82,6 +92,21 @@ function landOnBranch(store: InfraStore, promotion: Promotion, spec: PullRequest
     )
     return { changed: true, commitSha: built.commit, attempts: attempt, plan, branchHead: built.commit }
   })
+}
+
+/**
+ * Closes the open pull request from `branch` whose promotion `base` already holds (another pull
+ * request merged, or a push landed it), and deletes the branch unless it moved since it was read.
+ */
+async function closeObsolete(pulls: PullRequests, store: InfraStore, base: string, branch: string, head: string): Promise<PullRequestOutcome | undefined> {
+  const open = await pulls.findOpen(branch, base)
+  if (!open) return undefined
+  await pulls.close(open.number)
+  // A run that promotes a newer image may have just moved the branch: it keeps it.
+  const unmoved = (await store.head(branch))?.commit === head
+  if (unmoved) await pulls.deleteBranch(branch)
+  core.info(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${unmoved ? 'deleted' : 'kept (it moved meanwhile)'}.`)
+  return { number: open.number, url: open.html_url, operation: 'closed' }
 }
 
 async function upsertPullRequest(
@@ -108,11 +133,13 @@ async function upsertPullRequest(
     .filter((r) => r.includes('/'))
     .map((r) => r.slice(r.indexOf('/') + 1))
     .filter((team) => !(pr.requested_teams ?? []).some((t) => t.slug === team))
+  const assignees = settings.assignees.filter((a) => !(pr.assignees ?? []).some((u) => u.login.toLowerCase() === a.toLowerCase()))
   const autoMerge = settings.autoMerge && pr.auto_merge?.merge_method !== settings.autoMerge ? settings.autoMerge : undefined
   if (labels.length > 0) await pulls.addLabels(pr.number, labels)
   if (users.length > 0 || teams.length > 0) await pulls.requestReviewers(pr.number, users, teams)
+  if (assignees.length > 0) await pulls.addAssignees(pr.number, assignees)
   if (autoMerge) await pulls.enableAutoMerge(pr.node_id, pr.number, autoMerge)
-  if (operation === 'unchanged' && (labels.length > 0 || users.length > 0 || teams.length > 0 || autoMerge)) operation = 'updated'
+  if (operation === 'unchanged' && (labels.length > 0 || users.length > 0 || teams.length > 0 || assignees.length > 0 || autoMerge)) operation = 'updated'
   return { number: pr.number, url: pr.html_url, operation }
 }
 
@@ -128,6 +155,7 @@ interface PullRequestView {
   readonly labels: readonly { readonly name?: string }[]
   readonly requested_reviewers?: readonly { readonly login: string }[] | null
   readonly requested_teams?: readonly { readonly slug: string }[] | null
+  readonly assignees?: readonly { readonly login: string }[] | null
   readonly auto_merge: { readonly merge_method: string } | null
 }
 
@@ -143,11 +171,11 @@ class PullRequests {
     this.slug = slug
   }
 
-  private async call<T>(what: string, request: () => Promise<{ data: T }>): Promise<T> {
+  private async call<T>(what: string, request: () => Promise<{ data: T }>, permission: Permission = PULLS): Promise<T> {
     try {
       return (await request()).data
     } catch (error) {
-      throw apiError(error, `${what} in ${this.slug}`, PULLS)
+      throw apiError(error, `${what} in ${this.slug}`, permission)
     }
   }
 
@@ -172,6 +200,20 @@ class PullRequests {
 
   update(number: number, fields: { title: string; body: string }): Promise<PullRequestView> {
     return this.call(`update pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, ...fields }))
+  }
+
+  close(number: number) {
+    return this.call(`close pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, state: 'closed' }))
+  }
+
+  deleteBranch(branch: string) {
+    return this.call(`delete the branch ${branch}`, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }), 'Contents: read and write')
+  }
+
+  addAssignees(number: number, assignees: readonly string[]) {
+    return this.call(`assign pull request #${number}`, () =>
+      this.client.rest.issues.addAssignees({ ...this.id, issue_number: number, assignees: [...assignees] }),
+    )
   }
 
   addLabels(number: number, labels: readonly string[]) {

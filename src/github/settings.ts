@@ -16,6 +16,10 @@ export interface PullRequestSettings {
   readonly labels: readonly string[]
   /** Users (`octocat`) and teams (`org/team`). */
   readonly reviewers: readonly string[]
+  /** Users to assign. */
+  readonly assignees: readonly string[]
+  /** Empty: the promotion record (image, source, each target's diff). Same placeholders as commit-message. */
+  readonly body: string
   readonly draft: boolean
   /** Undefined: auto-merge is left alone. */
   readonly autoMerge?: AutoMergeMethod
@@ -45,6 +49,11 @@ export function parseGitHubPublishSettings(inputs: InputReader): GitHubPublishSe
       'List GitHub user names (octocat) or teams (my-org/platform), one a line or comma-separated.',
     )
   }
+  const assignees = entries(inputs, 'pr-assignees').map((a) => a.replace(/^@/, ''))
+  const badAssignee = assignees.find((a) => !REVIEWER.test(a) || a.includes('/'))
+  if (badAssignee !== undefined) {
+    throw new InputError('pr-assignees', `'${badAssignee}' is not a GitHub user name`, 'List GitHub user names (octocat), one a line or comma-separated.')
+  }
   const autoMerge = inputs.get('pr-auto-merge') === '' ? undefined : choiceInput(inputs, 'pr-auto-merge', ['merge', 'squash', 'rebase'] as const, 'merge')
   return {
     mode: choiceInput(inputs, 'mode', ['push', 'pull-request'] as const, 'push'),
@@ -54,6 +63,8 @@ export function parseGitHubPublishSettings(inputs: InputReader): GitHubPublishSe
       title: inputs.get('pr-title'),
       labels: entries(inputs, 'pr-labels'),
       reviewers,
+      assignees,
+      body: inputs.get('pr-body'),
       draft: booleanInput(inputs, 'pr-draft', false),
       ...(autoMerge ? { autoMerge } : {}),
     },

@@ -1,7 +1,16 @@
 /** The action's outputs: a public contract, set in one place. */
 import * as core from '@actions/core'
 
+/** One promoted image, as the `images-json` output lists it. */
+export interface ImageOutputs {
+  readonly image: string
+  readonly imageRef: string
+  readonly tag: string
+  readonly digest: string
+}
+
 export interface PromotionOutputs {
+  /** The first image's: `image-ref`, `tag` and `digest` are the one image's, or the first `images` line's. */
   readonly imageRef: string
   readonly tag: string
   readonly digest: string
@@ -12,6 +21,8 @@ export interface PromotionOutputs {
   readonly skippedReason: string
   /** Set in pull-request mode when a pull request shows the promotion. */
   readonly pullRequest?: { readonly number: number; readonly url: string; readonly operation: string }
+  /** Every image promoted, in the order given. */
+  readonly images: readonly ImageOutputs[]
 }
 
 export function setOutputs(outputs: PromotionOutputs): void {
@@ -26,6 +37,7 @@ export function setOutputs(outputs: PromotionOutputs): void {
   core.setOutput('pull-request-number', outputs.pullRequest ? String(outputs.pullRequest.number) : '')
   core.setOutput('pull-request-url', outputs.pullRequest?.url ?? '')
   core.setOutput('pull-request-operation', outputs.pullRequest?.operation ?? '')
+  core.setOutput('images-json', JSON.stringify(outputs.images.map((i) => ({ image: i.image, 'image-ref': i.imageRef, tag: i.tag, digest: i.digest }))))
 }
 
 /** The last state Argo CD reported of each application, one a line in the order of argocd-app. */

@@ -11,10 +11,17 @@ import { staleReason, unorderedReason } from '../promotion.js'
 import { setDeploymentOutputs, setOutputs, type PromotionOutputs } from './outputs.js'
 import { writeDeploymentSummary, writeSummary } from './summary.js'
 
-export interface PromotionReport {
+/** An image the run promoted (or found already promoted). */
+export interface ReportedImage {
+  readonly name: string
   readonly imageRef: string
   readonly tag: string
-  readonly digest: string
+  readonly digest: string | undefined
+}
+
+export interface PromotionReport {
+  /** One or more, in the order given. */
+  readonly images: readonly ReportedImage[]
   /** `owner/name@branch` or the URL and branch of the infra repository. */
   readonly destination: string
   /** Web base of the infra repository, for commit links; undefined when not on this host. */
@@ -34,16 +41,18 @@ export async function reportPromotion(report: PromotionReport): Promise<void> {
   for (const stale of result.plan.stale) core.notice(`${staleReason(stale)}: left alone (set allow-downgrade: true to roll back on purpose).`)
   for (const file of result.plan.unordered) core.notice(unorderedReason(file))
   for (const change of result.plan.changes) core.info(`${change.file}:${change.line}: ${change.before || '(added)'} → ${change.after}`)
+  const images = report.images.map((i) => ({ image: i.name, imageRef: i.imageRef, tag: i.tag, digest: i.digest ?? '' }))
   const outputs: PromotionOutputs = {
-    imageRef: report.imageRef,
-    tag: report.tag,
-    digest: report.digest,
+    imageRef: images[0].imageRef,
+    tag: images[0].tag,
+    digest: images[0].digest,
     changed: result.changed,
     commitSha: result.commitSha ?? '',
     commitUrl: result.commitSha && report.webUrl && !report.dryRun ? `${report.webUrl}/commit/${result.commitSha}` : '',
     attempts: result.attempts,
     skippedReason: result.skippedReason ?? '',
     ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+    images,
   }
   setOutputs(outputs)
   await writeSummary({

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import type { ValueChange } from '../edit/types.js'
+import { ActionError, errorMessage } from '../errors.js'
 import { staleReason } from '../promotion.js'
 import type { StaleFile } from '../publish/types.js'
 
@@ -26,6 +27,8 @@ export interface PromotionSummary {
   readonly dryRun: boolean
   /** The would-be commit of a dry run. */
   readonly diff: string | undefined
+  /** Every image, when several were promoted together (then `imageRef`, `tag` and `digest` are the first's). */
+  readonly images?: readonly { readonly imageRef: string; readonly digest: string }[]
 }
 
 const code = (text: string) => (text === '' ? '' : `<code>${escapeHtml(text)}</code>`)
@@ -41,12 +44,16 @@ function link(text: string, url: string): string {
 export function renderSummary(s: PromotionSummary): string {
   const lines: string[] = []
   const verb = s.dryRun ? 'Dry run: would promote' : s.skippedReason ? 'Nothing to promote for' : 'Promoted'
-  lines.push(`## ${verb} ${code(s.imageRef)} into ${code(s.destination)}`, '')
-  const facts: [string, string][] = [
-    ['Image', code(s.imageRef)],
-    ['Tag', code(s.tag)],
-    ['Digest', s.digest ? code(s.digest) : 'not known'],
-  ]
+  const several = s.images && s.images.length > 1 ? s.images : undefined
+  const what = several ? `${several.length} images` : code(s.imageRef)
+  lines.push(`## ${verb} ${what} into ${code(s.destination)}`, '')
+  const facts: [string, string][] = several
+    ? several.map((image) => ['Image', `${code(image.imageRef)}${image.digest && !image.imageRef.includes('@') ? ` (${code(image.digest)})` : ''}`])
+    : [
+        ['Image', code(s.imageRef)],
+        ['Tag', code(s.tag)],
+        ['Digest', s.digest ? code(s.digest) : 'not known'],
+      ]
   if (s.commit) facts.push([s.dryRun ? 'Local commit (not pushed)' : 'Commit', link(s.commit.sha.slice(0, 12), s.commit.url)])
   if (s.pullRequest) facts.push([`Pull request (${s.pullRequest.operation})`, link(`#${s.pullRequest.number}`, s.pullRequest.url)])
   if (s.skippedReason)
@@ -127,4 +134,40 @@ export function renderDeploymentSummary(s: DeploymentSummary): string {
 export async function writeDeploymentSummary(summary: DeploymentSummary): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   await core.summary.addRaw(renderDeploymentSummary(summary), true).write()
+}
+
+/** What a failed run had set out to do, as far as it got before failing. */
+export interface FailedAttempt {
+  /** The images, as given (`from` gives their tags later). */
+  images?: string[]
+  /** `owner/name@branch` or the URL of the infra repository. */
+  destination?: string
+  /** The `from` target, when the tags were to be read there. */
+  from?: string
+}
+
+/** The job summary of a failed run: what was attempted, the error, and what to do next. Pure. */
+export function renderFailureSummary(attempt: FailedAttempt, error: { readonly message: string; readonly fix: string }): string {
+  const lines = ['## Promotion failed', '']
+  if (attempt.images && attempt.images.length > 0) {
+    const into = attempt.destination ? ` into ${code(attempt.destination)}` : ''
+    const from = attempt.from ? ` as ${code(attempt.from)} runs it` : ''
+    lines.push(`Attempted: promote ${attempt.images.map(code).join(', ')}${from}${into}.`, '')
+  } else {
+    lines.push('Attempted: reading the inputs; the promotion did not start.', '')
+  }
+  lines.push('<table>', `<tr><th align="left">Error</th><td>${escapeHtml(error.message)}</td></tr>`)
+  lines.push(`<tr><th align="left">What to do</th><td>${escapeHtml(error.fix)}</td></tr>`, '</table>', '')
+  return lines.join('\n')
+}
+
+export async function writeFailureSummary(attempt: FailedAttempt, error: unknown): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const known = error instanceof ActionError
+  const message = known ? error.message : errorMessage(error)
+  const fix =
+    known && error.fix
+      ? error.fix
+      : 'Re-run the job with debug logging (ACTIONS_STEP_DEBUG: true) to see where it failed, and report it if it looks like a fault of the action.'
+  await core.summary.addRaw(renderFailureSummary(attempt, { message, fix }), true).write()
 }
