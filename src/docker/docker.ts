@@ -55,11 +55,14 @@ export class DockerCli {
     return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0
   }
 
-  /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
-  exec(args: readonly string[], options: { input?: string; stream?: boolean } = {}): Promise<ExecOutput> {
+  /**
+   * Runs docker (arguments as an array, secrets only on stdin or in files); with `stream`, each output
+   * line goes to the log as it comes; `env` adds variables for this command.
+   */
+  exec(args: readonly string[], options: { input?: string; stream?: boolean; env?: Record<string, string> } = {}): Promise<ExecOutput> {
     const log = (line: string) => core.info(line)
     return getExecOutput('docker', [...args], {
-      env: Object.fromEntries(Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+      env: { ...Object.fromEntries(Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined)), ...options.env },
       ignoreReturnCode: true,
       silent: true,
       ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
@@ -75,9 +78,9 @@ export class DockerCli {
   }
 
   /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
-  async run(args: readonly string[], what: string, fix: string): Promise<string> {
+  async run(args: readonly string[], what: string, fix: string, env: Record<string, string> = {}): Promise<string> {
     core.info(`docker ${args.join(' ')}`)
-    const output = await this.exec(args, { stream: true })
+    const output = await this.exec(args, { stream: true, env })
     if (output.exitCode !== 0) {
       throw new ImageError(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix)
     }
