@@ -264,6 +264,18 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
       await expectNothingPromoted(name, tip, run)
     })
 
+    it("registry inputs log in inside the temporary config, not into the runner's credential helper", async () => {
+      const { name, path, image, tag } = await fresh(AUTH_REGISTRY)
+      // The helper answers wrong credentials and cannot store: only the given login may be used, and kept nowhere else.
+      const runner = credentialHelper(`wrong-${randomBytes(6).toString('hex')}`)
+      const login = { 'registry-username': AUTH_USER, 'registry-password': AUTH_PASSWORD }
+      const run = await promote(name, { image, tag, context: context(`helper login ${tag}`), ...login }, runner)
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.digest).toBe(await registryDigest(AUTH_REGISTRY, path, tag, { user: AUTH_USER, password: AUTH_PASSWORD }))
+      expect(readdirSync(runner.DOCKER_CONFIG).sort()).toEqual(['config.json', 'docker-credential-promote-it'])
+      expect(run.leftInTemp).toEqual([])
+    })
+
     it("without registry inputs, uses the runner's existing docker login (docker/login-action)", async () => {
       const { name, path, image, tag } = await fresh(AUTH_REGISTRY)
       const runnerConfig = runnerDockerConfig({ [AUTH_REGISTRY]: `${AUTH_USER}:${AUTH_PASSWORD}` })

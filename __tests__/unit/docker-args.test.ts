@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  builderProblem,
   buildxArgs,
   buildxOnlyInput,
   classicBuildArgs,
@@ -201,6 +202,24 @@ describe('BuildKit options', () => {
     [{ annotations: ['a=1'] }, { input: 'annotations', value: 'a=1' }],
   ])('the classic builder: %j needs buildx → %j', (settings, expected) => {
     expect(buildxOnlyInput(settingsWith(settings))).toEqual(expected)
+  })
+
+  it('refuses what the builder cannot do with one error naming the input and docker/setup-buildx-action', () => {
+    const classic = builderProblem(settingsWith({ cacheTo: ['type=gha,mode=max'] }), false, {})
+    expect(classic?.input).toBe('cache-to')
+    expect(classic?.report).toBe(
+      "Input 'cache-to': 'type=gha,mode=max' needs docker buildx, which this runner does not have (the classic builder does secrets, ssh, network and the inline registry cache only). Add docker/setup-buildx-action before this step, or leave this input empty.",
+    )
+    expect(builderProblem(settingsWith({ cacheTo: ['type=inline'], secrets: [{ id: 'a', value: '1' }] }), false, {})).toBeUndefined()
+  })
+
+  it("hands type=gha to buildx only with the runner's cache variables, which buildx reads from its environment", () => {
+    const gha = settingsWith({ cacheFrom: ['type=gha'] })
+    expect(builderProblem(gha, true, {})?.report).toContain("Input 'cache-from': uses type=gha, but ACTIONS_RUNTIME_TOKEN")
+    expect(builderProblem(gha, true, { ACTIONS_RUNTIME_TOKEN: 't' })?.input).toBe('cache-from')
+    expect(builderProblem(gha, true, { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_URL: 'https://cache/' })).toBeUndefined()
+    expect(builderProblem(gha, true, { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'https://results/' })).toBeUndefined()
+    expect(builderProblem(settingsWith({ provenance: 'mode=max', platforms: ['linux/amd64', 'linux/arm64'] }), true, {})).toBeUndefined()
   })
 
   it('asks the classic CLI for BuildKit only for what needs it', () => {

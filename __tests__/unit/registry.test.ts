@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ImageError } from '../../src/errors.js'
-import { credentialHelper, credentialsFromConfig, runnerCredentials } from '../../src/image/docker-config.js'
+import { configForLogin, credentialHelper, credentialsFromConfig, runnerCredentials } from '../../src/image/docker-config.js'
 import { parseImageName } from '../../src/image/reference.js'
 import { manifestDigest, parseChallenge, registryBaseUrl } from '../../src/image/registry.js'
 
@@ -163,6 +163,19 @@ describe("the runner's Docker credentials", () => {
     expect(credentialHelper(config, 'ghcr.io')).toBe('desktop')
     expect(credentialHelper(JSON.stringify({ auths: {} }), 'ghcr.io')).toBeUndefined()
     expect(credentialHelper('{not json', 'ghcr.io')).toBeUndefined()
+  })
+
+  it('an empty credHelpers entry means the config file itself, as in docker', () => {
+    expect(credentialHelper(JSON.stringify({ credsStore: 'desktop', credHelpers: { 'ghcr.io': '' } }), 'ghcr.io')).toBeUndefined()
+  })
+
+  it("a temporary login's config keeps the other helpers, and this registry's login in the file", () => {
+    const runner = { auths: { 'quay.io': { auth: 'x' } }, credsStore: 'desktop', credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'desktop' } }
+    const config = configForLogin(JSON.stringify(runner), 'ghcr.io')
+    expect(credentialHelper(config, 'ghcr.io')).toBeUndefined()
+    expect(credentialHelper(config, 'gcr.io')).toBe('gcloud')
+    expect(credentialHelper(config, 'docker.io')).toBe('desktop')
+    expect(JSON.parse(config)).toMatchObject({ auths: runner.auths, credsStore: 'desktop' })
   })
 
   describe('through a credential helper on PATH', () => {

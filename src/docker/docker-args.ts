@@ -2,7 +2,7 @@
  * The docker command lines of the image stage, built from settings. Pure, so both build paths
  * (buildx and the classic builder) are checked without a daemon.
  */
-import { lastLines } from '../errors.js'
+import { InputError, lastLines } from '../errors.js'
 import { COMMITTED_LABEL } from '../image/identity.js'
 import type { BuildSecret, BuildSettings } from './settings.js'
 
@@ -99,6 +99,31 @@ export function buildxOnlyInput(settings: BuildSettings): { input: string; value
   if (cacheTo !== undefined) return { input: 'cache-to', value: cacheTo }
   for (const input of ['provenance', 'sbom'] as const) if (!['', 'false'].includes(settings[input])) return { input, value: settings[input] }
   if (settings.annotations.length > 0) return { input: 'annotations', value: settings.annotations[0] }
+  return undefined
+}
+
+/**
+ * What this runner's builder cannot do, to refuse before anything is built: buildx-only inputs on
+ * the classic builder, and GitHub's cache without the runner variables buildx reaches it with.
+ */
+export function builderProblem(build: BuildSettings, buildx: boolean, env: NodeJS.ProcessEnv): InputError | undefined {
+  const needsBuildx = buildx ? undefined : buildxOnlyInput(build)
+  if (needsBuildx) {
+    return new InputError(
+      needsBuildx.input,
+      `'${needsBuildx.value}' needs docker buildx, which this runner does not have (the classic builder does secrets, ssh, network and the inline registry cache only)`,
+      'Add docker/setup-buildx-action before this step, or leave this input empty.',
+    )
+  }
+  // buildx reads these itself, as with docker/build-push-action: they are in a JavaScript action's environment.
+  const gha = ghaCacheInput(build)
+  if (gha && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
+    return new InputError(
+      gha,
+      "uses type=gha, but ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL are not set (GitHub's cache service is reachable only inside a GitHub Actions job)",
+      'Use type=gha in a GitHub Actions job, or a registry cache (type=registry,ref=…) elsewhere.',
+    )
+  }
   return undefined
 }
 

@@ -5,10 +5,10 @@
  */
 import * as core from '@actions/core'
 import { getExecOutput, type ExecOutput } from '@actions/exec'
-import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ImageError } from '../errors.js'
-import { dockerConfigDir } from '../image/docker-config.js'
+import { configForLogin, runnerConfig } from '../image/docker-config.js'
 import type { RegistryCredentials } from '../image/registry.js'
 import { DOCKER_HUB } from '../image/reference.js'
 import { dockerErrorLines } from './docker-args.js'
@@ -28,7 +28,8 @@ export class DockerCli {
     if (!login) return new DockerCli({ ...env }, undefined)
     const dir = await mkdtemp(join(login.tempDir, 'docker-config-'))
     // Keep the runner's other logins (a private base image) working inside the temporary config.
-    await copyFile(join(dockerConfigDir(env), 'config.json'), join(dir, 'config.json')).catch(() => undefined)
+    const config = await runnerConfig(env)
+    if (config) await writeFile(join(dir, 'config.json'), configForLogin(config, login.registry), { mode: 0o600 })
     const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir)
     try {
       const server = login.registry === DOCKER_HUB ? [] : [login.registry]

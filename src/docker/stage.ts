@@ -11,17 +11,7 @@ import { identityFromLabels, type IdentityLookup, type ImageIdentity, type Unkno
 import { imageNameProblem, parseImageName } from '../image/reference.js'
 import { imageIdentity, manifestDigest, type RegistryCredentials } from '../image/registry.js'
 import type { SourceContext } from '../source.js'
-import {
-  buildxArgs,
-  buildxOnlyInput,
-  classicBuildArgs,
-  ghaCacheInput,
-  mergeLabels,
-  needsBuildKit,
-  ociLabels,
-  pushedDigest,
-  type BuildRequest,
-} from './docker-args.js'
+import { builderProblem, buildxArgs, classicBuildArgs, mergeLabels, needsBuildKit, ociLabels, pushedDigest, type BuildRequest } from './docker-args.js'
 import { DockerCli } from './docker.js'
 import type { BuildSecret, BuildSettings, ImageSettings } from './settings.js'
 
@@ -64,7 +54,8 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
     )
     try {
       const buildx = await docker.hasBuildx()
-      checkBuilder(settings.build, buildx, env)
+      const refused = builderProblem(settings.build, buildx, env)
+      if (refused) throw refused
       const request = await buildRequest(settings, settings.build, context)
       digest = await withSecretFiles(settings.build.secrets, context.tempDir, (valueFiles) =>
         buildAndPush(docker, { ...request, secretFiles: [...request.secretFiles, ...valueFiles] }, settings.push, context.tempDir, buildx),
@@ -196,30 +187,6 @@ async function buildRequest(settings: ImageSettings, build: BuildSettings, conte
     context: contextDir,
     file,
     secretFiles,
-  }
-}
-
-/**
- * Refuses, before anything is built, what this runner's builder cannot do: buildx-only inputs on the
- * classic builder, and GitHub's cache without the runner variables buildx reaches it with.
- */
-function checkBuilder(build: BuildSettings, buildx: boolean, env: NodeJS.ProcessEnv): void {
-  const needsBuildx = buildx ? undefined : buildxOnlyInput(build)
-  if (needsBuildx) {
-    throw new InputError(
-      needsBuildx.input,
-      `'${needsBuildx.value}' needs docker buildx, which this runner does not have (the classic builder does secrets, ssh, network and the inline registry cache only)`,
-      'Add docker/setup-buildx-action before this step, or leave this input empty.',
-    )
-  }
-  // buildx reads these itself, as with docker/build-push-action: they are in a JavaScript action's environment.
-  const gha = ghaCacheInput(build)
-  if (gha && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
-    throw new InputError(
-      gha,
-      "uses type=gha, but ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL are not set (GitHub's cache service is reachable only inside a GitHub Actions job)",
-      'Use type=gha in a GitHub Actions job, or a registry cache (type=registry,ref=…) elsewhere.',
-    )
   }
 }
 

@@ -36,13 +36,24 @@ function parseConfig(configJson: string): DockerConfig {
   }
 }
 
-/** The credential helper docker asks for a registry: its `credHelpers` entry, else `credsStore`; undefined for none. */
+/**
+ * The credential helper docker asks for a registry: its `credHelpers` entry (an empty one means the
+ * config file itself, as in docker), else `credsStore`; undefined for none.
+ */
 export function credentialHelper(configJson: string, registry: string): string | undefined {
   const config = parseConfig(configJson)
-  const helper = authKeys(registry)
-    .map((key) => config.credHelpers?.[key])
-    .find((name) => typeof name === 'string' && name !== '')
-  return helper ?? (config.credsStore || undefined)
+  const key = authKeys(registry).find((name) => typeof config.credHelpers?.[name] === 'string')
+  return (key !== undefined ? config.credHelpers?.[key] : config.credsStore) || undefined
+}
+
+/**
+ * The runner's Docker config for a temporary login to `registry`: its other logins and helpers kept
+ * (a private base image), but this registry's login kept in the file, which is removed afterwards,
+ * instead of in a credential helper that would outlive the step.
+ */
+export function configForLogin(configJson: string, registry: string): string {
+  const config = parseConfig(configJson)
+  return JSON.stringify({ ...config, credHelpers: { ...config.credHelpers, ...Object.fromEntries(authKeys(registry).map((key) => [key, ''])) } })
 }
 
 /** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
@@ -60,8 +71,13 @@ export function credentialsFromConfig(configJson: string, registry: string): Reg
   return undefined
 }
 
+/** The runner's Docker config file as text; '' when there is none. */
+export function runnerConfig(env: NodeJS.ProcessEnv): Promise<string> {
+  return readFile(join(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '')
+}
+
 export async function runnerCredentials(registry: string, env: NodeJS.ProcessEnv): Promise<RegistryCredentials | undefined> {
-  const text = await readFile(join(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '')
+  const text = await runnerConfig(env)
   if (!text) return undefined
   const helper = credentialHelper(text, registry)
   return helper ? helperCredentials(helper, registry, env) : credentialsFromConfig(text, registry)
