@@ -317,25 +317,39 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
       return dir
     }
 
-    it('a build secret reaches RUN --mount=type=secret and is nowhere in the image, the log or the temp directory', async () => {
+    it('build secrets (secrets and secret-files) reach RUN --mount=type=secret and are nowhere in the image, the log or the temp directory', async () => {
       if (!cliPath) return
       const { name, image, tag } = await fresh()
       const secret = `s3cr3t-${randomBytes(8).toString('hex')}`
-      const dir = runContext(`secret ${tag}`, 'RUN --mount=type=secret,id=npm_token ["/check", "/run/secrets/npm_token", "/proof"]')
-      const run = await promote(name, { image, tag, context: dir, secrets: `npm_token=${secret}`, network: 'none' }, { PATH: cliPath })
+      const fileSecret = `f1l3-${randomBytes(12).toString('hex')}`
+      const secretDir = context('secret file')
+      writeFileSync(join(secretDir, 'aws-credentials'), fileSecret)
+      const dir = runContext(
+        `secret ${tag}`,
+        'RUN --mount=type=secret,id=npm_token ["/check", "/run/secrets/npm_token", "/proof"]\nRUN --mount=type=secret,id=aws ["/check", "/run/secrets/aws", "/proof-file"]',
+      )
+      const run = await promote(
+        name,
+        { image, tag, context: dir, secrets: `npm_token=${secret}`, 'secret-files': `aws=${join(secretDir, 'aws-credentials')}`, network: 'none' },
+        { PATH: cliPath },
+      )
       expect(run.exitCode).toBe(0)
-      expect(run.log).toMatch(/^docker build .*--secret id=npm_token,src=\S+ --network none /m)
+      expect(run.log).toMatch(/^docker build .*--secret id=aws,src=\S+aws-credentials --secret id=npm_token,src=\S+ --network none /m)
       expect(run.log).not.toContain(secret)
       expect(run.leftInTemp).toEqual([])
-      // The RUN step read it: /proof says how many bytes it had.
+      // The RUN steps read them: the proofs say how many bytes each had.
       const container = docker('create', `${image}:${tag}`, '/check').trim()
       try {
-        expect(execFileSync('docker', ['cp', `${container}:/proof`, '-'], { encoding: 'utf8' })).toContain(`/run/secrets/npm_token: ${secret.length} bytes`)
+        const proof = (file: string) => execFileSync('docker', ['cp', `${container}:${file}`, '-'], { encoding: 'utf8' })
+        expect(proof('/proof')).toContain(`/run/secrets/npm_token: ${secret.length} bytes`)
+        expect(proof('/proof-file')).toContain(`/run/secrets/aws: ${fileSecret.length} bytes`)
       } finally {
         docker('rm', container)
       }
-      expect(docker('history', '--no-trunc', `${image}:${tag}`)).not.toContain(secret)
-      expect(docker('image', 'inspect', `${image}:${tag}`)).not.toContain(secret)
+      for (const value of [secret, fileSecret]) {
+        expect(docker('history', '--no-trunc', `${image}:${tag}`)).not.toContain(value)
+        expect(docker('image', 'inspect', `${image}:${tag}`)).not.toContain(value)
+      }
     })
 
     it('a second build reuses the inline cache pushed to the registry: the expensive step is cached', async () => {
@@ -367,6 +381,17 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
       expect(step).toBeDefined()
       expect(run.log.split('\n')).toContain(`${step} CACHED`)
     })
+  })
+
+  it('a secret file that is not there is refused before anything is built or pushed', async () => {
+    const { name, tip, path, image, tag } = await fresh()
+    const dir = context(`secret file ${tag}`)
+    const run = await promote(name, { image, tag, context: dir, 'secret-files': `aws=${join(dir, 'missing')}` })
+    const error = errorLine(run)
+    expect(error).toContain(`Input 'secret-files': line 1: secret aws has no file at ${join(dir, 'missing')}`)
+    expect(run.log).not.toMatch(/^docker (build|push) /m)
+    expect(await registryDigest(REGISTRY, path, tag)).toBeNull()
+    await expectNothingPromoted(name, tip, run)
   })
 
   it('cache-to type=gha without buildx is refused before anything is built or pushed', async () => {
