@@ -168,6 +168,13 @@ describe('BuildKit inputs, named as docker/build-push-action names them', () => 
     expect(error.message).toContain(problemText)
   })
 
+  it("takes lines quoted as in build-push-action's examples", () => {
+    expect(parse({ secrets: '"github_token=ghs_1"\n"quote=a""b"' }).build?.secrets).toEqual([
+      { id: 'github_token', value: 'ghs_1' },
+      { id: 'quote', value: 'a"b' },
+    ])
+  })
+
   it('never quotes a secret line in its error', () => {
     expect(problem({ secrets: 's3cr3t-value-without-id' }).message).not.toContain('s3cr3t')
   })

@@ -210,7 +210,9 @@ function parseBuildSettings(inputs: InputReader, image: string, tag: string): Bu
 function parseBuildKitSettings(inputs: InputReader) {
   const secrets = (name: string, what: string): BuildSecret[] => {
     const seen = new Set<string>()
-    return listInput(inputs, name).map((line, index) => {
+    return listInput(inputs, name).map((quoted, index) => {
+      // build-push-action's examples quote each line as a CSV field: "id=value".
+      const line = /^".*"$/.test(quoted) ? quoted.slice(1, -1).replace(/""/g, '"') : quoted
       const equals = line.indexOf('=')
       const id = equals > 0 ? line.slice(0, equals).trim() : ''
       const value = line.slice(equals + 1)
