@@ -66,3 +66,13 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ActionError) return error.report
   return withoutCredentials(error instanceof Error ? error.message : String(error))
 }
+
+/** The last meaningful lines of a program's output, on one line: the host's own words for an error message. */
+export function lastLines(text: string, max: number): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(-max)
+    .join(' | ')
+}

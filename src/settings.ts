@@ -53,7 +53,7 @@ export function runnerInputs(): InputReader {
   return {
     get(name) {
       const value = core.getInput(name)
-      core.debug(`input ${name}=${/token|password/.test(name) && value ? '***' : withoutCredentials(JSON.stringify(value))}`)
+      core.debug(`input ${name}=${/token|password|^secrets$/.test(name) && value ? '***' : withoutCredentials(JSON.stringify(value))}`)
       return value
     },
   }

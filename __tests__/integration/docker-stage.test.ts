@@ -6,11 +6,24 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { githubContext, runAction, type ActionRun } from '../support/action-runner.js'
-import { AUTH_PASSWORD, AUTH_REGISTRY, AUTH_USER, dockerDaemonUp, REGISTRY, registryDigest, registryUp, scratchContext } from '../support/docker.js'
+import {
+  addStaticChecker,
+  AUTH_PASSWORD,
+  AUTH_REGISTRY,
+  AUTH_USER,
+  buildKitCliDir,
+  buildKitCliUp,
+  dockerDaemonUp,
+  REGISTRY,
+  registryDigest,
+  registryUp,
+  scratchContext,
+  staticCompilerUp,
+} from '../support/docker.js'
 import { NOTE_BOOK_IMAGE, seed000Infra } from '../support/fixtures.js'
 import { startGitServer, type GitServer } from '../support/git-server.js'
 import { requireService } from '../support/services.js'
@@ -216,6 +229,53 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
       expect(JSON.parse(readFileSync(join(runnerConfig, 'config.json'), 'utf8'))).toEqual({ auths: {} })
     })
 
+    /** The runner's DOCKER_CONFIG naming a credential helper for the registry, and a PATH with that helper answering `password`. */
+    function credentialHelper(password: string): Record<string, string> {
+      const dir = mkdtempSync(join(tmpdir(), 'credential-helper-'))
+      cleanup.push(dir)
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [AUTH_REGISTRY]: 'promote-it' } }))
+      const answer = JSON.stringify({ ServerURL: AUTH_REGISTRY, Username: AUTH_USER, Secret: password })
+      const script = `#!/bin/sh\n[ "$1" = get ] || exit 1\n[ "$(cat)" = "${AUTH_REGISTRY}" ] || { echo "credentials not found in native keychain"; exit 1; }\necho '${answer}'\n`
+      writeFileSync(join(dir, 'docker-credential-promote-it'), script)
+      chmodSync(join(dir, 'docker-credential-promote-it'), 0o755)
+      return { DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` }
+    }
+
+    it('reads the credentials through the credential helper docker uses (credHelpers), to push and to verify', async () => {
+      const { name, path, image, tag } = await fresh(AUTH_REGISTRY)
+      const run = await promote(name, { image, tag, context: context(`helper ${tag}`), pin: 'tag-and-digest' }, credentialHelper(AUTH_PASSWORD))
+      expect(run.exitCode).toBe(0)
+      const digest = await registryDigest(AUTH_REGISTRY, path, tag, { user: AUTH_USER, password: AUTH_PASSWORD })
+      expect(digest).toMatch(DIGEST)
+      expect(run.outputs.digest).toBe(digest)
+      expect(run.log).toContain(`${image}:${tag} is in the registry: ${digest}`)
+      expect(run.log).not.toContain(AUTH_PASSWORD)
+      expect(run.leftInTemp).toEqual([])
+    })
+
+    it('a credential helper that returns wrong credentials: one error naming the helper, nothing promoted', async () => {
+      const { name, tip, image, tag } = await fresh(AUTH_REGISTRY)
+      const wrong = `wrong-${randomBytes(6).toString('hex')}`
+      const run = await promote(name, { image, tag, build: 'false' }, credentialHelper(wrong))
+      const error = errorLine(run)
+      expect(error).toContain(`The registry ${AUTH_REGISTRY} refused access to ${image}:${tag} (HTTP 401)`)
+      expect(error).toContain('docker-credential-promote-it')
+      expect(run.log).not.toContain(wrong)
+      await expectNothingPromoted(name, tip, run)
+    })
+
+    it("registry inputs log in inside the temporary config, not into the runner's credential helper", async () => {
+      const { name, path, image, tag } = await fresh(AUTH_REGISTRY)
+      // The helper answers wrong credentials and cannot store: only the given login may be used, and kept nowhere else.
+      const runner = credentialHelper(`wrong-${randomBytes(6).toString('hex')}`)
+      const login = { 'registry-username': AUTH_USER, 'registry-password': AUTH_PASSWORD }
+      const run = await promote(name, { image, tag, context: context(`helper login ${tag}`), ...login }, runner)
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.digest).toBe(await registryDigest(AUTH_REGISTRY, path, tag, { user: AUTH_USER, password: AUTH_PASSWORD }))
+      expect(readdirSync(runner.DOCKER_CONFIG).sort()).toEqual(['config.json', 'docker-credential-promote-it'])
+      expect(run.leftInTemp).toEqual([])
+    })
+
     it("without registry inputs, uses the runner's existing docker login (docker/login-action)", async () => {
       const { name, path, image, tag } = await fresh(AUTH_REGISTRY)
       const runnerConfig = runnerDockerConfig({ [AUTH_REGISTRY]: `${AUTH_USER}:${AUTH_PASSWORD}` })
@@ -235,6 +295,112 @@ describeDocker('Docker stage: build once, push, verify in the registry, promote 
     expect(error).toContain('Fix the Dockerfile')
     expect(error).not.toContain('legacy builder')
     expect(error).not.toContain('Install the buildx component')
+    expect(await registryDigest(REGISTRY, path, tag)).toBeNull()
+    await expectNothingPromoted(name, tip, run)
+  })
+
+  describe('BuildKit through the classic builder (the docker CLI that comes with the daemon)', () => {
+    const haveBuildKit = () =>
+      requireService('a docker CLI with BuildKit built in, and gcc -static for a RUN step in a FROM scratch image', () => buildKitCliUp() && staticCompilerUp())
+    let cliPath = ''
+    beforeAll(() => {
+      if (!haveBuildKit()) return
+      const dir = buildKitCliDir()
+      cleanup.push(dir)
+      cliPath = `${dir}:${process.env.PATH}`
+    })
+
+    /** A context whose RUN step (no shell in FROM scratch: a static /check) reads `file`. */
+    function runContext(content: string, run: string): string {
+      const dir = context(content, `FROM scratch\nCOPY check /check\nCOPY release.txt /release.txt\n${run}\n`)
+      addStaticChecker(dir)
+      return dir
+    }
+
+    it('build secrets (secrets and secret-files) reach RUN --mount=type=secret and are nowhere in the image, the log or the temp directory', async () => {
+      if (!cliPath) return
+      const { name, image, tag } = await fresh()
+      const secret = `s3cr3t-${randomBytes(8).toString('hex')}`
+      const fileSecret = `f1l3-${randomBytes(12).toString('hex')}`
+      const secretDir = context('secret file')
+      writeFileSync(join(secretDir, 'aws-credentials'), fileSecret)
+      const dir = runContext(
+        `secret ${tag}`,
+        'RUN --mount=type=secret,id=npm_token ["/check", "/run/secrets/npm_token", "/proof"]\nRUN --mount=type=secret,id=aws ["/check", "/run/secrets/aws", "/proof-file"]',
+      )
+      const run = await promote(
+        name,
+        { image, tag, context: dir, secrets: `npm_token=${secret}`, 'secret-files': `aws=${join(secretDir, 'aws-credentials')}`, network: 'none' },
+        { PATH: cliPath },
+      )
+      expect(run.exitCode).toBe(0)
+      expect(run.log).toMatch(/^docker build .*--secret id=aws,src=\S+aws-credentials --secret id=npm_token,src=\S+ --network none /m)
+      expect(run.log).not.toContain(secret)
+      expect(run.leftInTemp).toEqual([])
+      // The RUN steps read them: the proofs say how many bytes each had.
+      const container = docker('create', `${image}:${tag}`, '/check').trim()
+      try {
+        const proof = (file: string) => execFileSync('docker', ['cp', `${container}:${file}`, '-'], { encoding: 'utf8' })
+        expect(proof('/proof')).toContain(`/run/secrets/npm_token: ${secret.length} bytes`)
+        expect(proof('/proof-file')).toContain(`/run/secrets/aws: ${fileSecret.length} bytes`)
+      } finally {
+        docker('rm', container)
+      }
+      for (const value of [secret, fileSecret]) {
+        expect(docker('history', '--no-trunc', `${image}:${tag}`)).not.toContain(value)
+        expect(docker('image', 'inspect', `${image}:${tag}`)).not.toContain(value)
+      }
+    })
+
+    it('a second build reuses the inline cache pushed to the registry: the expensive step is cached', async () => {
+      if (!cliPath) return
+      const first = await fresh()
+      const dir = runContext('cached', 'RUN ["/check", "/release.txt", "/slow", "3"]')
+      const cacheImage = `${first.image}:${first.tag}`
+      const built = await promote(
+        first.name,
+        { image: first.image, tag: first.tag, context: dir, network: 'none', 'cache-to': 'type=inline' },
+        { PATH: cliPath },
+      )
+      expect(built.exitCode).toBe(0)
+      expect(built.log).toMatch(/^docker build .*--build-arg BUILDKIT_INLINE_CACHE=1 /m)
+      // Only the registry has the cache now: the local build cache is emptied.
+      docker('builder', 'prune', '--all', '--force')
+      docker('image', 'rm', cacheImage)
+
+      const second = await fresh()
+      const run = await promote(
+        second.name,
+        { image: second.image, tag: second.tag, context: dir, network: 'none', 'cache-from': cacheImage },
+        { PATH: cliPath },
+      )
+      expect(run.exitCode).toBe(0)
+      expect(run.log).toContain(`importing cache manifest from ${cacheImage}`)
+      // BuildKit's plain progress: `#7 [3/3] RUN [...]`, later `#7 CACHED`.
+      const step = /^(#\d+) \[\d\/\d\] RUN \["\/check", "\/release.txt", "\/slow", "3"\]$/m.exec(run.log)?.[1]
+      expect(step).toBeDefined()
+      expect(run.log.split('\n')).toContain(`${step} CACHED`)
+    })
+  })
+
+  it('a secret file that is not there is refused before anything is built or pushed', async () => {
+    const { name, tip, path, image, tag } = await fresh()
+    const dir = context(`secret file ${tag}`)
+    const run = await promote(name, { image, tag, context: dir, 'secret-files': `aws=${join(dir, 'missing')}` })
+    const error = errorLine(run)
+    expect(error).toContain(`Input 'secret-files': line 1: secret aws has no file at ${join(dir, 'missing')}`)
+    expect(run.log).not.toMatch(/^docker (build|push) /m)
+    expect(await registryDigest(REGISTRY, path, tag)).toBeNull()
+    await expectNothingPromoted(name, tip, run)
+  })
+
+  it('cache-to type=gha without buildx is refused before anything is built or pushed', async () => {
+    const { name, tip, path, image, tag } = await fresh()
+    const run = await promote(name, { image, tag, context: context(`gha ${tag}`), 'cache-to': 'type=gha,mode=max' })
+    const error = errorLine(run)
+    expect(error).toContain("Input 'cache-to': 'type=gha,mode=max' needs docker buildx")
+    expect(error).toContain('docker/setup-buildx-action')
+    expect(run.log).not.toMatch(/^docker (build|push) /m)
     expect(await registryDigest(REGISTRY, path, tag)).toBeNull()
     await expectNothingPromoted(name, tip, run)
   })

@@ -4,7 +4,7 @@
  * `FROM scratch` plus a file.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NOTE_BOOK_IMAGE } from './fixtures.js'
@@ -42,6 +42,43 @@ export function scratchContext(content: string, dockerfile = 'FROM scratch\nCOPY
   writeFileSync(join(dir, 'Dockerfile'), dockerfile)
   writeFileSync(join(dir, 'release.txt'), `${content}\n`)
   return dir
+}
+
+/**
+ * The docker CLI that comes with the daemon (Debian's docker.io 20.10, BuildKit built in): the
+ * preinstalled 28.x client refuses DOCKER_BUILDKIT=1 without buildx.
+ */
+export const BUILDKIT_DOCKER = process.env.PROMOTE_BUILDKIT_DOCKER ?? '/usr/bin/docker'
+
+/** A directory holding only `docker` → the BuildKit CLI, to put first on the action's PATH. */
+export function buildKitCliDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'buildkit-cli-'))
+  symlinkSync(BUILDKIT_DOCKER, join(dir, 'docker'))
+  return dir
+}
+
+export function buildKitCliUp(): boolean {
+  return existsSync(BUILDKIT_DOCKER) && execFileSync(BUILDKIT_DOCKER, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' }).startsWith('20.')
+}
+
+/**
+ * Compiles into `dir` a static `/check` for `FROM scratch` images, which have no shell for RUN:
+ * `check <file> <out> [seconds]` sleeps, then writes to <out> how many bytes <file> has (never the
+ * bytes), and fails when <file> is missing.
+ */
+export function addStaticChecker(dir: string): void {
+  const source = join(dir, 'check.c')
+  writeFileSync(
+    source,
+    '#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\nint main(int c, char **v) {\n  FILE *f = fopen(v[1], "r");\n  if (!f) return 3;\n  long n = 0;\n  while (fgetc(f) != EOF) n++;\n  if (c > 3) sleep(atoi(v[3]));\n  FILE *o = fopen(v[2], "w");\n  fprintf(o, "%s: %ld bytes\\n", v[1], n);\n  return fclose(o);\n}\n',
+  )
+  execFileSync('gcc', ['-static', '-O1', '-o', join(dir, 'check'), source], { stdio: 'pipe' })
+  rmSync(source)
+}
+
+export function staticCompilerUp(): boolean {
+  execFileSync('gcc', ['--version'], { stdio: 'ignore' })
+  return true
 }
 
 /** The registry's digest for name:tag, read with curl-free fetch (what a cluster would pull). */

@@ -5,6 +5,8 @@ import { recordInputs } from '../../src/inputs.js'
 
 const SHA = '3f2c1ab9d0e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4'
 const DIGEST = `sha256:${'0f'.repeat(32)}`
+/** The BuildKit inputs, none given. */
+const NO_BUILDKIT = { secrets: [], secretFiles: [], network: '', cacheFrom: [], cacheTo: [], ssh: [], provenance: '', sbom: '', annotations: [] }
 const ENV = { GITHUB_SHA: SHA, GITHUB_WORKSPACE: '/home/runner/work/app/app' }
 
 function parse(inputs: Record<string, string>, env: NodeJS.ProcessEnv = ENV) {
@@ -27,7 +29,16 @@ describe('image settings', () => {
       image: { name: 'ghcr.io/org/app', registry: 'ghcr.io', path: 'org/app' },
       tag: SHA,
       digest: undefined,
-      build: { context: '.', file: '', buildArgs: [], target: '', labels: [], platforms: [], extraReferences: [] },
+      build: {
+        context: '.',
+        file: '',
+        buildArgs: [],
+        target: '',
+        labels: [],
+        platforms: [],
+        extraReferences: [],
+        ...NO_BUILDKIT,
+      },
       push: true,
       verify: true,
       login: undefined,
@@ -55,6 +66,7 @@ describe('image settings', () => {
       labels: ['org.opencontainers.image.title=app', 'team=payments'],
       platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'],
       extraReferences: [],
+      ...NO_BUILDKIT,
     })
     expect(settings).toMatchObject({ tag: 'v1.2.3', push: false, verify: false })
   })
@@ -106,5 +118,64 @@ describe('image settings', () => {
 
   it('never puts the password in an error', () => {
     expect(problem({ 'registry-password': 's3cret' }).report).not.toContain('s3cret')
+  })
+})
+
+describe('BuildKit inputs, named as docker/build-push-action names them', () => {
+  it('reads secrets, secret files, network, cache, ssh, attestations and annotations', () => {
+    const settings = parse({
+      secrets: 'NPM_TOKEN=npm_a=b c\n# a comment\ngithub_token=ghs_1',
+      'secret-files': 'aws=.aws/credentials\nkey=/run/key',
+      network: 'host',
+      'cache-from': 'type=gha\nghcr.io/org/app:buildcache',
+      'cache-to': 'type=gha,mode=max',
+      ssh: 'default\nbuild=/run/ssh.sock',
+      provenance: 'mode=max',
+      sbom: 'true',
+      annotations: 'index:org.opencontainers.image.title=app',
+    })
+    expect(settings.build).toMatchObject({
+      secrets: [
+        { id: 'NPM_TOKEN', value: 'npm_a=b c' },
+        { id: 'github_token', value: 'ghs_1' },
+      ],
+      secretFiles: [
+        { id: 'aws', value: '.aws/credentials' },
+        { id: 'key', value: '/run/key' },
+      ],
+      network: 'host',
+      cacheFrom: ['type=gha', 'ghcr.io/org/app:buildcache'],
+      cacheTo: ['type=gha,mode=max'],
+      ssh: ['default', 'build=/run/ssh.sock'],
+      provenance: 'mode=max',
+      sbom: 'true',
+      annotations: ['index:org.opencontainers.image.title=app'],
+    })
+  })
+
+  it.each([
+    [{ secrets: 'just-a-value' }, 'secrets', 'line 1 is not id=value'],
+    [{ secrets: 'a=1\n=2' }, 'secrets', 'line 2 is not id=value'],
+    [{ secrets: 'a b=1' }, 'secrets', 'line 1 is not id=value'],
+    [{ secrets: 'token=' }, 'secrets', 'gives secret token an empty value'],
+    [{ secrets: 'token=1\ntoken=2' }, 'secrets', 'gives secret token a second time'],
+    [{ 'secret-files': 'aws' }, 'secret-files', 'line 1 is not id=path'],
+    [{ secrets: 'aws=1', 'secret-files': 'aws=creds' }, 'secret-files', 'names secret aws, which secrets gives too'],
+    [{ network: 'host,none' }, 'network', "'host,none' is not a network name"],
+  ])('refuses %j with one error naming the input', (inputs, input, problemText) => {
+    const error = problem(inputs)
+    expect(error.input).toBe(input)
+    expect(error.message).toContain(problemText)
+  })
+
+  it("takes lines quoted as in build-push-action's examples", () => {
+    expect(parse({ secrets: '"github_token=ghs_1"\n"quote=a""b"' }).build?.secrets).toEqual([
+      { id: 'github_token', value: 'ghs_1' },
+      { id: 'quote', value: 'a"b' },
+    ])
+  })
+
+  it('never quotes a secret line in its error', () => {
+    expect(problem({ secrets: 's3cr3t-value-without-id' }).message).not.toContain('s3cr3t')
   })
 })

@@ -3,14 +3,14 @@
  * registries use: Bearer token auth as Docker Hub and GHCR do it (401 + WWW-Authenticate → token
  * endpoint → retry with the token) and Basic auth as a plain htpasswd registry does it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ImageError } from '../../src/errors.js'
-import { credentialsFromConfig, runnerCredentials } from '../../src/image/docker-config.js'
+import { configForLogin, credentialHelper, credentialsFromConfig, runnerCredentials } from '../../src/image/docker-config.js'
 import { parseImageName } from '../../src/image/reference.js'
 import { manifestDigest, parseChallenge, registryBaseUrl } from '../../src/image/registry.js'
 
@@ -155,6 +155,83 @@ describe("the runner's Docker credentials", () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+  it('names the credential helper docker asks: credHelpers for the host, else credsStore', () => {
+    const config = JSON.stringify({ credsStore: 'desktop', credHelpers: { '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr-login', 'gcr.io': 'gcloud' } })
+    expect(credentialHelper(config, '123.dkr.ecr.eu-west-1.amazonaws.com')).toBe('ecr-login')
+    expect(credentialHelper(config, 'gcr.io')).toBe('gcloud')
+    expect(credentialHelper(config, 'ghcr.io')).toBe('desktop')
+    expect(credentialHelper(JSON.stringify({ auths: {} }), 'ghcr.io')).toBeUndefined()
+    expect(credentialHelper('{not json', 'ghcr.io')).toBeUndefined()
+  })
+
+  it('an empty credHelpers entry means the config file itself, as in docker', () => {
+    expect(credentialHelper(JSON.stringify({ credsStore: 'desktop', credHelpers: { 'ghcr.io': '' } }), 'ghcr.io')).toBeUndefined()
+  })
+
+  it("a temporary login's config keeps the other helpers, and this registry's login in the file", () => {
+    const runner = { auths: { 'quay.io': { auth: 'x' } }, credsStore: 'desktop', credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'desktop' } }
+    const config = configForLogin(JSON.stringify(runner), 'ghcr.io')
+    expect(credentialHelper(config, 'ghcr.io')).toBeUndefined()
+    expect(credentialHelper(config, 'gcr.io')).toBe('gcloud')
+    expect(credentialHelper(config, 'docker.io')).toBe('desktop')
+    expect(JSON.parse(config)).toMatchObject({ auths: runner.auths, credsStore: 'desktop' })
+  })
+
+  describe('through a credential helper on PATH', () => {
+    let dir: string
+    const path = process.env.PATH
+    const env = () => ({ DOCKER_CONFIG: dir })
+    /** A `docker-credential-unit` that logs the server it was asked for and answers with `body` (exit `code`). */
+    async function helper(body: string, code = 0): Promise<void> {
+      await writeFile(
+        join(dir, 'config.json'),
+        JSON.stringify({ credHelpers: { 'registry.example.com': 'unit' }, auths: { 'ghcr.io': { auth: auth('inline', 'x') } } }),
+      )
+      await writeFile(join(dir, 'docker-credential-unit'), `#!/bin/sh\n[ "$1" = get ] || exit 9\ncat > "${dir}/asked"\nprintf '%s' '${body}'\nexit ${code}\n`)
+      await chmod(join(dir, 'docker-credential-unit'), 0o755)
+    }
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'docker-helper-test-'))
+      // Programs are found on the process's own PATH, as docker finds its helpers.
+      process.env.PATH = `${dir}:${path}`
+    })
+    afterEach(async () => {
+      process.env.PATH = path
+      await rm(dir, { recursive: true, force: true })
+    })
+
+    it('runs `get` with the registry host on stdin and reads Username and Secret', async () => {
+      await helper('{"ServerURL":"registry.example.com","Username":"AWS","Secret":"eyJ-token"}')
+      expect(await runnerCredentials('registry.example.com', env())).toEqual({ username: 'AWS', password: 'eyJ-token', helper: 'docker-credential-unit' })
+      expect(await readFile(join(dir, 'asked'), 'utf8')).toBe('registry.example.com')
+      // Other registries still read their inline auth.
+      expect(await runnerCredentials('ghcr.io', env())).toEqual({ username: 'inline', password: 'x' })
+    })
+
+    it('a helper with nothing for the registry means anonymous access, as with docker', async () => {
+      await helper('credentials not found in native keychain', 1)
+      expect(await runnerCredentials('registry.example.com', env())).toBeUndefined()
+    })
+
+    it.each([
+      ['fails', 'error getting credentials - err: exit status 255, out: `no session`', 1, 'docker-credential-unit (named in'],
+      ['answers nonsense', 'not json', 0, 'answered for registry.example.com without a Username and Secret'],
+    ])('a helper that %s: one error naming it', async (_, body, code, text) => {
+      await helper(body, code)
+      const error = await runnerCredentials('registry.example.com', env()).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ImageError)
+      expect((error as ImageError).message).toContain(text)
+      expect((error as ImageError).message).toContain('docker-credential-unit')
+    })
+
+    it('a helper that is not installed: one error saying so', async () => {
+      await helper('{}')
+      await rm(join(dir, 'docker-credential-unit'))
+      const error = (await runnerCredentials('registry.example.com', env()).catch((e: unknown) => e)) as ImageError
+      expect(error).toBeInstanceOf(ImageError)
+      expect(error.message).toContain('docker-credential-unit is not on PATH')
+    })
   })
 })
 

@@ -5,10 +5,10 @@
  */
 import * as core from '@actions/core'
 import { getExecOutput, type ExecOutput } from '@actions/exec'
-import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ImageError } from '../errors.js'
-import { dockerConfigDir } from '../image/docker-config.js'
+import { configForLogin, runnerConfig } from '../image/docker-config.js'
 import type { RegistryCredentials } from '../image/registry.js'
 import { DOCKER_HUB } from '../image/reference.js'
 import { dockerErrorLines } from './docker-args.js'
@@ -28,7 +28,8 @@ export class DockerCli {
     if (!login) return new DockerCli({ ...env }, undefined)
     const dir = await mkdtemp(join(login.tempDir, 'docker-config-'))
     // Keep the runner's other logins (a private base image) working inside the temporary config.
-    await copyFile(join(dockerConfigDir(env), 'config.json'), join(dir, 'config.json')).catch(() => undefined)
+    const config = await runnerConfig(env)
+    if (config) await writeFile(join(dir, 'config.json'), configForLogin(config, login.registry), { mode: 0o600 })
     const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir)
     try {
       const server = login.registry === DOCKER_HUB ? [] : [login.registry]
@@ -55,11 +56,14 @@ export class DockerCli {
     return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0
   }
 
-  /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
-  exec(args: readonly string[], options: { input?: string; stream?: boolean } = {}): Promise<ExecOutput> {
+  /**
+   * Runs docker (arguments as an array, secrets only on stdin or in files); with `stream`, each output
+   * line goes to the log as it comes; `env` adds variables for this command.
+   */
+  exec(args: readonly string[], options: { input?: string; stream?: boolean; env?: Record<string, string> } = {}): Promise<ExecOutput> {
     const log = (line: string) => core.info(line)
     return getExecOutput('docker', [...args], {
-      env: Object.fromEntries(Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+      env: { ...Object.fromEntries(Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined)), ...options.env },
       ignoreReturnCode: true,
       silent: true,
       ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
@@ -75,9 +79,9 @@ export class DockerCli {
   }
 
   /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
-  async run(args: readonly string[], what: string, fix: string): Promise<string> {
+  async run(args: readonly string[], what: string, fix: string, env: Record<string, string> = {}): Promise<string> {
     core.info(`docker ${args.join(' ')}`)
-    const output = await this.exec(args, { stream: true })
+    const output = await this.exec(args, { stream: true, env })
     if (output.exitCode !== 0) {
       throw new ImageError(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix)
     }

@@ -18,6 +18,28 @@ export interface BuildSettings {
   readonly platforms: readonly string[]
   /** Every reference to tag and push besides `image:tag`, e.g. `image:latest`. */
   readonly extraReferences: readonly string[]
+  /** Build secrets given by value (`secrets`); the values reach docker only through temporary files. */
+  readonly secrets: readonly BuildSecret[]
+  /** Build secrets read from files (`secret-files`), paths relative to the workspace unless absolute. */
+  readonly secretFiles: readonly BuildSecret[]
+  /** `--network` for RUN steps ('' for the builder's default). */
+  readonly network: string
+  /** build-push-action's cache-from / cache-to entries, as written (`type=…,…` or a plain reference). */
+  readonly cacheFrom: readonly string[]
+  readonly cacheTo: readonly string[]
+  /** `default` or `id=path[,path]` SSH agent sockets/keys to forward. */
+  readonly ssh: readonly string[]
+  /** '' when not given (the builder's default), else the value as build-push-action takes it. */
+  readonly provenance: string
+  readonly sbom: string
+  /** OCI annotations (docker/metadata-action's `annotations` output fits). */
+  readonly annotations: readonly string[]
+}
+
+/** One build secret: `value` is the secret itself for `secrets`, a path for `secret-files`. */
+export interface BuildSecret {
+  readonly id: string
+  readonly value: string
 }
 
 export interface RegistryLogin {
@@ -169,6 +191,7 @@ function parseBuildSettings(inputs: InputReader, image: string, tag: string): Bu
     return values
   }
   return {
+    ...parseBuildKitSettings(inputs),
     context: inputs.get('context') || '.',
     file: inputs.get('file'),
     buildArgs: pairs('build-args'),
@@ -180,6 +203,43 @@ function parseBuildSettings(inputs: InputReader, image: string, tag: string): Bu
       .map((p) => p.trim())
       .filter(Boolean),
     extraReferences,
+  }
+}
+
+/** The inputs docker/build-push-action has for BuildKit: secrets, cache, network, SSH, attestations. */
+function parseBuildKitSettings(inputs: InputReader) {
+  const secrets = (name: string, what: string): BuildSecret[] => {
+    const seen = new Set<string>()
+    return listInput(inputs, name).map((quoted, index) => {
+      // build-push-action's examples quote each line as a CSV field: "id=value".
+      const line = /^".*"$/.test(quoted) ? quoted.slice(1, -1).replace(/""/g, '"') : quoted
+      const equals = line.indexOf('=')
+      const id = equals > 0 ? line.slice(0, equals).trim() : ''
+      const value = line.slice(equals + 1)
+      // The line itself may be the secret: never quote it in the error.
+      const fail = (problem: string) =>
+        new InputError(name, `line ${index + 1} ${problem}`, `Write one id=${what} a line, the id in letters, digits, _ . and -.`)
+      if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw fail('is not id=' + what)
+      if (value === '') throw fail(`gives secret ${id} an empty ${what}`)
+      if (seen.has(id)) throw fail(`gives secret ${id} a second time`)
+      seen.add(id)
+      return { id, value }
+    })
+  }
+  const given = { secrets: secrets('secrets', 'value'), secretFiles: secrets('secret-files', 'path') }
+  const both = given.secrets.find((secret) => given.secretFiles.some((file) => file.id === secret.id))
+  if (both) throw new InputError('secret-files', `names secret ${both.id}, which secrets gives too`, 'Give each secret id once, in secrets or in secret-files.')
+  const network = inputs.get('network')
+  if (/[\s,]/.test(network)) throw new InputError('network', `'${network}' is not a network name`, 'Set network to none, host or the name of a network.')
+  return {
+    ...given,
+    network,
+    cacheFrom: listInput(inputs, 'cache-from'),
+    cacheTo: listInput(inputs, 'cache-to'),
+    ssh: listInput(inputs, 'ssh'),
+    provenance: inputs.get('provenance'),
+    sbom: inputs.get('sbom'),
+    annotations: listInput(inputs, 'annotations'),
   }
 }
 

@@ -3,7 +3,7 @@
  * `image:tag` is really in the registry before anything is promoted, and learn its digest.
  */
 import * as core from '@actions/core'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import { errorMessage, ImageError, InputError } from '../errors.js'
 import { runnerCredentials } from '../image/docker-config.js'
@@ -11,9 +11,9 @@ import { identityFromLabels, type IdentityLookup, type ImageIdentity, type Unkno
 import { imageNameProblem, parseImageName } from '../image/reference.js'
 import { imageIdentity, manifestDigest, type RegistryCredentials } from '../image/registry.js'
 import type { SourceContext } from '../source.js'
-import { buildxArgs, classicBuildArgs, mergeLabels, ociLabels, pushedDigest, type BuildRequest } from './docker-args.js'
+import { builderProblem, buildxArgs, classicBuildArgs, mergeLabels, needsBuildKit, ociLabels, pushedDigest, type BuildRequest } from './docker-args.js'
 import { DockerCli } from './docker.js'
-import type { BuildSettings, ImageSettings } from './settings.js'
+import type { BuildSecret, BuildSettings, ImageSettings } from './settings.js'
 
 export interface ImageResult {
   readonly tag: string
@@ -46,14 +46,20 @@ export async function runImageStage(settings: ImageSettings, context: ImageStage
   let identity: ImageIdentity | UnknownIdentity = { unknown: `verify-image is false, so the registry was not asked about ${reference}` }
   // Masked whether it goes to docker login or only to the registry check.
   if (settings.login) core.setSecret(settings.login.password)
+  for (const secret of settings.build?.secrets ?? []) core.setSecret(secret.value)
   if (settings.build) {
     const docker = await DockerCli.open(
       settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined,
       env,
     )
     try {
+      const buildx = await docker.hasBuildx()
+      const refused = builderProblem(settings.build, buildx, env)
+      if (refused) throw refused
       const request = await buildRequest(settings, settings.build, context)
-      digest = await buildAndPush(docker, request, settings.push, context.tempDir)
+      digest = await withSecretFiles(settings.build.secrets, context.tempDir, (valueFiles) =>
+        buildAndPush(docker, { ...request, secretFiles: [...request.secretFiles, ...valueFiles] }, settings.push, context.tempDir, buildx),
+      )
       identity = identityFromLabels(
         Object.fromEntries(request.labels.map((label) => [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)])),
       )
@@ -107,7 +113,10 @@ export function registryIdentities(settings: ImageSettings, env: NodeJS.ProcessE
 
 /** The given login for the promoted image's registry, else what the runner's Docker config holds. */
 async function registryCredentials(settings: ImageSettings, registry: string, env: NodeJS.ProcessEnv): Promise<RegistryCredentials | undefined> {
-  return (registry === settings.image.registry ? settings.login : undefined) ?? (await runnerCredentials(registry, env))
+  const credentials = (registry === settings.image.registry ? settings.login : undefined) ?? (await runnerCredentials(registry, env))
+  // A credential helper's secret is as secret as a given password.
+  if (credentials) core.setSecret(credentials.password)
+  return credentials
 }
 
 async function identityOr(read: () => Promise<ImageIdentity>): Promise<ImageIdentity | UnknownIdentity> {
@@ -147,6 +156,20 @@ async function buildRequest(settings: ImageSettings, build: BuildSettings, conte
       "Set file to the Dockerfile's path, or context to the directory that holds it.",
     )
   }
+  const secretFiles = build.secretFiles.map((secret) => ({ id: secret.id, value: inWorkspace(secret.value) }))
+  for (const [index, secret] of secretFiles.entries()) {
+    if (
+      !(await stat(secret.value).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      throw new InputError(
+        'secret-files',
+        `line ${index + 1}: secret ${secret.id} has no file at ${secret.value}`,
+        'Give each secret file as id=path, relative to the workspace, and create the file before this step.',
+      )
+  }
   const { source } = context
   const labels = mergeLabels(
     ociLabels({
@@ -157,13 +180,37 @@ async function buildRequest(settings: ImageSettings, build: BuildSettings, conte
     }),
     build.labels,
   )
-  return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file }
+  return {
+    settings: build,
+    references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences],
+    labels,
+    context: contextDir,
+    file,
+    secretFiles,
+  }
+}
+
+/** Runs `use` with each secret's value in its own file (owner-only) under the runner's temp directory, removed afterwards. */
+async function withSecretFiles<T>(secrets: readonly BuildSecret[], tempDir: string, use: (files: BuildSecret[]) => Promise<T>): Promise<T> {
+  if (secrets.length === 0) return use([])
+  const dir = await mkdtemp(join(tempDir, 'build-secrets-'))
+  try {
+    const files: BuildSecret[] = []
+    for (const [index, secret] of secrets.entries()) {
+      const path = join(dir, String(index))
+      await writeFile(path, secret.value, { mode: 0o600 })
+      files.push({ id: secret.id, value: path })
+    }
+    return await use(files)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 /** Builds once and pushes every reference; returns the pushed digest when there was a push. */
-async function buildAndPush(docker: DockerCli, request: BuildRequest, push: boolean, tempDir: string): Promise<string | undefined> {
+async function buildAndPush(docker: DockerCli, request: BuildRequest, push: boolean, tempDir: string, buildx: boolean): Promise<string | undefined> {
   const buildFix = "Fix the Dockerfile or build inputs; the lines above are Docker's own output."
-  if (await docker.hasBuildx()) {
+  if (buildx) {
     const metadataFile = join(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`)
     try {
       await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix)
@@ -174,14 +221,14 @@ async function buildAndPush(docker: DockerCli, request: BuildRequest, push: bool
       await rm(metadataFile, { force: true })
     }
   }
-  if (request.settings.platforms.length > 1) {
-    throw new InputError(
-      'platforms',
-      `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`,
-      'Add docker/setup-buildx-action before this step, or build one platform.',
-    )
-  }
-  await docker.run(classicBuildArgs(request), 'docker build', buildFix)
+  // Secrets, ssh and the inline cache are BuildKit's: the classic CLI uses it when asked to.
+  const buildKit = needsBuildKit(request.settings)
+  await docker.run(
+    classicBuildArgs(request),
+    'docker build',
+    buildKit ? `${buildFix} Secrets, ssh and the cache need BuildKit: where this docker CLI refuses it, add docker/setup-buildx-action.` : buildFix,
+    buildKit ? { DOCKER_BUILDKIT: '1' } : {},
+  )
   if (!push) return undefined
   let digest: string | undefined
   for (const [i, reference] of request.references.entries()) {

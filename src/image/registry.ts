@@ -11,6 +11,8 @@ import { DOCKER_HUB, type ImageName } from './reference.js'
 export interface RegistryCredentials {
   readonly username: string
   readonly password: string
+  /** The credential helper program they came from, when docker's config named one. */
+  readonly helper?: string
 }
 
 /** Every manifest type a tag may point at: a multi-platform index or a single-platform manifest. */
@@ -51,6 +53,8 @@ function basic(credentials: RegistryCredentials): string {
 
 /** What to do when the registry refuses: fix the given credentials, or give some. */
 function credentialsFix(credentials: RegistryCredentials | undefined): string {
+  if (credentials?.helper)
+    return `The credentials came from the Docker credential helper ${credentials.helper}: check that it is logged in to this registry with an account that can read the repository.`
   return credentials
     ? 'Check registry-username and registry-password (a token with read access to the repository).'
     : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).'
