@@ -30311,7 +30311,8 @@ function scalarText(value) {
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   gt: () => (/* binding */ DeploymentError),
 /* harmony export */   hD: () => (/* binding */ ApiError),
-/* harmony export */   lZ: () => (/* binding */ ActionError)
+/* harmony export */   lZ: () => (/* binding */ ActionError),
+/* harmony export */   w$: () => (/* binding */ lastLines)
 /* harmony export */ });
 /* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6670);
 /**
@@ -30374,6 +30375,15 @@ function errorMessage(error) {
     if (error instanceof ActionError)
         return error.report;
     return (0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .withoutCredentials */ .r)(error instanceof Error ? error.message : String(error));
+}
+/** The last meaningful lines of a program's output, on one line: the host's own words for an error message. */
+function lastLines(text, max) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .slice(-max)
+        .join(' | ');
 }
 
 
@@ -31310,13 +31320,18 @@ async function render(renderer, dir, root) {
 
 // EXTERNAL MODULE: ./src/edit/targets.ts
 var edit_targets = __nccwpck_require__(1078);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/image/docker-config.ts
 /**
- * Credentials the runner already has for a registry, read from Docker's config file (where
- * `docker login` and docker/login-action put them), so the registry check works without new inputs.
+ * Credentials the runner already has for a registry, read as docker reads them: from Docker's config
+ * file (where `docker login` and docker/login-action put them), or from the credential helper it
+ * names (`credHelpers`, `credsStore`: ECR, GCR, ACR setups), so the registry check needs no new inputs.
  */
+
+
 
 
 
@@ -31330,15 +31345,36 @@ function authKeys(registry) {
         return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
     return [registry, `https://${registry}`, `http://${registry}`];
 }
-/** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
-function credentialsFromConfig(configJson, registry) {
-    let config;
+function parseConfig(configJson) {
     try {
-        config = JSON.parse(configJson);
+        const config = JSON.parse(configJson);
+        return typeof config === 'object' && config !== null ? config : {};
     }
     catch {
-        return undefined;
+        return {};
     }
+}
+/**
+ * The credential helper docker asks for a registry: its `credHelpers` entry (an empty one means the
+ * config file itself, as in docker), else `credsStore`; undefined for none.
+ */
+function credentialHelper(configJson, registry) {
+    const config = parseConfig(configJson);
+    const key = authKeys(registry).find((name) => typeof config.credHelpers?.[name] === 'string');
+    return (key !== undefined ? config.credHelpers?.[key] : config.credsStore) || undefined;
+}
+/**
+ * The runner's Docker config for a temporary login to `registry`: its other logins and helpers kept
+ * (a private base image), but this registry's login kept in the file, which is removed afterwards,
+ * instead of in a credential helper that would outlive the step.
+ */
+function configForLogin(configJson, registry) {
+    const config = parseConfig(configJson);
+    return JSON.stringify({ ...config, credHelpers: { ...config.credHelpers, ...Object.fromEntries(authKeys(registry).map((key) => [key, ''])) } });
+}
+/** Credentials stored inline (`auths.<host>.auth`); undefined when none (or only a credential helper). */
+function credentialsFromConfig(configJson, registry) {
+    const config = parseConfig(configJson);
     for (const key of authKeys(registry)) {
         const entry = config.auths?.[key];
         if (entry?.auth) {
@@ -31352,9 +31388,49 @@ function credentialsFromConfig(configJson, registry) {
     }
     return undefined;
 }
+/** The runner's Docker config file as text; '' when there is none. */
+function runnerConfig(env) {
+    return (0,promises_.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
+}
 async function runnerCredentials(registry, env) {
-    const text = await (0,promises_.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
-    return text ? credentialsFromConfig(text, registry) : undefined;
+    const text = await runnerConfig(env);
+    if (!text)
+        return undefined;
+    const helper = credentialHelper(text, registry);
+    return helper ? helperCredentials(helper, registry, env) : credentialsFromConfig(text, registry);
+}
+/**
+ * Runs `docker-credential-<helper> get` with the registry on stdin, as docker does. A helper that has
+ * nothing for the registry means no credentials (anonymous access), like docker.
+ */
+async function helperCredentials(helper, registry, env) {
+    const program = `docker-credential-${helper}`;
+    const server = registry === image_reference/* DOCKER_HUB */.Xb ? 'https://index.docker.io/v1/' : registry;
+    const where = `the credential helper ${program} (named in ${(0,external_node_path_.join)(dockerConfigDir(env), 'config.json')})`;
+    const output = await (0,exec/* getExecOutput */.H)(program, ['get'], {
+        input: Buffer.from(server, 'utf8'),
+        env: Object.fromEntries(Object.entries(env).filter((entry) => entry[1] !== undefined)),
+        silent: true,
+        ignoreReturnCode: true,
+    }).catch((error) => {
+        throw new errors/* ImageError */.C8(`Could not run ${where} for ${registry}: ${/Unable to locate executable/i.test(error.message) ? `${program} is not on PATH` : error.message}.`, 'Install the credential helper (or run the step that sets it up) before this step, or remove it from the Docker config.');
+    });
+    if (output.exitCode !== 0) {
+        if (/credentials not found/i.test(output.stdout + output.stderr))
+            return undefined;
+        throw new errors/* ImageError */.C8(`${where} failed for ${registry} (exit ${output.exitCode}): ${(0,errors/* lastLines */.w$)(output.stderr || output.stdout, 3)}`, `Check that ${program} is logged in to ${registry} (run its login step before this one).`);
+    }
+    let answer;
+    try {
+        answer = JSON.parse(output.stdout);
+    }
+    catch {
+        answer = {};
+    }
+    if (typeof answer.Username !== 'string' || typeof answer.Secret !== 'string' || answer.Secret === '') {
+        throw new errors/* ImageError */.C8(`${where} answered for ${registry} without a Username and Secret.`, `Check that ${program} is logged in to ${registry}.`);
+    }
+    return { username: answer.Username, password: answer.Secret, helper: program };
 }
 
 // EXTERNAL MODULE: ./src/image/identity.ts
@@ -31400,6 +31476,8 @@ function basic(credentials) {
 }
 /** What to do when the registry refuses: fix the given credentials, or give some. */
 function credentialsFix(credentials) {
+    if (credentials?.helper)
+        return `The credentials came from the Docker credential helper ${credentials.helper}: check that it is logged in to this registry with an account that can read the repository.`;
     return credentials
         ? 'Check registry-username and registry-password (a token with read access to the repository).'
         : 'Set registry-username and registry-password, or log in to the registry before this step (docker/login-action).';
@@ -31556,6 +31634,7 @@ function networkProblem(error) {
  * (buildx and the classic builder) are checked without a daemon.
  */
 
+
 /**
  * OCI annotations of where the image comes from, and the source commit's time that orders images
  * (a late rebuild of an old commit stays old); the user's labels win on the same key.
@@ -31583,7 +31662,74 @@ function commonArgs(request) {
         ...settings.buildArgs.flatMap((arg) => ['--build-arg', arg]),
         ...(request.file ? ['--file', request.file] : []),
         ...(settings.target ? ['--target', settings.target] : []),
+        ...request.secretFiles.flatMap((secret) => ['--secret', `id=${secret.id},${csvField(`src=${secret.value}`)}`]),
+        ...settings.ssh.flatMap((ssh) => ['--ssh', ssh]),
+        ...(settings.network ? ['--network', settings.network] : []),
     ];
+}
+/** One field of the comma-separated values docker reads in --secret: quoted when it holds a comma or quote. */
+function csvField(field) {
+    return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+/** The `key=value` attributes of a cache entry; a plain reference is build-push-action's short form of a registry cache. */
+function cacheAttributes(entry) {
+    if (!entry.includes('='))
+        return new Map([
+            ['type', 'registry'],
+            ['ref', entry],
+        ]);
+    return new Map(entry.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]));
+}
+/** The image a registry cache-from entry reads (all the classic builder can import); undefined for any other type. */
+function registryCacheRef(entry) {
+    const attributes = cacheAttributes(entry);
+    return attributes.get('type') === 'registry' ? attributes.get('ref') : undefined;
+}
+/** True for a cache export the classic builder does itself: the inline cache in the pushed image. */
+function isInlineCache(entry) {
+    return cacheAttributes(entry).get('type') === 'inline';
+}
+/** The input with an entry for GitHub's cache service (which buildx reaches with the runner's ACTIONS_* variables), if any. */
+function ghaCacheInput(settings) {
+    const gha = (entries) => entries.some((entry) => cacheAttributes(entry).get('type') === 'gha');
+    return gha(settings.cacheTo) ? 'cache-to' : gha(settings.cacheFrom) ? 'cache-from' : undefined;
+}
+/** Options the classic builder has only with BuildKit (DOCKER_BUILDKIT=1). */
+function needsBuildKit(settings) {
+    return [settings.secrets, settings.secretFiles, settings.ssh, settings.cacheFrom, settings.cacheTo].some((list) => list.length > 0);
+}
+/** The first input that needs docker buildx, and its value; undefined when the classic builder can do it all. */
+function buildxOnlyInput(settings) {
+    if (settings.platforms.length > 1)
+        return { input: 'platforms', value: settings.platforms.join(',') };
+    const cacheFrom = settings.cacheFrom.find((entry) => registryCacheRef(entry) === undefined);
+    if (cacheFrom !== undefined)
+        return { input: 'cache-from', value: cacheFrom };
+    const cacheTo = settings.cacheTo.find((entry) => !isInlineCache(entry));
+    if (cacheTo !== undefined)
+        return { input: 'cache-to', value: cacheTo };
+    for (const input of ['provenance', 'sbom'])
+        if (!['', 'false'].includes(settings[input]))
+            return { input, value: settings[input] };
+    if (settings.annotations.length > 0)
+        return { input: 'annotations', value: settings.annotations[0] };
+    return undefined;
+}
+/**
+ * What this runner's builder cannot do, to refuse before anything is built: buildx-only inputs on
+ * the classic builder, and GitHub's cache without the runner variables buildx reaches it with.
+ */
+function builderProblem(build, buildx, env) {
+    const needsBuildx = buildx ? undefined : buildxOnlyInput(build);
+    if (needsBuildx) {
+        return new errors/* InputError */.dz(needsBuildx.input, `'${needsBuildx.value}' needs docker buildx, which this runner does not have (the classic builder does secrets, ssh, network and the inline registry cache only)`, 'Add docker/setup-buildx-action before this step, or leave this input empty.');
+    }
+    // buildx reads these itself, as with docker/build-push-action: they are in a JavaScript action's environment.
+    const gha = ghaCacheInput(build);
+    if (gha && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
+        return new errors/* InputError */.dz(gha, "uses type=gha, but ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL are not set (GitHub's cache service is reachable only inside a GitHub Actions job)", 'Use type=gha in a GitHub Actions job, or a registry cache (type=registry,ref=…) elsewhere.');
+    }
+    return undefined;
 }
 /** `docker buildx build`: pushes itself and reports the digest in the metadata file. */
 function buildxArgs(request, push, metadataFile) {
@@ -31593,6 +31739,11 @@ function buildxArgs(request, push, metadataFile) {
         'build',
         ...commonArgs(request),
         ...(platforms.length > 0 ? ['--platform', platforms.join(',')] : []),
+        ...request.settings.cacheFrom.flatMap((entry) => ['--cache-from', entry]),
+        ...request.settings.cacheTo.flatMap((entry) => ['--cache-to', entry]),
+        ...(request.settings.provenance ? [`--provenance=${request.settings.provenance}`] : []),
+        ...(request.settings.sbom ? [`--sbom=${request.settings.sbom}`] : []),
+        ...request.settings.annotations.flatMap((annotation) => ['--annotation', annotation]),
         '--metadata-file',
         metadataFile,
         // Without push, load into the local image store (single-platform only) so the image is usable.
@@ -31600,10 +31751,20 @@ function buildxArgs(request, push, metadataFile) {
         request.context,
     ];
 }
-/** Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. */
+/**
+ * Classic `docker build` (no buildx): one platform, pushed afterwards with `docker push`. Of the
+ * caches only the registry's inline cache (buildxOnlyInput refuses the rest before this).
+ */
 function classicBuildArgs(request) {
-    const { platforms } = request.settings;
-    return ['build', ...commonArgs(request), ...(platforms.length === 1 ? ['--platform', platforms[0]] : []), request.context];
+    const { platforms, cacheFrom, cacheTo } = request.settings;
+    return [
+        'build',
+        ...commonArgs(request),
+        ...(platforms.length === 1 ? ['--platform', platforms[0]] : []),
+        ...cacheFrom.flatMap((entry) => ['--cache-from', registryCacheRef(entry) ?? entry]),
+        ...(cacheTo.some(isInlineCache) ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1'] : []),
+        request.context,
+    ];
 }
 /** The digest `docker push` reports for the pushed tag (`<tag>: digest: sha256:… size: N`). */
 function pushedDigest(output) {
@@ -31614,20 +31775,9 @@ function pushedDigest(output) {
  * notice (a `DEPRECATED:` line and its indented continuation) that the classic CLI prints first.
  */
 function dockerErrorLines(output, max = 4) {
-    return lastLines(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
-}
-/** The last meaningful lines of a program's output, for one-line error messages. */
-function lastLines(text, max) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '')
-        .slice(-max)
-        .join(' | ');
+    return (0,errors/* lastLines */.w$)(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: ./src/docker/docker.ts
 /**
  * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
@@ -31657,7 +31807,9 @@ class DockerCli {
             return new DockerCli({ ...env }, undefined);
         const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(login.tempDir, 'docker-config-'));
         // Keep the runner's other logins (a private base image) working inside the temporary config.
-        await (0,promises_.copyFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), (0,external_node_path_.join)(dir, 'config.json')).catch(() => undefined);
+        const config = await runnerConfig(env);
+        if (config)
+            await (0,promises_.writeFile)((0,external_node_path_.join)(dir, 'config.json'), configForLogin(config, login.registry), { mode: 0o600 });
         const cli = new DockerCli({ ...env, DOCKER_CONFIG: dir }, dir);
         try {
             const server = login.registry === image_reference/* DOCKER_HUB */.Xb ? [] : [login.registry];
@@ -31680,11 +31832,14 @@ class DockerCli {
     async hasBuildx() {
         return (await this.exec(['buildx', 'version']).catch(() => ({ exitCode: 1 }))).exitCode === 0;
     }
-    /** Runs docker (arguments as an array, secrets only on stdin); with `stream`, each output line goes to the log as it comes. */
+    /**
+     * Runs docker (arguments as an array, secrets only on stdin or in files); with `stream`, each output
+     * line goes to the log as it comes; `env` adds variables for this command.
+     */
     exec(args, options = {}) {
         const log = (line) => core/* info */.pq(line);
         return (0,exec/* getExecOutput */.H)('docker', [...args], {
-            env: Object.fromEntries(Object.entries(this.env).filter((entry) => entry[1] !== undefined)),
+            env: { ...Object.fromEntries(Object.entries(this.env).filter((entry) => entry[1] !== undefined)), ...options.env },
             ignoreReturnCode: true,
             silent: true,
             ...(options.input !== undefined ? { input: Buffer.from(options.input, 'utf8') } : {}),
@@ -31696,9 +31851,9 @@ class DockerCli {
         });
     }
     /** Runs a docker command, streaming its output to the log; failure carries Docker's last error lines. */
-    async run(args, what, fix) {
+    async run(args, what, fix, env = {}) {
         core/* info */.pq(`docker ${args.join(' ')}`);
-        const output = await this.exec(args, { stream: true });
+        const output = await this.exec(args, { stream: true, env });
         if (output.exitCode !== 0) {
             throw new errors/* ImageError */.C8(`${what} failed (docker exited ${output.exitCode}): ${dockerErrorLines(output.stderr || output.stdout)}`, fix);
         }
@@ -31731,11 +31886,17 @@ async function runImageStage(settings, context) {
     // Masked whether it goes to docker login or only to the registry check.
     if (settings.login)
         core/* setSecret */.Pq(settings.login.password);
+    for (const secret of settings.build?.secrets ?? [])
+        core/* setSecret */.Pq(secret.value);
     if (settings.build) {
         const docker = await DockerCli.open(settings.login ? { registry: settings.image.registry, credentials: settings.login, tempDir: context.tempDir } : undefined, env);
         try {
+            const buildx = await docker.hasBuildx();
+            const refused = builderProblem(settings.build, buildx, env);
+            if (refused)
+                throw refused;
             const request = await buildRequest(settings, settings.build, context);
-            digest = await buildAndPush(docker, request, settings.push, context.tempDir);
+            digest = await withSecretFiles(settings.build.secrets, context.tempDir, (valueFiles) => buildAndPush(docker, { ...request, secretFiles: [...request.secretFiles, ...valueFiles] }, settings.push, context.tempDir, buildx));
             identity = (0,image_identity/* identityFromLabels */.WA)(Object.fromEntries(request.labels.map((label) => [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)])));
             built = true;
             pushed = settings.push;
@@ -31783,7 +31944,11 @@ function registryIdentities(settings, env) {
 }
 /** The given login for the promoted image's registry, else what the runner's Docker config holds. */
 async function registryCredentials(settings, registry, env) {
-    return (registry === settings.image.registry ? settings.login : undefined) ?? (await runnerCredentials(registry, env));
+    const credentials = (registry === settings.image.registry ? settings.login : undefined) ?? (await runnerCredentials(registry, env));
+    // A credential helper's secret is as secret as a given password.
+    if (credentials)
+        core/* setSecret */.Pq(credentials.password);
+    return credentials;
 }
 async function identityOr(read) {
     try {
@@ -31804,6 +31969,11 @@ async function buildRequest(settings, build, context) {
     if (!(await (0,promises_.stat)(dockerfile).then((s) => s.isFile(), () => false))) {
         throw new errors/* InputError */.dz(build.file ? 'file' : 'context', `no Dockerfile at ${dockerfile}`, "Set file to the Dockerfile's path, or context to the directory that holds it.");
     }
+    const secretFiles = build.secretFiles.map((secret) => ({ id: secret.id, value: inWorkspace(secret.value) }));
+    for (const [index, secret] of secretFiles.entries()) {
+        if (!(await (0,promises_.stat)(secret.value).then((s) => s.isFile(), () => false)))
+            throw new errors/* InputError */.dz('secret-files', `line ${index + 1}: secret ${secret.id} has no file at ${secret.value}`, 'Give each secret file as id=path, relative to the workspace, and create the file before this step.');
+    }
     const { source } = context;
     const labels = mergeLabels(ociLabels({
         url: source.repository ? `${source.serverUrl}/${source.repository}` : '',
@@ -31811,12 +31981,37 @@ async function buildRequest(settings, build, context) {
         created: (context.now ?? new Date()).toISOString(),
         committed: context.committed,
     }), build.labels);
-    return { settings: build, references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences], labels, context: contextDir, file };
+    return {
+        settings: build,
+        references: [`${settings.image.name}:${settings.tag}`, ...build.extraReferences],
+        labels,
+        context: contextDir,
+        file,
+        secretFiles,
+    };
+}
+/** Runs `use` with each secret's value in its own file (owner-only) under the runner's temp directory, removed afterwards. */
+async function withSecretFiles(secrets, tempDir, use) {
+    if (secrets.length === 0)
+        return use([]);
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(tempDir, 'build-secrets-'));
+    try {
+        const files = [];
+        for (const [index, secret] of secrets.entries()) {
+            const path = (0,external_node_path_.join)(dir, String(index));
+            await (0,promises_.writeFile)(path, secret.value, { mode: 0o600 });
+            files.push({ id: secret.id, value: path });
+        }
+        return await use(files);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
 }
 /** Builds once and pushes every reference; returns the pushed digest when there was a push. */
-async function buildAndPush(docker, request, push, tempDir) {
+async function buildAndPush(docker, request, push, tempDir, buildx) {
     const buildFix = "Fix the Dockerfile or build inputs; the lines above are Docker's own output.";
-    if (await docker.hasBuildx()) {
+    if (buildx) {
         const metadataFile = (0,external_node_path_.join)(tempDir, `build-metadata-${process.pid}-${Date.now()}.json`);
         try {
             await docker.run(buildxArgs(request, push, metadataFile), 'docker buildx build', buildFix);
@@ -31828,10 +32023,9 @@ async function buildAndPush(docker, request, push, tempDir) {
             await (0,promises_.rm)(metadataFile, { force: true });
         }
     }
-    if (request.settings.platforms.length > 1) {
-        throw new errors/* InputError */.dz('platforms', `building ${request.settings.platforms.length} platforms needs docker buildx, which this runner does not have`, 'Add docker/setup-buildx-action before this step, or build one platform.');
-    }
-    await docker.run(classicBuildArgs(request), 'docker build', buildFix);
+    // Secrets, ssh and the inline cache are BuildKit's: the classic CLI uses it when asked to.
+    const buildKit = needsBuildKit(request.settings);
+    await docker.run(classicBuildArgs(request), 'docker build', buildKit ? `${buildFix} Secrets, ssh and the cache need BuildKit: where this docker CLI refuses it, add docker/setup-buildx-action.` : buildFix, buildKit ? { DOCKER_BUILDKIT: '1' } : {});
     if (!push)
         return undefined;
     let digest;
@@ -32501,6 +32695,7 @@ function parseBuildSettings(inputs, image, tag) {
         return values;
     };
     return {
+        ...parseBuildKitSettings(inputs),
         context: inputs.get('context') || '.',
         file: inputs.get('file'),
         buildArgs: pairs('build-args'),
@@ -32512,6 +32707,46 @@ function parseBuildSettings(inputs, image, tag) {
             .map((p) => p.trim())
             .filter(Boolean),
         extraReferences,
+    };
+}
+/** The inputs docker/build-push-action has for BuildKit: secrets, cache, network, SSH, attestations. */
+function parseBuildKitSettings(inputs) {
+    const secrets = (name, what) => {
+        const seen = new Set();
+        return (0,src_inputs/* listInput */.dt)(inputs, name).map((quoted, index) => {
+            // build-push-action's examples quote each line as a CSV field: "id=value".
+            const line = /^".*"$/.test(quoted) ? quoted.slice(1, -1).replace(/""/g, '"') : quoted;
+            const equals = line.indexOf('=');
+            const id = equals > 0 ? line.slice(0, equals).trim() : '';
+            const value = line.slice(equals + 1);
+            // The line itself may be the secret: never quote it in the error.
+            const fail = (problem) => new errors/* InputError */.dz(name, `line ${index + 1} ${problem}`, `Write one id=${what} a line, the id in letters, digits, _ . and -.`);
+            if (!/^[A-Za-z0-9_.-]+$/.test(id))
+                throw fail('is not id=' + what);
+            if (value === '')
+                throw fail(`gives secret ${id} an empty ${what}`);
+            if (seen.has(id))
+                throw fail(`gives secret ${id} a second time`);
+            seen.add(id);
+            return { id, value };
+        });
+    };
+    const given = { secrets: secrets('secrets', 'value'), secretFiles: secrets('secret-files', 'path') };
+    const both = given.secrets.find((secret) => given.secretFiles.some((file) => file.id === secret.id));
+    if (both)
+        throw new errors/* InputError */.dz('secret-files', `names secret ${both.id}, which secrets gives too`, 'Give each secret id once, in secrets or in secret-files.');
+    const network = inputs.get('network');
+    if (/[\s,]/.test(network))
+        throw new errors/* InputError */.dz('network', `'${network}' is not a network name`, 'Set network to none, host or the name of a network.');
+    return {
+        ...given,
+        network,
+        cacheFrom: (0,src_inputs/* listInput */.dt)(inputs, 'cache-from'),
+        cacheTo: (0,src_inputs/* listInput */.dt)(inputs, 'cache-to'),
+        ssh: (0,src_inputs/* listInput */.dt)(inputs, 'ssh'),
+        provenance: inputs.get('provenance'),
+        sbom: inputs.get('sbom'),
+        annotations: (0,src_inputs/* listInput */.dt)(inputs, 'annotations'),
     };
 }
 function isFullReference(ref) {
@@ -32720,7 +32955,7 @@ function runnerInputs() {
     return {
         get(name) {
             const value = core/* getInput */.V4(name);
-            core/* debug */.Yz(`input ${name}=${/token|password/.test(name) && value ? '***' : (0,redact/* withoutCredentials */.r)(JSON.stringify(value))}`);
+            core/* debug */.Yz(`input ${name}=${/token|password|^secrets$/.test(name) && value ? '***' : (0,redact/* withoutCredentials */.r)(JSON.stringify(value))}`);
             return value;
         },
     };
