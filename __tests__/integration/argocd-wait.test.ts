@@ -16,7 +16,7 @@ const PROD = 'deploy/note-book/overlays/prod'
 const TAG = '3f2c1ab9d0e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4'
 
 const haveGit = requireService('git-http-backend', () => execFileSync('git', ['--version']).length > 0)
-const haveDescription = requireService("Argo CD's OpenAPI description (../shared/argocd/swagger.json)", haveArgoCdDescription)
+const haveDescription = requireService("Argo CD's OpenAPI description (__tests__/fixtures/argocd/swagger.json)", haveArgoCdDescription)
 const describeArgoCd = haveGit && haveDescription ? describe : describe.skip
 
 /** What Argo CD reports after a refresh when the new commit rolls out well. */

@@ -4,7 +4,7 @@
  * session" otherwise), an application that does not exist hidden behind 403 "permission denied"
  * unless `project` is given (then 404), `appNamespace` for applications in other namespaces. Every
  * request and response is checked against the OpenAPI (Swagger 2) description Argo CD 3.6 publishes
- * (`../shared/argocd/swagger.json`, or ARGOCD_SWAGGER): the operation, its path and query parameters,
+ * (`__tests__/fixtures/argocd/swagger.json`, or ARGOCD_SWAGGER): the operation, its path and query parameters,
  * the status and the response body. Each mismatch is recorded in `violations` (tests assert it stays
  * empty).
  *
@@ -30,7 +30,7 @@ import type { GitServer } from './git-server.js'
 
 type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form Swagger documents and bodies
 
-export const ARGOCD_SWAGGER = process.env.ARGOCD_SWAGGER ?? join(PROJECT_ROOT, '..', 'shared', 'argocd', 'swagger.json')
+export const ARGOCD_SWAGGER = process.env.ARGOCD_SWAGGER ?? join(PROJECT_ROOT, '__tests__', 'fixtures', 'argocd', 'swagger.json')
 
 export const haveArgoCdDescription = (): boolean => existsSync(ARGOCD_SWAGGER)
 
