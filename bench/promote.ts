@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { runAction } from '../__tests__/support/action-runner.js'
-import { startGitServer, type GitServer } from '../__tests__/support/git-server.js'
+import { HOSTED_REPO_CONFIG, startGitServer, type GitServer } from '../__tests__/support/git-server.js'
 import { startPusher } from '../__tests__/support/pusher.js'
 import { planPromotion, promotionPaths } from '../src/promotion.js'
 import { GitStore } from '../src/publish/git-store.js'
@@ -53,14 +53,7 @@ let nextTag = 1
 /** Serves a copy of the cached repository (objects shared, so the copy is instant and pushes stay in it). */
 async function serveCopy(server: GitServer, name: string, source: string): Promise<void> {
   await execFileAsync('git', ['clone', '--quiet', '--bare', '--shared', source, join(server.root, `${name}.git`)])
-  for (const [key, value] of [
-    ['uploadpack.allowFilter', 'true'],
-    ['uploadpack.allowAnySHA1InWant', 'true'],
-    ['http.receivepack', 'true'],
-    ['receive.denyNonFastForwards', 'true'],
-  ]) {
-    await server.git(name, ['config', key, value])
-  }
+  for (const [key, value] of HOSTED_REPO_CONFIG) await server.git(name, ['config', key, value])
 }
 
 /** Runs `work` with stdout silenced: the publisher logs through @actions/core. */

@@ -32189,6 +32189,8 @@ class GitStore {
     trees = new Map();
     /** The objects each built commit adds, to send with it. */
     built = new Map();
+    /** The last head read from the host: its trees along the paths read are here. */
+    lastHead;
     constructor(infra, network = src_network/* DEFAULT_NETWORK_BOUNDS */.RY) {
         this.infra = infra;
         this.where = infra.slug ?? infra.url;
@@ -32219,8 +32221,11 @@ class GitStore {
         const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref);
         if (commit === undefined)
             return undefined;
-        // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
-        await this.ensure([commit], { depth: 1, filter: 'tree:1' });
+        // The commit alone, or with the trees that changed since the last head (blob:none, that head
+        // held); from a host that does not filter, the whole tip, less what the last head holds.
+        const since = this.lastHead !== undefined && this.lastHead !== commit ? { have: [this.lastHead] } : undefined;
+        await this.ensure([commit], since ? { depth: 1, filter: 'blob:none', ...since } : { depth: 1, filter: 'tree:0' });
+        this.lastHead = commit;
         const header = (0,git_objects/* parseCommit */.L5)(this.object(commit, 'commit').body);
         return { commit, tree: header.tree, parents: header.parents };
     }
@@ -32325,7 +32330,8 @@ class GitStore {
     }
     async receive(wants, options) {
         const filtering = options.filter !== undefined && (await this.remote.filters());
-        const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) => this.objects.get(oid));
+        const { filter, ...unfiltered } = options;
+        const objects = await this.remote.fetch(wants, filtering || filter === undefined ? options : unfiltered, (oid) => this.objects.get(oid));
         for (const [oid, object] of objects)
             this.objects.set(oid, object);
     }
@@ -34456,9 +34462,9 @@ class SmartHttpRemote {
         const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c));
         const body = Buffer.concat([
             ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
-            ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
-            ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+            ...shallowLines(options),
             FLUSH,
+            ...haveLines(options),
             pktLine('done\n'),
         ]);
         return this.post('git-upload-pack', body, 'fetch from');
@@ -34556,12 +34562,21 @@ function fetchV2(wants, options) {
         pktLine('no-progress\n'),
         pktLine('ofs-delta\n'),
         ...wants.map((oid) => pktLine(`want ${oid}\n`)),
-        ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
-        ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+        ...shallowLines(options),
+        ...haveLines(options),
         pktLine('done\n'),
         FLUSH,
     ]);
 }
+/** The held commits as shallow (their history is not here), the depth and the filter. */
+function shallowLines(options) {
+    return [
+        ...(options.have ?? []).map((oid) => pktLine(`shallow ${oid}\n`)),
+        ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+        ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+    ];
+}
+const haveLines = (options) => (options.have ?? []).map((oid) => pktLine(`have ${oid}\n`));
 /** The side-band packets of the pack in a fetch answer: after `packfile` (v2), or after the NAK (v0). */
 function* packPackets(answer, version) {
     let inPack = false;
@@ -34570,7 +34585,9 @@ function* packPackets(answer, version) {
             yield packet;
         else if (packet.kind === 'data') {
             const text = packetText(packet);
-            if (version === 2 ? text === 'packfile' : text === 'NAK' || text.startsWith('ACK '))
+            // v0: the pack follows the final answer to `done` (NAK, or ACK of the last common commit), not
+            // the `ACK <id> common` lines of the held commits before it.
+            if (version === 2 ? text === 'packfile' : text === 'NAK' || /^ACK [0-9a-f]+$/.test(text))
                 inPack = true;
             else if (text.startsWith('ERR '))
                 throw new errors/* GitError */.XS(`the host refused to send objects: ${text.slice(4)}.`, 'Re-run the job; nothing was pushed.');

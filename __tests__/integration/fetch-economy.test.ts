@@ -1,8 +1,9 @@
 /**
- * What one promotion asks of the infra host, counted on the real smart-HTTP server: the tip, then
- * one request per directory level for all the paths it reads, the tip again just before the first
- * push, and after a lost race — the tip named by the refusal — only the trees that changed. Every
- * request the server sees is one the store counted.
+ * What one promotion asks of the infra host, counted on the real smart-HTTP server (filters to tree
+ * depth 0, as GitHub serves them): the tip, then one request per directory level for all the paths
+ * it reads, the tip again just before the first push, and for a tip that moved — the one named by a
+ * refusal, or read again — one request for the trees that changed. Every request the server sees is
+ * one the store counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
@@ -98,12 +99,12 @@ describeGit.each([
     const name = await infraRepo()
     const first = await promote(name, 7, 'v1')
     expect(first.result).toMatchObject({ changed: true, attempts: 1 })
-    // Before the window: v2: the capabilities, the ref, the commit with its root tree; then deploy,
+    // Before the window: v2: the capabilities, the ref, the commit; then the root tree, deploy,
     // app-7, overlays, prod, and the files in prod (v0 reads the ref in the capabilities' request).
     // The window: the ref read again; the tip has not moved, so nothing else.
     expect(first.windows).toEqual([1])
     // Then the push: the receive-pack capabilities and the pack. Nothing else reached the server.
-    expect(first.requests).toBe((protocolV2 ? 8 : 7) + 1 + 2)
+    expect(first.requests).toBe((protocolV2 ? 9 : 8) + 1 + 2)
     expect(first.seen).toBe(first.requests)
 
     // Nothing was written beside the target: the next promotion reads just as much.
@@ -121,8 +122,9 @@ describeGit.each([
     const name = await infraRepo()
     const { result, windows, seen, requests } = await promote(name, 3, 'v9', { whilePlanning: neighbourLands(name) })
     expect(result).toMatchObject({ changed: true, attempts: 1 })
-    // The ref, the new commit with its root tree, and deploy/ (app-3's trees are unchanged).
-    expect(windows).toEqual([3])
+    // The ref, then the new commit with the trees that changed since the tip planned on (root,
+    // deploy/ and app-12's) in one request; app-3's trees and files are unchanged and here already.
+    expect(windows).toEqual([2])
     expect(seen).toBe(requests)
     expect(await server.readFile(name, 'main', `${overlayPath(12)}/kustomization.yaml`)).toContain('newTag: v5')
     expect(await server.readFile(name, 'main', `${overlayPath(3)}/kustomization.yaml`)).toContain('newTag: v9')
@@ -133,9 +135,9 @@ describeGit.each([
     const neighbour = overlayPath(12)
     const { result, windows, seen, requests } = await promote(name, 3, 'v9', { beforePush: neighbourLands(name) })
     expect(result).toMatchObject({ changed: true, attempts: 2 })
-    // The refusal named the new tip, whose commit with the root tree and then deploy/ were read
-    // during the wait (app-3's trees and files are unchanged and already here): the retry reads the
-    // ref, finds the same tip, and pushes.
+    // The refusal named the new tip, whose commit came with the trees that changed during the wait
+    // (app-3's trees and files are unchanged and already here): the retry reads the ref, finds the
+    // same tip, and pushes.
     expect(windows[1]).toBe(1)
     expect(seen).toBe(requests)
     expect(await server.readFile(name, 'main', `${neighbour}/kustomization.yaml`)).toContain('newTag: v5')

@@ -2,7 +2,7 @@
  * A real git smart-HTTP server for tests, the demo and the benchmarks: git's own
  * `git-http-backend` CGI behind a small Node HTTP server on loopback, with Basic auth as GitHub does
  * it (any user name, the token as password; or one user name only, as GitLab and Bitbucket check it),
- * `uploadpack.allowFilter` on, and protocol v2.
+ * filters on but, as GitHub serves them, trees only to depth 0 (`tree:0`, `blob:none`), and protocol v2.
  *
  *   const server = await startGitServer()
  *   await server.createRepo('infra', { 'path/file.yaml': '…' })   // bare repo with one commit on main
@@ -24,6 +24,15 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 
 const BACKEND = '/usr/lib/git-core/git-http-backend'
+
+/** A served repository's settings, as GitHub's: filters to tree depth 0, objects fetched by id, pushes fast-forward only. */
+export const HOSTED_REPO_CONFIG: readonly (readonly [string, string])[] = [
+  ['uploadpack.allowFilter', 'true'],
+  ['uploadpackfilter.tree.maxDepth', '0'],
+  ['uploadpack.allowAnySHA1InWant', 'true'],
+  ['http.receivepack', 'true'],
+  ['receive.denyNonFastForwards', 'true'],
+]
 
 export interface CommitInfo {
   readonly sha: string
@@ -240,14 +249,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     git,
     async createRepo(name, files, branch = 'main') {
       await run('git', ['init', '--quiet', '--bare', `--initial-branch=${branch}`, gitDir(name)])
-      for (const [key, value] of [
-        ['uploadpack.allowFilter', 'true'],
-        ['uploadpack.allowAnySHA1InWant', 'true'],
-        ['http.receivepack', 'true'],
-        ['receive.denyNonFastForwards', 'true'],
-      ]) {
-        await git(name, ['config', key, value])
-      }
+      for (const [key, value] of HOSTED_REPO_CONFIG) await git(name, ['config', key, value])
       await commitOnto(
         name,
         branch,

@@ -1,8 +1,9 @@
 /**
- * The infra repository over git's smart HTTP protocol, with no git process and no clone. A branch
- * head is its commit and root tree alone (depth 1, `tree:1`); files are read by fetching, by id, only
- * the trees and blobs along the paths asked for, level by level and all paths of a level in one
- * request; objects are kept by id, so after a lost race only what changed on the new tip is fetched.
+ * The infra repository over git's smart HTTP protocol, with no git process and no clone. The first
+ * branch head read is its commit alone (depth 1, `tree:0`); files are read by fetching, by id, only the
+ * trees and blobs along the paths asked for, level by level and all paths of a level in one request.
+ * Objects are kept by id, and a later head comes with the trees that changed since the last one
+ * (`blob:none`, that head held): after a lost race one request brings what changed on the new tip.
  * A commit is built in memory (new blobs, the trees along the changed paths, the commit) and pushed
  * as a small pack with a compare-and-swap update of the branch. Against a host that does not filter,
  * a head brings the whole tip instead.
@@ -34,6 +35,8 @@ export class GitStore implements InfraStore {
   private readonly trees = new Map<string, Map<string, TreeEntry>>()
   /** The objects each built commit adds, to send with it. */
   private readonly built = new Map<string, GitObject[]>()
+  /** The last head read from the host: its trees along the paths read are here. */
+  private lastHead?: string
 
   constructor(infra: InfraRepo, network: NetworkBounds = DEFAULT_NETWORK_BOUNDS) {
     this.infra = infra
@@ -72,8 +75,11 @@ export class GitStore implements InfraStore {
     const ref = `refs/heads/${branch}`
     const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref)
     if (commit === undefined) return undefined
-    // The commit and its root tree (tree:1); from a host that does not filter, the whole tip.
-    await this.ensure([commit], { depth: 1, filter: 'tree:1' })
+    // The commit alone, or with the trees that changed since the last head (blob:none, that head
+    // held); from a host that does not filter, the whole tip, less what the last head holds.
+    const since = this.lastHead !== undefined && this.lastHead !== commit ? { have: [this.lastHead] } : undefined
+    await this.ensure([commit], since ? { depth: 1, filter: 'blob:none', ...since } : { depth: 1, filter: 'tree:0' })
+    this.lastHead = commit
     const header = parseCommit(this.object(commit, 'commit').body)
     return { commit, tree: header.tree, parents: header.parents }
   }
@@ -177,7 +183,8 @@ export class GitStore implements InfraStore {
 
   private async receive(wants: readonly string[], options: FetchOptions): Promise<void> {
     const filtering = options.filter !== undefined && (await this.remote.filters())
-    const objects = await this.remote.fetch(wants, filtering ? options : { ...(options.depth ? { depth: options.depth } : {}) }, (oid) => this.objects.get(oid))
+    const { filter, ...unfiltered } = options
+    const objects = await this.remote.fetch(wants, filtering || filter === undefined ? options : unfiltered, (oid) => this.objects.get(oid))
     for (const [oid, object] of objects) this.objects.set(oid, object)
   }
 

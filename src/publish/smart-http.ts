@@ -22,8 +22,13 @@ export interface RefListing {
 export interface FetchOptions {
   /** `deepen`: 1 fetches the wanted commits without their history. */
   readonly depth?: number
-  /** `tree:0` (no trees or blobs beyond those wanted), `tree:1` (and the root tree of a wanted commit). */
+  /**
+   * `tree:0` (no trees or blobs beyond those wanted) or `blob:none` (and every tree). Never a deeper
+   * `tree:<n>`: GitHub serves tree filters of depth 0 only.
+   */
   readonly filter?: string
+  /** Commits held here without their history: nothing reachable from them is sent. */
+  readonly have?: readonly string[]
 }
 
 /** The host's answer to a ref update. */
@@ -106,9 +111,9 @@ export class SmartHttpRemote {
     const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c))
     const body = Buffer.concat([
       ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
-      ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
-      ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+      ...shallowLines(options),
       FLUSH,
+      ...haveLines(options),
       pktLine('done\n'),
     ])
     return this.post('git-upload-pack', body, 'fetch from')
@@ -208,12 +213,23 @@ function fetchV2(wants: readonly string[], options: FetchOptions): Buffer {
     pktLine('no-progress\n'),
     pktLine('ofs-delta\n'),
     ...wants.map((oid) => pktLine(`want ${oid}\n`)),
-    ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
-    ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+    ...shallowLines(options),
+    ...haveLines(options),
     pktLine('done\n'),
     FLUSH,
   ])
 }
+
+/** The held commits as shallow (their history is not here), the depth and the filter. */
+function shallowLines(options: FetchOptions): Buffer[] {
+  return [
+    ...(options.have ?? []).map((oid) => pktLine(`shallow ${oid}\n`)),
+    ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+    ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
+  ]
+}
+
+const haveLines = (options: FetchOptions) => (options.have ?? []).map((oid) => pktLine(`have ${oid}\n`))
 
 /** The side-band packets of the pack in a fetch answer: after `packfile` (v2), or after the NAK (v0). */
 function* packPackets(answer: Buffer, version: 0 | 2): Generator<Packet> {
@@ -222,7 +238,9 @@ function* packPackets(answer: Buffer, version: 0 | 2): Generator<Packet> {
     if (inPack) yield packet
     else if (packet.kind === 'data') {
       const text = packetText(packet)
-      if (version === 2 ? text === 'packfile' : text === 'NAK' || text.startsWith('ACK ')) inPack = true
+      // v0: the pack follows the final answer to `done` (NAK, or ACK of the last common commit), not
+      // the `ACK <id> common` lines of the held commits before it.
+      if (version === 2 ? text === 'packfile' : text === 'NAK' || /^ACK [0-9a-f]+$/.test(text)) inPack = true
       else if (text.startsWith('ERR ')) throw new GitError(`the host refused to send objects: ${text.slice(4)}.`, 'Re-run the job; nothing was pushed.')
     }
   }
