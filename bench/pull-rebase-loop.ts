@@ -1,8 +1,8 @@
 /**
  * The baseline users write by hand to promote under contention: a shallow, sparse clone of the app's
- * directory, `sed` the tag,
- * commit, then `git pull --rebase && git push` a few times in a loop with no wait. It owns nothing
- * but that script, in TypeScript, so benches can race it against a moving tip.
+ * directory, `sed` the tag, commit, then `git pull --rebase && git push` a few times in a loop with
+ * no wait. It owns nothing but that script, in TypeScript, so benches can race it against a moving
+ * tip.
  *
  * Only the git CLI and Node: nothing from src/publish, whose internals change independently.
  */

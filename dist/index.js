@@ -32176,6 +32176,8 @@ var store = __nccwpck_require__(1146);
 
 
 
+/** Commits this much older than the last head still count as after it: clocks differ between writers. */
+const CLOCK_MARGIN_S = 600;
 /** Parsed trees kept: every tree along a few paths, for a few tips. */
 const MAX_PARSED_TREES = 256;
 class GitStore {
@@ -32199,6 +32201,10 @@ class GitStore {
     get requests() {
         return this.remote.http.requests;
     }
+    /** Bytes the host has sent so far. */
+    get received() {
+        return this.remote.http.received;
+    }
     close() {
         this.remote.http.close();
     }
@@ -32221,10 +32227,20 @@ class GitStore {
         const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref);
         if (commit === undefined)
             return undefined;
-        // The commit alone, or with the trees that changed since the last head (blob:none, that head
-        // held); from a host that does not filter, the whole tip, less what the last head holds.
-        const since = this.lastHead !== undefined && this.lastHead !== commit ? { have: [this.lastHead] } : undefined;
-        await this.ensure([commit], since ? { depth: 1, filter: 'blob:none', ...since } : { depth: 1, filter: 'tree:0' });
+        const held = this.lastHead !== undefined && this.lastHead !== commit ? this.lastHead : undefined;
+        if (held) {
+            // With the trees that changed since the last head: blob:none, that head held, and history cut
+            // at its time (less a margin for clocks) — `deepen 1` would cut it off, and everything be sent.
+            const since = (0,git_objects/* parseCommit */.L5)(this.object(held, 'commit').body).time - CLOCK_MARGIN_S;
+            await this.ensure([commit], { since, have: [held], filter: 'blob:none' }).catch((error) => {
+                // A host failure is the loop's to retry; anything else (no commit that recent: a clock far
+                // behind, a branch moved back) is read the plain way below.
+                if (error instanceof errors/* HostFailure */.A0)
+                    throw error;
+            });
+        }
+        // The commit alone (tree:0); from a host that does not filter, the whole tip.
+        await this.ensure([commit], { depth: 1, filter: 'tree:0' });
         this.lastHead = commit;
         const header = (0,git_objects/* parseCommit */.L5)(this.object(commit, 'commit').body);
         return { commit, tree: header.tree, parents: header.parents };
@@ -33553,6 +33569,8 @@ class GitHttp {
     infra;
     /** Requests sent so far (the bench counts them). */
     requests = 0;
+    /** Bytes of answers received so far. */
+    received = 0;
     base;
     authorization;
     agent;
@@ -33622,6 +33640,7 @@ class GitHttp {
                 const chunks = [];
                 res.on('data', (chunk) => {
                     watch.received();
+                    this.received += chunk.length;
                     chunks.push(chunk);
                 });
                 res.on('error', failed);
@@ -33774,13 +33793,14 @@ function serializeTree(entries) {
         parts.push(Buffer.from(`${entry.mode} ${name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'));
     return Buffer.concat(parts);
 }
+/** A commit's tree, parents, and committer time (seconds since the epoch; 0 if unreadable). */
 function parseCommit(body) {
     const header = body.toString('utf8').split('\n\n', 1)[0].split('\n');
     const field = (name) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
     const tree = field('tree')[0];
     if (!tree)
         throw new Error('malformed commit object: no tree');
-    return { tree, parents: field('parent') };
+    return { tree, parents: field('parent'), time: Number(/ (\d+) [-+]\d{4}$/.exec(field('committer')[0] ?? '')?.[1] ?? 0) };
 }
 /** A commit's bytes; the author is also the committer, at `time` (seconds since the epoch, UTC). */
 function serializeCommit(commit) {
@@ -34459,7 +34479,7 @@ class SmartHttpRemote {
         return (0,pack/* readPack */.wh)(band.data, known);
     }
     fetchV0(ad, wants, options) {
-        const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c));
+        const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'deepen-since', 'filter'].filter((c) => ad.capabilities.has(c));
         const body = Buffer.concat([
             ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
             ...shallowLines(options),
@@ -34568,11 +34588,11 @@ function fetchV2(wants, options) {
         FLUSH,
     ]);
 }
-/** The held commits as shallow (their history is not here), the depth and the filter. */
+/** How much history, and the filter. */
 function shallowLines(options) {
     return [
-        ...(options.have ?? []).map((oid) => pktLine(`shallow ${oid}\n`)),
         ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+        ...(options.since !== undefined ? [pktLine(`deepen-since ${options.since}\n`)] : []),
         ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
     ];
 }

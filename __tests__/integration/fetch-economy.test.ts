@@ -144,6 +144,49 @@ describeGit.each([
     expect(await server.readFile(name, 'main', `${overlayPath(3)}/kustomization.yaml`)).toContain('newTag: v9')
   })
 
+  describe('a later tip', () => {
+    /** Reads app-3's overlay on the tip, lets `move` change the branch, then reads the new tip. */
+    async function readAcross(name: string, move: () => Promise<unknown>) {
+      const store = new GitStore({ url: server.repoUrl(name), token: server.token, branch: 'main' })
+      try {
+        const first = await store.head('main')
+        await store.files(first!.commit).read(`${overlayPath(3)}/kustomization.yaml`)
+        await move()
+        const [requests, received] = [store.requests, store.received]
+        const next = await store.head('main')
+        const text = await store.files(next!.commit).read(`${overlayPath(3)}/kustomization.yaml`)
+        return { text, requests: store.requests - requests, received: store.received - received }
+      } finally {
+        store.close()
+      }
+    }
+
+    it('comes with the trees that changed in one request, not the whole tip', async () => {
+      const name = await infraRepo()
+      const { requests, received, text } = await readAcross(name, neighbourLands(name))
+      // The ref, then the commit with root, deploy/ and app-12's three trees.
+      expect(requests).toBe(2)
+      expect(text).toContain('newTag: v0')
+      // The whole tip's trees (60 apps, 4 trees each, no blobs) would be about ten times this.
+      const whole = await readAcross(name, async () => undefined)
+      expect(received).toBeLessThan(4096)
+      expect(whole.requests).toBe(1)
+    })
+
+    it("is read the plain way when a writer's clock is far behind", async () => {
+      const name = await infraRepo()
+      const { requests, text } = await readAcross(name, async () => {
+        const tip = await server.revParse(name, 'main')
+        const old = { GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z', GIT_AUTHOR_DATE: '2001-01-01T00:00:00Z' }
+        const commit = (await server.git(name, ['commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'made on a clock far behind'], '', old)).trim()
+        await server.git(name, ['update-ref', 'refs/heads/main', commit, tip])
+      })
+      // The ref, the refused read of what changed (no commit that recent), then the commit alone.
+      expect(requests).toBe(3)
+      expect(text).toContain('newTag: v0')
+    })
+  })
+
   describe('when the server or the network fails for a moment', () => {
     it('sends a failed read again', async () => {
       const name = await infraRepo()

@@ -62,7 +62,7 @@ describe('git objects', () => {
         .toString()
         .trim()
       expect(objectId({ type: 'commit', body })).toBe(commitId)
-      expect(parseCommit(body)).toEqual({ tree: objectId(tree), parents: [] })
+      expect(parseCommit(body)).toEqual({ tree: objectId(tree), parents: [], time: 1700000000 })
     }))
 })
 

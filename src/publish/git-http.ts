@@ -40,6 +40,8 @@ export class GitHttp {
   readonly infra: InfraRepo
   /** Requests sent so far (the bench counts them). */
   requests = 0
+  /** Bytes of answers received so far. */
+  received = 0
   private base: URL
   private readonly authorization: string | undefined
   private readonly agent: http.Agent
@@ -123,6 +125,7 @@ export class GitHttp {
           const chunks: Buffer[] = []
           res.on('data', (chunk: Buffer) => {
             watch.received()
+            this.received += chunk.length
             chunks.push(chunk)
           })
           res.on('error', failed)

@@ -63,12 +63,13 @@ export interface CommitHeader {
   readonly parents: readonly string[]
 }
 
-export function parseCommit(body: Buffer): CommitHeader {
+/** A commit's tree, parents, and committer time (seconds since the epoch; 0 if unreadable). */
+export function parseCommit(body: Buffer): CommitHeader & { readonly time: number } {
   const header = body.toString('utf8').split('\n\n', 1)[0].split('\n')
   const field = (name: string) => header.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1))
   const tree = field('tree')[0]
   if (!tree) throw new Error('malformed commit object: no tree')
-  return { tree, parents: field('parent') }
+  return { tree, parents: field('parent'), time: Number(/ (\d+) [-+]\d{4}$/.exec(field('committer')[0] ?? '')?.[1] ?? 0) }
 }
 
 export interface Signature {

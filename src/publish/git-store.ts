@@ -3,14 +3,15 @@
  * branch head read is its commit alone (depth 1, `tree:0`); files are read by fetching, by id, only the
  * trees and blobs along the paths asked for, level by level and all paths of a level in one request.
  * Objects are kept by id, and a later head comes with the trees that changed since the last one
- * (`blob:none`, that head held): after a lost race one request brings what changed on the new tip.
+ * (`blob:none`, that head held, history cut at its time): after a lost race one request brings what
+ * changed on the new tip.
  * A commit is built in memory (new blobs, the trees along the changed paths, the commit) and pushed
  * as a small pack with a compare-and-swap update of the branch. Against a host that does not filter,
  * a head brings the whole tip instead.
  */
 import type { FileChange, RepoFiles } from '../edit/plan.js'
 import { isTreeMode, treeFiles, type StoredEntry } from '../edit/files.js'
-import { GitError, InputError } from '../errors.js'
+import { GitError, HostFailure, InputError } from '../errors.js'
 import { DEFAULT_NETWORK_BOUNDS, type NetworkBounds } from '../network.js'
 import { isTree, objectId, parseCommit, parseTree, serializeCommit, serializeTree, TREE_MODE, ZERO_OID, type GitObject, type TreeEntry } from './git-objects.js'
 import { GitHttp } from './git-http.js'
@@ -20,6 +21,9 @@ import type { InfraRepo } from './settings.js'
 import { SmartHttpRemote, type FetchOptions } from './smart-http.js'
 import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from './store.js'
 import type { CommitIdentity } from './types.js'
+
+/** Commits this much older than the last head still count as after it: clocks differ between writers. */
+const CLOCK_MARGIN_S = 600
 
 /** Parsed trees kept: every tree along a few paths, for a few tips. */
 const MAX_PARSED_TREES = 256
@@ -46,6 +50,11 @@ export class GitStore implements InfraStore {
 
   get requests(): number {
     return this.remote.http.requests
+  }
+
+  /** Bytes the host has sent so far. */
+  get received(): number {
+    return this.remote.http.received
   }
 
   close(): void {
@@ -75,10 +84,19 @@ export class GitStore implements InfraStore {
     const ref = `refs/heads/${branch}`
     const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref)
     if (commit === undefined) return undefined
-    // The commit alone, or with the trees that changed since the last head (blob:none, that head
-    // held); from a host that does not filter, the whole tip, less what the last head holds.
-    const since = this.lastHead !== undefined && this.lastHead !== commit ? { have: [this.lastHead] } : undefined
-    await this.ensure([commit], since ? { depth: 1, filter: 'blob:none', ...since } : { depth: 1, filter: 'tree:0' })
+    const held = this.lastHead !== undefined && this.lastHead !== commit ? this.lastHead : undefined
+    if (held) {
+      // With the trees that changed since the last head: blob:none, that head held, and history cut
+      // at its time (less a margin for clocks) — `deepen 1` would cut it off, and everything be sent.
+      const since = parseCommit(this.object(held, 'commit').body).time - CLOCK_MARGIN_S
+      await this.ensure([commit], { since, have: [held], filter: 'blob:none' }).catch((error: unknown) => {
+        // A host failure is the loop's to retry; anything else (no commit that recent: a clock far
+        // behind, a branch moved back) is read the plain way below.
+        if (error instanceof HostFailure) throw error
+      })
+    }
+    // The commit alone (tree:0); from a host that does not filter, the whole tip.
+    await this.ensure([commit], { depth: 1, filter: 'tree:0' })
     this.lastHead = commit
     const header = parseCommit(this.object(commit, 'commit').body)
     return { commit, tree: header.tree, parents: header.parents }

@@ -27,7 +27,9 @@ export interface FetchOptions {
    * `tree:<n>`: GitHub serves tree filters of depth 0 only.
    */
   readonly filter?: string
-  /** Commits held here without their history: nothing reachable from them is sent. */
+  /** `deepen-since`: the wanted commits and those after this time (seconds since the epoch). */
+  readonly since?: number
+  /** Commits held here: nothing reachable from them is sent. */
   readonly have?: readonly string[]
 }
 
@@ -108,7 +110,9 @@ export class SmartHttpRemote {
   }
 
   private fetchV0(ad: Advertisement, wants: readonly string[], options: FetchOptions): Promise<Buffer> {
-    const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'filter'].filter((c) => ad.capabilities.has(c))
+    const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'deepen-since', 'filter'].filter((c) =>
+      ad.capabilities.has(c),
+    )
     const body = Buffer.concat([
       ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
       ...shallowLines(options),
@@ -220,11 +224,11 @@ function fetchV2(wants: readonly string[], options: FetchOptions): Buffer {
   ])
 }
 
-/** The held commits as shallow (their history is not here), the depth and the filter. */
+/** How much history, and the filter. */
 function shallowLines(options: FetchOptions): Buffer[] {
   return [
-    ...(options.have ?? []).map((oid) => pktLine(`shallow ${oid}\n`)),
     ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
+    ...(options.since !== undefined ? [pktLine(`deepen-since ${options.since}\n`)] : []),
     ...(options.filter ? [pktLine(`filter ${options.filter}\n`)] : []),
   ]
 }
