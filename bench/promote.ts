@@ -12,8 +12,10 @@
  *  - 16 and 32 concurrent promotions of different apps, each the whole action in its own process
  *    (default inputs), while another pusher moves the branch (every 150 ms at 3,000 apps; every 1 s at
  *    30,000 apps, where the host's answer to a push alone takes longer than 150 ms): landed/N,
- *    makespan and attempts, next to a `git pull --rebase && git push` loop of 5 tries, and N × one
- *    uncontended whole-action promotion;
+ *    makespan and attempts, next to a `git pull --rebase && git push` loop of 5 tries (on a shallow
+ *    clone with only the app's directory checked out), N × one uncontended whole-action promotion,
+ *    and how busy the machine's cores were during the action's burst (racers, server and pusher
+ *    share them);
  *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
  *    p90 and the requests sent in it.
  * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
@@ -21,6 +23,7 @@
  * size in turn, default 150,1000; one value applies to every size).
  */
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -191,7 +194,7 @@ interface BurstRow {
   racers: number
   pusherMs: number
   /** The action's publish path (default max-attempts), with the pusher running. */
-  action: { landed: number; makespan: number; meanAttempts: number; maxAttempts: number; linear: boolean; failures: string[] }
+  action: { landed: number; makespan: number; meanAttempts: number; maxAttempts: number; linear: boolean; failures: string[]; cpuBusy: number }
   /** The pull --rebase loop of 5 tries, with the pusher running. */
   loop: { landed: number; makespan: number }
   /** Windows of the action's attempts after a lost race. */
@@ -215,6 +218,16 @@ async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
   }
 }
 
+/** The machine's CPU time so far, all cores, idle and in total (Linux's /proc/stat; undefined elsewhere). */
+function cpuTimes(): { idle: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number)
+    return { idle: fields[3] + fields[4], total: fields.reduce((a, b) => a + b, 0) }
+  } catch {
+    return undefined
+  }
+}
+
 /** `racers` promotions of different apps started together on a fresh copy, with the pusher running. */
 async function race<T>(server: GitServer, apps: number, racers: number, everyMs: number, promote: (name: string, app: number, tag: string) => Promise<T>) {
   const name = `burst-${apps}-${racers}-${nextTag}`
@@ -225,17 +238,20 @@ async function race<T>(server: GitServer, apps: number, racers: number, everyMs:
   const pusher = startPusher(server, name, { everyMs, maxMs: 900_000 })
   let ms: number
   let results: PromiseSettledResult<T>[]
+  const cpuBefore = cpuTimes()
   try {
     ;({ ms, value: results } = await quietly(() => timed(() => Promise.allSettled(burst.map((app) => promote(name, app, tag))))))
   } finally {
     await pusher.stop()
   }
+  const cpuAfter = cpuTimes()
   const landed = await Promise.all(
     burst.map(async (app) => (await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).includes(`newTag: ${tag}`)),
   )
   const log = await server.log(name, 'main')
   return {
     makespan: ms,
+    cpuBusy: cpuBefore && cpuAfter ? 1 - (cpuAfter.idle - cpuBefore.idle) / (cpuAfter.total - cpuBefore.total) : NaN,
     results,
     landed: landed.filter(Boolean).length,
     linear: log.slice(0, log.length - before).every((c) => c.parents.length === 1),
@@ -257,6 +273,7 @@ async function measureBurst(server: GitServer, apps: number, racers: number, pus
       meanAttempts: attempts.reduce((a, b) => a + b, 0) / Math.max(1, attempts.length),
       maxAttempts: Math.max(0, ...attempts),
       linear: action.linear,
+      cpuBusy: action.cpuBusy,
       failures: [...new Set(action.results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
     },
     loop: { landed: loop.landed, makespan: loop.makespan },
@@ -317,7 +334,18 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
   printRows(`Retry window after a lost race (tip read → push sent), over the bursts below`, retryRows)
 
   const burstRows = [
-    ['apps', 'pusher every', 'N', 'action landed', 'makespan', 'attempts mean/max', 'N × uncontended', 'pull --rebase loop landed', 'loop makespan'],
+    [
+      'apps',
+      'pusher every',
+      'N',
+      'action landed',
+      'makespan',
+      'attempts mean/max',
+      'N × uncontended',
+      'CPU busy',
+      'pull --rebase loop landed',
+      'loop makespan',
+    ],
   ]
   for (const b of bursts) {
     const uncontended = sizes.find((s) => s.apps === b.apps)?.action ?? NaN
@@ -329,6 +357,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
       seconds(b.action.makespan),
       `${b.action.meanAttempts.toFixed(1)} / ${b.action.maxAttempts}`,
       seconds(b.racers * uncontended),
+      Number.isNaN(b.action.cpuBusy) ? 'n/a' : `${(b.action.cpuBusy * 100).toFixed(0)}%`,
       `${b.loop.landed}/${b.racers}`,
       seconds(b.loop.makespan),
     ])
