@@ -34482,7 +34482,7 @@ class SmartHttpRemote {
         const offered = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'shallow', 'deepen-since', 'filter'].filter((c) => ad.capabilities.has(c));
         const body = Buffer.concat([
             ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
-            ...shallowLines(options),
+            ...scopeLines(options),
             FLUSH,
             ...haveLines(options),
             pktLine('done\n'),
@@ -34582,14 +34582,14 @@ function fetchV2(wants, options) {
         pktLine('no-progress\n'),
         pktLine('ofs-delta\n'),
         ...wants.map((oid) => pktLine(`want ${oid}\n`)),
-        ...shallowLines(options),
+        ...scopeLines(options),
         ...haveLines(options),
         pktLine('done\n'),
         FLUSH,
     ]);
 }
-/** How much history, and the filter. */
-function shallowLines(options) {
+/** How much history to send (a depth, or since a time), and the filter. */
+function scopeLines(options) {
     return [
         ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
         ...(options.since !== undefined ? [pktLine(`deepen-since ${options.since}\n`)] : []),

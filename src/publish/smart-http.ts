@@ -115,7 +115,7 @@ export class SmartHttpRemote {
     )
     const body = Buffer.concat([
       ...wants.map((oid, i) => pktLine(`want ${oid}${i === 0 ? ` ${[...offered, AGENT].join(' ')}` : ''}\n`)),
-      ...shallowLines(options),
+      ...scopeLines(options),
       FLUSH,
       ...haveLines(options),
       pktLine('done\n'),
@@ -217,15 +217,15 @@ function fetchV2(wants: readonly string[], options: FetchOptions): Buffer {
     pktLine('no-progress\n'),
     pktLine('ofs-delta\n'),
     ...wants.map((oid) => pktLine(`want ${oid}\n`)),
-    ...shallowLines(options),
+    ...scopeLines(options),
     ...haveLines(options),
     pktLine('done\n'),
     FLUSH,
   ])
 }
 
-/** How much history, and the filter. */
-function shallowLines(options: FetchOptions): Buffer[] {
+/** How much history to send (a depth, or since a time), and the filter. */
+function scopeLines(options: FetchOptions): Buffer[] {
   return [
     ...(options.depth ? [pktLine(`deepen ${options.depth}\n`)] : []),
     ...(options.since !== undefined ? [pktLine(`deepen-since ${options.since}\n`)] : []),
