@@ -11,6 +11,8 @@ export interface NetworkBounds {
   readonly stallMs: number
   /** No request may take longer than this from start to end, however steadily it moves. */
   readonly requestMs: number
+  /** No answer may be larger than this: it is held in memory whole. */
+  readonly maxAnswerBytes: number
 }
 
 /**
@@ -27,14 +29,26 @@ export const DEFAULT_NETWORK_TIMEOUT_SECONDS = 15
  */
 const REQUEST_LIMIT_IN_STALLS = 4
 
+/**
+ * What the action asks for is small: refs, a commit, the trees along a few paths, a few files, an API
+ * answer. Even a host that does not filter, sending a whole tip of tens of thousands of apps, sends
+ * tens of MiB. A host that sends more is stopped before the runner runs out of memory.
+ */
+export const MAX_ANSWER_BYTES = 512 * 1024 ** 2
+
 export function networkBounds(seconds: number): NetworkBounds {
-  return { stallMs: seconds * 1000, requestMs: seconds * 1000 * REQUEST_LIMIT_IN_STALLS }
+  return { stallMs: seconds * 1000, requestMs: seconds * 1000 * REQUEST_LIMIT_IN_STALLS, maxAnswerBytes: MAX_ANSWER_BYTES }
 }
 
 export const DEFAULT_NETWORK_BOUNDS = networkBounds(DEFAULT_NETWORK_TIMEOUT_SECONDS)
 
 export function parseNetworkBounds(inputs: InputReader): NetworkBounds {
   return networkBounds(integerInput(inputs, 'network-timeout-seconds', DEFAULT_NETWORK_TIMEOUT_SECONDS, 1, 3600))
+}
+
+/** `512 MiB`, `0.5 MiB`. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 1024 ** 2).toFixed(1))} MiB`
 }
 
 /** `3 s`, `1.5 s`. */
@@ -55,6 +69,7 @@ export class RequestWatch {
   private overall: NodeJS.Timeout | undefined
   private connecting = false
   private answered = false
+  private bytes = 0
 
   constructor(bounds: NetworkBounds, expire: (reason: string) => void) {
     this.bounds = bounds
@@ -74,9 +89,11 @@ export class RequestWatch {
     this.restartStall()
   }
 
-  /** Headers or bytes of the answer arrived. */
-  received(): void {
+  /** Headers (no bytes) or bytes of the answer arrived. */
+  received(bytes = 0): void {
     this.answered = true
+    this.bytes += bytes
+    if (this.bytes > this.bounds.maxAnswerBytes) return this.expired(`sent more than ${mebibytes(this.bounds.maxAnswerBytes)} in one answer`)
     this.restartStall()
   }
 
@@ -100,6 +117,8 @@ export class RequestWatch {
   }
 
   private expired(reason: string): void {
+    // Once: bytes still in flight after a bound was crossed are not a second crossing.
+    if (this.overall === undefined) return
     this.finish()
     this.expire(reason)
   }

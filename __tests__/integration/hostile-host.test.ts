@@ -24,7 +24,7 @@ const PROD = 'deploy/note-book/overlays/prod'
 const TAG = '3f2c1ab9d0e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4'
 const AUTHOR = { name: 'Test', email: 'test@example.invalid' }
 /** Small bounds, so that the stalls of this file take seconds. */
-const BOUNDS: NetworkBounds = { stallMs: 400, requestMs: 1600 }
+const BOUNDS: NetworkBounds = { stallMs: 400, requestMs: 1600, maxAnswerBytes: 1024 ** 2 }
 
 /** The kubectl on this machine, if any. */
 const realKubectl = (() => {
@@ -106,13 +106,14 @@ describeGit('a hostile or misbehaving infra host', () => {
     await store.update(branch, built.commit, head.commit, 'fast-forward')
   }
 
-  describe('every request is bounded: a stall fails within the bound, naming the host and the operation', () => {
+  describe('every request is bounded: a stall or a flood fails within the bound, naming the host and the operation', () => {
     it.each<[Phase, Fault['kind'], string]>([
       ['info/refs', 'silent', 'did not answer within 0.4 s while the action tried to read'],
       ['info/refs', 'stall-body', 'stopped sending for 0.4 s while the action tried to read'],
       ['ls-refs', 'silent', 'did not answer within 0.4 s while the action tried to read the branches of'],
       ['fetch', 'stall-body', 'stopped sending for 0.4 s while the action tried to fetch from'],
       ['fetch', 'drip', 'did not finish answering within 1.6 s while the action tried to fetch from'],
+      ['fetch', 'flood', 'sent more than 1 MiB in one answer while the action tried to fetch from'],
       ['push', 'silent', 'did not answer within 0.4 s while the action tried to push to'],
       ['push', 'stall-body', 'stopped sending for 0.4 s while the action tried to push to'],
     ])('%s, %s', async (phase, kind, said) => {

@@ -8,6 +8,7 @@
  *   proxy.repoUrl('infra')                          // the repository, through the proxy
  *   proxy.inject('push', { kind: 'silent' })        // every push: taken, never answered
  *   proxy.inject('fetch', { kind: 'stall-body' }, 1) // the next fetch: headers, then nothing
+ *   proxy.inject('fetch', { kind: 'flood' })        // every fetch: headers, then bytes without end
  *   proxy.requests                                  // phase, method, path, authorized: each request seen
  *   const elsewhere = await startRecorder()         // elsewhere.url; elsewhere.requests (with authorization)
  *
@@ -26,6 +27,8 @@ export type Fault =
   | { readonly kind: 'stall-body' }
   /** The server's status and headers, then one byte of the body every `everyMs`, forever. */
   | { readonly kind: 'drip'; readonly everyMs: number }
+  /** The server's status and headers, then a body without end, as fast as the client takes it. */
+  | { readonly kind: 'flood' }
   /** The connection is dropped. */
   | { readonly kind: 'reset' }
   /** A redirect to where `location` sends the request's path and query. */
@@ -93,9 +96,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, fault: Fault | undefined) => {
     const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)
-      if (fault?.kind === 'stall-body' || fault?.kind === 'drip') {
+      if (fault?.kind === 'stall-body' || fault?.kind === 'drip' || fault?.kind === 'flood') {
         res.flushHeaders()
         answer.resume()
+        if (fault.kind === 'flood') {
+          const chunk = Buffer.alloc(64 * 1024, 0x30)
+          const more = () => {
+            while (!res.destroyed && res.write(chunk));
+          }
+          res.on('drain', more)
+          more()
+        }
         if (fault.kind === 'drip') {
           const timer = setInterval(() => res.write('0'), fault.everyMs)
           timers.add(timer)

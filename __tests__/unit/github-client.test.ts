@@ -14,8 +14,8 @@ import { startRecorder, type Recorder } from '../support/fault-proxy.js'
 
 /**
  * Answers GET /repos/o/<name> with the scripted statuses in turn, then 200; `silent` never answers,
- * `half` sends its headers and the start of its body only, `moved` redirects to `renamed` on the same
- * origin, `away` to another origin.
+ * `half` sends its headers and the start of its body only, `flood` a body without end, `moved`
+ * redirects to `renamed` on the same origin, `away` to another origin.
  */
 const scripts: Record<string, { status: number; headers?: Record<string, string>; message?: string }[]> = {}
 const seen: Record<string, number> = {}
@@ -34,6 +34,16 @@ beforeAll(async () => {
     if (name === 'half') {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.write('{"name": "ha')
+      return
+    }
+    if (name === 'flood') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+      }
+      res.on('drain', more)
+      more()
       return
     }
     if (name === 'moved' || name === 'away') {
@@ -83,13 +93,14 @@ describe('GitHub client retries', () => {
 })
 
 describe('GitHub client bounds', () => {
-  const bounds: NetworkBounds = { stallMs: 300, requestMs: 1200 }
+  const bounds: NetworkBounds = { stallMs: 300, requestMs: 1200, maxAnswerBytes: 1024 ** 2 }
   const getBounded = (name: string) => createGitHubClient('t0ken', { GITHUB_API_URL: url }, bounds).rest.repos.get({ owner: 'o', repo: name })
   const host = () => new URL(url).host
 
   it.each([
     ['never answers', 'silent', 'did not answer within 0.3 s'],
     ['stops in the middle of its answer', 'half', 'stopped sending for 0.3 s'],
+    ['answers without end', 'flood', 'sent more than 1 MiB in one answer'],
   ])('an API that %s fails within the bound, once, as a host failure naming it', async (_what, name, said) => {
     const started = performance.now()
     const error = await getBounded(name).then(

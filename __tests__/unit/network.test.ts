@@ -53,6 +53,17 @@ describe('request bounds', () => {
     expect(reasons).toEqual(['did not finish answering within 60 s'])
   })
 
+  it('an answer larger than the cap ends as soon as it crosses it, once', () => {
+    const { watch: w, reasons } = watch()
+    w.received()
+    w.received(bounds.maxAnswerBytes)
+    expect(reasons).toEqual([])
+    w.received(1)
+    w.received(1)
+    jest.advanceTimersByTime(600_000)
+    expect(reasons).toEqual(['sent more than 512 MiB in one answer'])
+  })
+
   it('a finished request expires never', () => {
     const { watch: w, reasons } = watch()
     w.received()

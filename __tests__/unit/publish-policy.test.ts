@@ -6,6 +6,7 @@ import { parsePublishSettings } from '../../src/publish/settings.js'
 import { recordInputs } from '../../src/inputs.js'
 import { readSourceContext } from '../../src/source.js'
 import { GitError, InputError } from '../../src/errors.js'
+import { MAX_ANSWER_BYTES } from '../../src/network.js'
 
 describe('push rejections', () => {
   it.each([
@@ -292,8 +293,12 @@ describe('infra credentials and network bounds', () => {
   )
 
   it('bounds every request by network-timeout-seconds: stalls at it, whole requests at four times it', () => {
-    expect(parse({ 'infra-repo': 'org/infra' }).network).toEqual({ stallMs: 15_000, requestMs: 60_000 })
-    expect(parse({ 'infra-repo': 'org/infra', 'network-timeout-seconds': '40' }).network).toEqual({ stallMs: 40_000, requestMs: 160_000 })
+    expect(parse({ 'infra-repo': 'org/infra' }).network).toEqual({ stallMs: 15_000, requestMs: 60_000, maxAnswerBytes: MAX_ANSWER_BYTES })
+    expect(parse({ 'infra-repo': 'org/infra', 'network-timeout-seconds': '40' }).network).toEqual({
+      stallMs: 40_000,
+      requestMs: 160_000,
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+    })
   })
 })
 

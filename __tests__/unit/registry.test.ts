@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ImageError } from '../../src/errors.js'
-import { configForLogin, credentialHelper, credentialsFromConfig, runnerCredentials } from '../../src/image/docker-config.js'
+import { configForLogin, credentialHelper, credentialsFromConfig, HELPER_LIMITS, runnerCredentials } from '../../src/image/docker-config.js'
 import { parseImageName } from '../../src/image/reference.js'
 import { manifestDigest, parseChallenge, registryBaseUrl } from '../../src/image/registry.js'
 
@@ -183,12 +183,15 @@ describe("the runner's Docker credentials", () => {
     const path = process.env.PATH
     const env = () => ({ DOCKER_CONFIG: dir })
     /** A `docker-credential-unit` that logs the server it was asked for and answers with `body` (exit `code`). */
-    async function helper(body: string, code = 0): Promise<void> {
+    async function helper(body: string, code = 0, before = ''): Promise<void> {
       await writeFile(
         join(dir, 'config.json'),
         JSON.stringify({ credHelpers: { 'registry.example.com': 'unit' }, auths: { 'ghcr.io': { auth: auth('inline', 'x') } } }),
       )
-      await writeFile(join(dir, 'docker-credential-unit'), `#!/bin/sh\n[ "$1" = get ] || exit 9\ncat > "${dir}/asked"\nprintf '%s' '${body}'\nexit ${code}\n`)
+      await writeFile(
+        join(dir, 'docker-credential-unit'),
+        `#!/bin/sh\n[ "$1" = get ] || exit 9\ncat > "${dir}/asked"\n${before}\nprintf '%s' '${body}'\nexit ${code}\n`,
+      )
       await chmod(join(dir, 'docker-credential-unit'), 0o755)
     }
     beforeEach(async () => {
@@ -223,6 +226,26 @@ describe("the runner's Docker credentials", () => {
       expect(error).toBeInstanceOf(ImageError)
       expect((error as ImageError).message).toContain(text)
       expect((error as ImageError).message).toContain('docker-credential-unit')
+    })
+
+    it('a helper that hangs (a stalled cloud API, a prompt): stopped at the time limit with what it said, and one error naming it', async () => {
+      await helper('{}', 0, 'echo "waiting for the token service" >&2; sleep 30 & wait')
+      const started = performance.now()
+      const error = (await runnerCredentials('registry.example.com', env(), { ...HELPER_LIMITS, timeoutMs: 500 }).catch((e: unknown) => e)) as ImageError
+      expect(performance.now() - started).toBeLessThan(5000)
+      expect(error).toBeInstanceOf(ImageError)
+      expect(error.message).toContain('docker-credential-unit (named in')
+      expect(error.message).toContain('did not answer within 0.5 s for registry.example.com, and was stopped: waiting for the token service')
+      expect(error.fix).toContain('does not prompt')
+    })
+
+    it('a helper that answers without end: stopped at the output limit', async () => {
+      await helper('{}', 0, 'yes')
+      const error = (await runnerCredentials('registry.example.com', env(), { ...HELPER_LIMITS, maxOutputBytes: 64 * 1024 }).catch(
+        (e: unknown) => e,
+      )) as ImageError
+      expect(error).toBeInstanceOf(ImageError)
+      expect(error.message).toContain('answered with more than 0.0625 MiB')
     })
 
     it('a helper that is not installed: one error saying so', async () => {

@@ -76,7 +76,7 @@ async function readWhole(response: Response, watch: RequestWatch): Promise<Buffe
   const chunks: Uint8Array[] = []
   const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader()
   for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) {
-    watch.received()
+    watch.received(chunk.value.length)
     chunks.push(chunk.value)
   }
   return Buffer.concat(chunks)

@@ -3,10 +3,10 @@
  * file (where `docker login` and docker/login-action put them), or from the credential helper it
  * names (`credHelpers`, `credsStore`: ECR, GCR, ACR setups), so the registry check needs no new inputs.
  */
-import { getExecOutput } from '@actions/exec'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { runBounded, type ProcessLimits } from '../bounded-process.js'
 import { ImageError, lastLines } from '../errors.js'
 import { DOCKER_HUB } from './reference.js'
 import type { RegistryCredentials } from './registry.js'
@@ -76,42 +76,60 @@ export function runnerConfig(env: NodeJS.ProcessEnv): Promise<string> {
   return readFile(join(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '')
 }
 
-export async function runnerCredentials(registry: string, env: NodeJS.ProcessEnv): Promise<RegistryCredentials | undefined> {
+export async function runnerCredentials(registry: string, env: NodeJS.ProcessEnv, helperLimits = HELPER_LIMITS): Promise<RegistryCredentials | undefined> {
   const text = await runnerConfig(env)
   if (!text) return undefined
   const helper = credentialHelper(text, registry)
-  return helper ? helperCredentials(helper, registry, env) : credentialsFromConfig(text, registry)
+  return helper ? helperCredentials(helper, registry, env, helperLimits) : credentialsFromConfig(text, registry)
 }
 
 /**
- * Runs `docker-credential-<helper> get` with the registry on stdin, as docker does. A helper that has
- * nothing for the registry means no credentials (anonymous access), like docker.
+ * A helper asks a cloud's API for a token (ECR, GCR, ACR): a second or two. One that waits on a
+ * stalled API or a prompt nobody answers fails the step, as a stalled registry does, instead of
+ * holding the job.
  */
-async function helperCredentials(helper: string, registry: string, env: NodeJS.ProcessEnv): Promise<RegistryCredentials | undefined> {
+export const HELPER_LIMITS: ProcessLimits = { timeoutMs: 30_000, maxMemoryBytes: 1024 ** 3, maxOutputBytes: 1024 ** 2 }
+
+/** What the shell says when it finds no such program. */
+const NOT_FOUND_EXIT = 127
+
+/**
+ * Runs `docker-credential-<helper> get` with the registry on stdin, as docker does, bounded in time
+ * and output. A helper that has nothing for the registry means no credentials (anonymous access),
+ * like docker.
+ */
+async function helperCredentials(helper: string, registry: string, env: NodeJS.ProcessEnv, limits: ProcessLimits): Promise<RegistryCredentials | undefined> {
   const program = `docker-credential-${helper}`
   const server = registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry
   const where = `the credential helper ${program} (named in ${join(dockerConfigDir(env), 'config.json')})`
-  const output = await getExecOutput(program, ['get'], {
-    input: Buffer.from(server, 'utf8'),
-    env: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-    silent: true,
-    ignoreReturnCode: true,
-  }).catch((error: Error) => {
+  const install = 'Install the credential helper (or run the step that sets it up) before this step, or remove it from the Docker config.'
+  // Found on this process's PATH, as docker finds its helpers.
+  const outcome = await runBounded(program, ['get'], limits, { stdin: server, env: { PATH: process.env.PATH, ...env } })
+  if (outcome.kind === 'not-started') throw new ImageError(`Could not run ${where} for ${registry}: ${outcome.message}.`, install)
+  if (outcome.kind !== 'exited') {
+    const stopped = {
+      'timed-out': `did not answer within ${limits.timeoutMs / 1000} s`,
+      'too-much-output': `answered with more than ${limits.maxOutputBytes / 1024 ** 2} MiB`,
+      'out-of-memory': `went over ${limits.maxMemoryBytes / 1024 ** 3} GiB of memory`,
+    }[outcome.kind]
     throw new ImageError(
-      `Could not run ${where} for ${registry}: ${/Unable to locate executable/i.test(error.message) ? `${program} is not on PATH` : error.message}.`,
-      'Install the credential helper (or run the step that sets it up) before this step, or remove it from the Docker config.',
+      `${where} ${stopped} for ${registry}, and was stopped${outcome.stderr.trim() ? `: ${lastLines(outcome.stderr, 3)}` : ''}.`,
+      `Check that ${program} can reach its cloud's API from the runner and does not prompt (run its login step before this one), or remove it from the Docker config.`,
     )
-  })
-  if (output.exitCode !== 0) {
-    if (/credentials not found/i.test(output.stdout + output.stderr)) return undefined
+  }
+  if (outcome.code === NOT_FOUND_EXIT && /not found/i.test(outcome.stderr)) {
+    throw new ImageError(`Could not run ${where} for ${registry}: ${program} is not on PATH.`, install)
+  }
+  if (outcome.code !== 0) {
+    if (/credentials not found/i.test(outcome.stdout + outcome.stderr)) return undefined
     throw new ImageError(
-      `${where} failed for ${registry} (exit ${output.exitCode}): ${lastLines(output.stderr || output.stdout, 3)}`,
+      `${where} failed for ${registry} (exit ${outcome.code}): ${lastLines(outcome.stderr || outcome.stdout, 3)}`,
       `Check that ${program} is logged in to ${registry} (run its login step before this one).`,
     )
   }
   let answer: { Username?: unknown; Secret?: unknown }
   try {
-    answer = JSON.parse(output.stdout) as typeof answer
+    answer = JSON.parse(outcome.stdout) as typeof answer
   } catch {
     answer = {}
   }

@@ -124,7 +124,7 @@ export class GitHttp {
           watch.received()
           const chunks: Buffer[] = []
           res.on('data', (chunk: Buffer) => {
-            watch.received()
+            watch.received(chunk.length)
             this.received += chunk.length
             chunks.push(chunk)
           })

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runBounded, type ProcessLimits } from '../../src/edit/bounded-process.js'
+import { runBounded, type ProcessLimits } from '../../src/bounded-process.js'
 import { aliasBombConfigMap } from '../support/fixtures.js'
 
 const POSIX = process.platform !== 'win32'

@@ -17,6 +17,12 @@ export interface ProcessLimits {
   readonly maxOutputBytes: number
 }
 
+/** What the program is given besides its arguments: text on stdin, its environment (default: this process's). */
+export interface ProcessInput {
+  readonly stdin?: string
+  readonly env?: NodeJS.ProcessEnv
+}
+
 export type ProcessOutcome =
   | { readonly kind: 'exited'; readonly code: number; readonly stdout: string; readonly stderr: string }
   /** Killed, with every process it started: over the time limit, over the output limit. */
@@ -30,14 +36,18 @@ const POSIX = process.platform !== 'win32'
 const WITH_MEMORY_CEILING = 'ulimit -d "$1" 2>/dev/null; shift; exec "$@"'
 const MAX_STDERR_BYTES = 64 * 1024
 
-export function runBounded(file: string, args: readonly string[], limits: ProcessLimits): Promise<ProcessOutcome> {
+export function runBounded(file: string, args: readonly string[], limits: ProcessLimits, input: ProcessInput = {}): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
     const child = POSIX
       ? spawn('/bin/sh', ['-c', WITH_MEMORY_CEILING, 'sh', String(Math.floor(limits.maxMemoryBytes / 1024)), file, ...args], {
           detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
+          env: input.env,
+          stdio: 'pipe',
         })
-      : spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+      : spawn(file, args, { env: input.env, stdio: 'pipe', windowsHide: true })
+    // A program may exit without reading its input: that is its answer, not an error.
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(input.stdin ?? '')
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
     let outputBytes = 0
