@@ -57,6 +57,8 @@ describe('parseTargets', () => {
     ['yaml values.yaml image.tag as=version', /as=version is not one of tag, name, digest, reference/],
     ['yaml values.yaml image.tag extra', /unexpected 'extra'/],
     ['kustomize o name=', /name= is empty/],
+    ['kustomize o name=App:1', /name='App:1' is not an image name: .*tag/],
+    ['kustomize o name=ghcr.io/acme/app@sha256:abc', /is not an image name: it carries a digest/],
     ['kustomize o tag=x', /kustomize takes no option 'tag'/],
     ['flux f.yaml App', /'App' is not an image policy/],
     ['manifest m.yaml more', /unexpected 'more'/],
@@ -105,7 +107,7 @@ describe('parseEditSettings', () => {
   it.each([
     [{}, /Input 'overlay-path': is empty, and so is 'targets'/],
     [{ 'overlay-path': 'o', validate: 'maybe' }, /Input 'validate': 'maybe' is not one of auto, true, false/],
-    [{ 'overlay-path': 'o', 'kustomize-image-name': 'App:1' }, /Input 'kustomize-image-name'/],
+    [{ 'overlay-path': 'o', 'kustomize-image-name': 'App:1' }, /^Input 'kustomize-image-name': 'App:1' is not an image name: it carries a tag/],
   ])('rejects %j', (inputs, message) => {
     expect(() => parseEditSettings(recordInputs(inputs))).toThrow(message)
   })

@@ -9,7 +9,7 @@
 import { posix } from 'node:path'
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { TargetError } from '../errors.js'
-import { sameRepository } from '../image/reference.js'
+import { imageNameProblem, sameRepository } from '../image/reference.js'
 import { isKustomizationFile, KUSTOMIZATION_FILES } from './closure.js'
 import type { RepoFiles } from './files.js'
 import type { DesiredImage, FileEdit, Target, TargetKind } from './types.js'
@@ -29,6 +29,14 @@ import {
 
 type KustomizeTarget = Extract<Target, { kind: 'kustomize' }>
 
+/** What is wrong with an `images:` entry name given as an input (kustomize matches it to image names), or undefined. */
+export function entryNameProblem(name: string): string | undefined {
+  const problem = imageNameProblem(name)
+  return problem && `'${name}' is not an image name: ${problem}`
+}
+
+export const ENTRY_NAME_FIX = 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.'
+
 /** `kustomize <overlay dir or kustomization file> [name=<entry>]`: the overlay's `images:` entry. */
 export const kustomizeKind: TargetKind<KustomizeTarget> = {
   word: 'kustomize',
@@ -37,6 +45,8 @@ export const kustomizeKind: TargetKind<KustomizeTarget> = {
     args.expect(['name'], 0)
     const name = args.options.get('name')
     if (name === '') throw args.fail('name= is empty')
+    const problem = name === undefined ? undefined : entryNameProblem(name)
+    if (problem) throw args.fail(`name=${problem}`, ENTRY_NAME_FIX)
     return name === undefined ? { kind: 'kustomize', path } : { kind: 'kustomize', path, imageName: name }
   },
   path: (target) => target.path,

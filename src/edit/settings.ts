@@ -1,7 +1,7 @@
 /** The edit stage's inputs: where the image lives in the infra repository, and the render check. Pure. */
 import { InputError } from '../errors.js'
-import { imageNameProblem } from '../image/reference.js'
 import { choiceInput, listInput, type InputReader } from '../inputs.js'
+import { ENTRY_NAME_FIX, entryNameProblem } from './kustomize.js'
 import { overlayTargets, parseTargets } from './targets.js'
 import type { Target } from './types.js'
 
@@ -16,13 +16,8 @@ export interface EditSettings {
 
 export function parseEditSettings(inputs: InputReader): EditSettings {
   const imageName = inputs.get('kustomize-image-name') || undefined
-  if (imageName !== undefined && imageNameProblem(imageName)) {
-    throw new InputError(
-      'kustomize-image-name',
-      `'${imageName}' is not an image name: ${imageNameProblem(imageName)}`,
-      'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.',
-    )
-  }
+  const problem = imageName === undefined ? undefined : entryNameProblem(imageName)
+  if (problem) throw new InputError('kustomize-image-name', problem, ENTRY_NAME_FIX)
   // kustomize-image-name is the default entry name for every kustomize target that names none.
   const targets = [...overlayTargets(listInput(inputs, 'overlay-path'), imageName), ...parseTargets(inputs.get('targets'), 'targets')].map((target) =>
     target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target,
