@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
+import { ApiStore } from '../../src/github/api-store.js'
+import { createGitHubClient } from '../../src/github/client.js'
 import { promoteBranch } from '../../src/github/pr-content.js'
+import { DEFAULT_NETWORK_BOUNDS } from '../../src/network.js'
+import { GitStore } from '../../src/publish/git-store.js'
 import { runAction, type ActionRun } from '../support/action-runner.js'
 import { NOTE_BOOK_IMAGE, seed000Infra } from '../support/fixtures.js'
 import { expectOneError, useGitHubStandIn } from '../support/github-suite.js'
@@ -132,6 +136,26 @@ describeGit('promotion by pull request', () => {
       'pull-request-number': first.outputs['pull-request-number'],
     })
     expect((await suite.server.log(slug, BRANCH))[0].sha).toBe(updated.sha)
+  })
+
+  it.each(['git', 'api'])("deletes a closed pull request's branch only while it is where it was read (commit-via %s)", async (via) => {
+    const slug = await infraRepo()
+    const read = await suite.server.revParse(slug, 'main')
+    await suite.server.git(slug, ['update-ref', `refs/heads/${BRANCH}`, read])
+    const git = new GitStore({ url: suite.server.repoUrl(slug), token: suite.server.token, branch: 'main' })
+    const store =
+      via === 'git' ? git : new ApiStore(createGitHubClient(suite.server.token, { GITHUB_API_URL: suite.api.url }, DEFAULT_NETWORK_BOUNDS), slug, 'main')
+    try {
+      // Another run promoting a newer image moved the branch since it was read: it stays.
+      const newer = await suite.server.commitFiles(slug, { 'newer.txt': 'newer\n' }, 'a newer promotion', BRANCH)
+      expect(await store.deleteBranch(BRANCH, read)).toBe('moved')
+      expect(await suite.server.revParse(slug, BRANCH)).toBe(newer)
+      expect(await store.deleteBranch(BRANCH, newer)).toBe('deleted')
+      await expect(suite.server.revParse(slug, BRANCH)).rejects.toThrow()
+      expect(await suite.server.revParse(slug, 'main')).toBe(read)
+    } finally {
+      git.close()
+    }
   })
 
   it('fails with one clear error naming infra-token and the permission when GitHub answers 403', async () => {

@@ -98,4 +98,11 @@ export class MemoryStore implements InfraStore {
     if (event === 'lost-answer') throw new HostFailure('memory/infra failed (HTTP 502: Bad gateway).', 'Re-run later.')
     return { kind: 'updated' }
   }
+
+  async deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'> {
+    this.requests++
+    if (this.branches.get(branch) !== expected) return 'moved'
+    this.branches.delete(branch)
+    return 'deleted'
+  }
 }

@@ -164,6 +164,14 @@ export class ApiStore implements InfraStore {
     return { commit: commit.sha, tree: tree.sha }
   }
 
+  async deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'> {
+    // GitHub's REST API has no lease for a delete: the branch is read just before, and the window
+    // between the two requests is as short as they are.
+    if ((await this.head(branch))?.commit !== expected) return 'moved'
+    await this.call(`delete the branch ${branch}`, WRITE, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }))
+    return 'deleted'
+  }
+
   async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<UpdateOutcome> {
     const what = `move ${branch} to ${commit.slice(0, 12)}`
     try {

@@ -103,9 +103,8 @@ async function closeObsolete(pulls: PullRequests, store: InfraStore, base: strin
   if (!open) return undefined
   await pulls.close(open.number)
   // A run that promotes a newer image may have just moved the branch: it keeps it.
-  const unmoved = (await store.head(branch))?.commit === head
-  if (unmoved) await pulls.deleteBranch(branch)
-  core.info(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${unmoved ? 'deleted' : 'kept (it moved meanwhile)'}.`)
+  const deleted = (await store.deleteBranch(branch, head)) === 'deleted'
+  core.info(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${deleted ? 'deleted' : 'kept (it moved meanwhile)'}.`)
   return { number: open.number, url: open.html_url, operation: 'closed' }
 }
 
@@ -204,10 +203,6 @@ class PullRequests {
 
   close(number: number) {
     return this.call(`close pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, state: 'closed' }))
-  }
-
-  deleteBranch(branch: string) {
-    return this.call(`delete the branch ${branch}`, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }), 'Contents: read and write')
   }
 
   addAssignees(number: number, assignees: readonly string[]) {

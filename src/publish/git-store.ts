@@ -161,6 +161,15 @@ export class GitStore implements InfraStore {
     return { kind: 'moved', ...(tip ? { tip } : {}) }
   }
 
+  async deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'> {
+    // A delete alone carries no pack; the host deletes only if the branch is still at `expected`.
+    const answer = await this.remote.push(`refs/heads/${branch}`, expected, ZERO_OID, Buffer.alloc(0))
+    if (answer.ok) return 'deleted'
+    const judged = judgeRefusal(answer, branch, this.where, 'force')
+    if (judged !== 'moved') throw judged
+    return 'moved'
+  }
+
   private object(oid: string, type: GitObject['type']): GitObject {
     const object = this.objects.get(oid)
     if (object?.type !== type) {

@@ -5,7 +5,7 @@
  * request once the host's capabilities are known; they are read once per run.
  */
 import { GitError } from '../errors.js'
-import type { GitObject } from './git-objects.js'
+import { ZERO_OID, type GitObject } from './git-objects.js'
 import { GitHttp, notGit } from './git-http.js'
 import { readPack } from './pack.js'
 import { DELIM, FLUSH, NotGitData, packetText, pktLine, readPackets, readSideBand, type Packet } from './pkt-line.js'
@@ -126,7 +126,9 @@ export class SmartHttpRemote {
   /** Sends `pack` with the update of `ref` from `old` to `update` (both full ids); the host applies it only if `ref` is still at `old`. */
   async push(ref: string, old: string, update: string, pack: Buffer): Promise<PushReport> {
     const ad = await this.receive()
-    const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1'].filter((c) => ad.capabilities.has(c))
+    const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1', ...(update === ZERO_OID ? ['delete-refs'] : [])].filter((c) =>
+      ad.capabilities.has(c),
+    )
     const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack])
     const answer = await this.post('git-receive-pack', body, 'push to')
     const sideBand = wanted.includes('side-band-64k')

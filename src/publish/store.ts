@@ -55,6 +55,8 @@ export interface InfraStore {
    * A request whose answer was lost throws `HostFailure`: it may have landed.
    */
   update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<UpdateOutcome>
+  /** Deletes `branch` if it is still at `expected` (the pull-request branch a closed request leaves); 'moved' if it is not. */
+  deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'>
   /** Requests sent to the host so far, where the store counts them (the bench reads it). */
   readonly requests?: number
 }
