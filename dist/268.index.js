@@ -593,7 +593,7 @@ async function readWhole(response, watch) {
     const chunks = [];
     const reader = response.body?.getReader();
     for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader.read()) {
-        watch.received();
+        watch.received(chunk.value.length);
         chunks.push(chunk.value);
     }
     return Buffer.concat(chunks);

@@ -80,7 +80,7 @@ async function readWhole(response, watch) {
     const chunks = [];
     const reader = response.body?.getReader();
     for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader.read()) {
-        watch.received();
+        watch.received(chunk.value.length);
         chunks.push(chunk.value);
     }
     return Buffer.concat(chunks);
@@ -341,6 +341,14 @@ class ApiStore {
         const commit = await this.call('create the commit', WRITE, () => this.client.rest.git.createCommit({ ...this.id, message, tree: tree.sha, parents: [parent], author: { name: author.name, email: author.email } }));
         return { commit: commit.sha, tree: tree.sha };
     }
+    async deleteBranch(branch, expected) {
+        // GitHub's REST API has no lease for a delete: the branch is read just before, and the window
+        // between the two requests is as short as they are.
+        if ((await this.head(branch))?.commit !== expected)
+            return 'moved';
+        await this.call(`delete the branch ${branch}`, WRITE, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }));
+        return 'deleted';
+    }
     async update(branch, commit, expected, mode) {
         const what = `move ${branch} to ${commit.slice(0, 12)}`;
         try {
@@ -537,10 +545,8 @@ async function closeObsolete(pulls, store, base, branch, head) {
         return undefined;
     await pulls.close(open.number);
     // A run that promotes a newer image may have just moved the branch: it keeps it.
-    const unmoved = (await store.head(branch))?.commit === head;
-    if (unmoved)
-        await pulls.deleteBranch(branch);
-    core/* info */.pq(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${unmoved ? 'deleted' : 'kept (it moved meanwhile)'}.`);
+    const deleted = (await store.deleteBranch(branch, head)) === 'deleted';
+    core/* info */.pq(`Pull request #${open.number} closed: ${base} already holds its promotion; ${branch} ${deleted ? 'deleted' : 'kept (it moved meanwhile)'}.`);
     return { number: open.number, url: open.html_url, operation: 'closed' };
 }
 async function upsertPullRequest(pulls, base, spec, plan, branchChanged) {
@@ -616,9 +622,6 @@ class PullRequests {
     }
     close(number) {
         return this.call(`close pull request #${number}`, () => this.client.rest.pulls.update({ ...this.id, pull_number: number, state: 'closed' }));
-    }
-    deleteBranch(branch) {
-        return this.call(`delete the branch ${branch}`, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }), 'Contents: read and write');
     }
     addAssignees(number, assignees) {
         return this.call(`assign pull request #${number}`, () => this.client.rest.issues.addAssignees({ ...this.id, issue_number: number, assignees: [...assignees] }));

@@ -29283,7 +29283,9 @@ function kindByWord(word) {
 /* harmony export */   HN: () => (/* binding */ imagesEntries),
 /* harmony export */   Ig: () => (/* binding */ kustomizeKind),
 /* harmony export */   _X: () => (/* binding */ resolveEntryName),
-/* harmony export */   i4: () => (/* binding */ addedEntryName)
+/* harmony export */   i4: () => (/* binding */ addedEntryName),
+/* harmony export */   j2: () => (/* binding */ entryNameProblem),
+/* harmony export */   j8: () => (/* binding */ ENTRY_NAME_FIX)
 /* harmony export */ });
 /* unused harmony exports editKustomization, kustomizationSplices */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
@@ -29307,6 +29309,12 @@ function kindByWord(word) {
 
 
 
+/** What is wrong with an `images:` entry name given as an input (kustomize matches it to image names), or undefined. */
+function entryNameProblem(name) {
+    const problem = (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .imageNameProblem */ .iS)(name);
+    return problem && `'${name}' is not an image name: ${problem}`;
+}
+const ENTRY_NAME_FIX = 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.';
 /** `kustomize <overlay dir or kustomization file> [name=<entry>]`: the overlay's `images:` entry. */
 const kustomizeKind = {
     word: 'kustomize',
@@ -29316,6 +29324,9 @@ const kustomizeKind = {
         const name = args.options.get('name');
         if (name === '')
             throw args.fail('name= is empty');
+        const problem = name === undefined ? undefined : entryNameProblem(name);
+        if (problem)
+            throw args.fail(`name=${problem}`, ENTRY_NAME_FIX);
         return name === undefined ? { kind: 'kustomize', path } : { kind: 'kustomize', path, imageName: name };
     },
     path: (target) => target.path,
@@ -30619,7 +30630,7 @@ function formatReference(ref) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8616);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5222);
 /** The action's entry point: the runner executes the bundle of this file. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30696,7 +30707,7 @@ function recordInputs(values) {
 
 /***/ }),
 
-/***/ 8616:
+/***/ 5222:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30721,7 +30732,7 @@ var errors = __nccwpck_require__(3916);
 var image_reference = __nccwpck_require__(3564);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/edit/bounded-process.ts
+;// CONCATENATED MODULE: ./src/bounded-process.ts
 /**
  * Runs a program with its whole process tree bounded in time, memory and output. On Linux and macOS
  * the program leads a process group of its own, and the group is killed when the time or output limit
@@ -30738,14 +30749,18 @@ const POSIX = process.platform !== 'win32';
 /** `sh -c` script: cap the data segment (KiB), then become the program. */
 const WITH_MEMORY_CEILING = 'ulimit -d "$1" 2>/dev/null; shift; exec "$@"';
 const MAX_STDERR_BYTES = 64 * 1024;
-function runBounded(file, args, limits) {
+function runBounded(file, args, limits, input = {}) {
     return new Promise((resolve) => {
         const child = POSIX
             ? (0,external_node_child_process_namespaceObject.spawn)('/bin/sh', ['-c', WITH_MEMORY_CEILING, 'sh', String(Math.floor(limits.maxMemoryBytes / 1024)), file, ...args], {
                 detached: true,
-                stdio: ['ignore', 'pipe', 'pipe'],
+                env: input.env,
+                stdio: 'pipe',
             })
-            : (0,external_node_child_process_namespaceObject.spawn)(file, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+            : (0,external_node_child_process_namespaceObject.spawn)(file, args, { env: input.env, stdio: 'pipe', windowsHide: true });
+        // A program may exit without reading its input: that is its answer, not an error.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(input.stdin ?? '');
         const stdout = [];
         const stderr = [];
         let outputBytes = 0;
@@ -31320,8 +31335,6 @@ async function render(renderer, dir, root) {
 
 // EXTERNAL MODULE: ./src/edit/targets.ts
 var edit_targets = __nccwpck_require__(1078);
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/image/docker-config.ts
@@ -31392,37 +31405,54 @@ function credentialsFromConfig(configJson, registry) {
 function runnerConfig(env) {
     return (0,promises_.readFile)((0,external_node_path_.join)(dockerConfigDir(env), 'config.json'), 'utf8').catch(() => '');
 }
-async function runnerCredentials(registry, env) {
+async function runnerCredentials(registry, env, helperLimits = HELPER_LIMITS) {
     const text = await runnerConfig(env);
     if (!text)
         return undefined;
     const helper = credentialHelper(text, registry);
-    return helper ? helperCredentials(helper, registry, env) : credentialsFromConfig(text, registry);
+    return helper ? helperCredentials(helper, registry, env, helperLimits) : credentialsFromConfig(text, registry);
 }
 /**
- * Runs `docker-credential-<helper> get` with the registry on stdin, as docker does. A helper that has
- * nothing for the registry means no credentials (anonymous access), like docker.
+ * A helper asks a cloud's API for a token (ECR, GCR, ACR): a second or two. One that waits on a
+ * stalled API or a prompt nobody answers fails the step, as a stalled registry does, instead of
+ * holding the job.
  */
-async function helperCredentials(helper, registry, env) {
+const HELPER_LIMITS = { timeoutMs: 30_000, maxMemoryBytes: 1024 ** 3, maxOutputBytes: 1024 ** 2 };
+/** What the shell says when it finds no such program. */
+const NOT_FOUND_EXIT = 127;
+/**
+ * Runs `docker-credential-<helper> get` with the registry on stdin, as docker does, bounded in time
+ * and output. A helper that has nothing for the registry means no credentials (anonymous access),
+ * like docker.
+ */
+async function helperCredentials(helper, registry, env, limits) {
     const program = `docker-credential-${helper}`;
     const server = registry === image_reference/* DOCKER_HUB */.Xb ? 'https://index.docker.io/v1/' : registry;
     const where = `the credential helper ${program} (named in ${(0,external_node_path_.join)(dockerConfigDir(env), 'config.json')})`;
-    const output = await (0,exec/* getExecOutput */.H)(program, ['get'], {
-        input: Buffer.from(server, 'utf8'),
-        env: Object.fromEntries(Object.entries(env).filter((entry) => entry[1] !== undefined)),
-        silent: true,
-        ignoreReturnCode: true,
-    }).catch((error) => {
-        throw new errors/* ImageError */.C8(`Could not run ${where} for ${registry}: ${/Unable to locate executable/i.test(error.message) ? `${program} is not on PATH` : error.message}.`, 'Install the credential helper (or run the step that sets it up) before this step, or remove it from the Docker config.');
-    });
-    if (output.exitCode !== 0) {
-        if (/credentials not found/i.test(output.stdout + output.stderr))
+    const install = 'Install the credential helper (or run the step that sets it up) before this step, or remove it from the Docker config.';
+    // Found on this process's PATH, as docker finds its helpers.
+    const outcome = await runBounded(program, ['get'], limits, { stdin: server, env: { PATH: process.env.PATH, ...env } });
+    if (outcome.kind === 'not-started')
+        throw new errors/* ImageError */.C8(`Could not run ${where} for ${registry}: ${outcome.message}.`, install);
+    if (outcome.kind !== 'exited') {
+        const stopped = {
+            'timed-out': `did not answer within ${limits.timeoutMs / 1000} s`,
+            'too-much-output': `answered with more than ${limits.maxOutputBytes / 1024 ** 2} MiB`,
+            'out-of-memory': `went over ${limits.maxMemoryBytes / 1024 ** 3} GiB of memory`,
+        }[outcome.kind];
+        throw new errors/* ImageError */.C8(`${where} ${stopped} for ${registry}, and was stopped${outcome.stderr.trim() ? `: ${(0,errors/* lastLines */.w$)(outcome.stderr, 3)}` : ''}.`, `Check that ${program} can reach its cloud's API from the runner and does not prompt (run its login step before this one), or remove it from the Docker config.`);
+    }
+    if (outcome.code === NOT_FOUND_EXIT && /not found/i.test(outcome.stderr)) {
+        throw new errors/* ImageError */.C8(`Could not run ${where} for ${registry}: ${program} is not on PATH.`, install);
+    }
+    if (outcome.code !== 0) {
+        if (/credentials not found/i.test(outcome.stdout + outcome.stderr))
             return undefined;
-        throw new errors/* ImageError */.C8(`${where} failed for ${registry} (exit ${output.exitCode}): ${(0,errors/* lastLines */.w$)(output.stderr || output.stdout, 3)}`, `Check that ${program} is logged in to ${registry} (run its login step before this one).`);
+        throw new errors/* ImageError */.C8(`${where} failed for ${registry} (exit ${outcome.code}): ${(0,errors/* lastLines */.w$)(outcome.stderr || outcome.stdout, 3)}`, `Check that ${program} is logged in to ${registry} (run its login step before this one).`);
     }
     let answer;
     try {
-        answer = JSON.parse(output.stdout);
+        answer = JSON.parse(outcome.stdout);
     }
     catch {
         answer = {};
@@ -31778,6 +31808,8 @@ function dockerErrorLines(output, max = 4) {
     return (0,errors/* lastLines */.w$)(output.replace(/^DEPRECATED:.*\n(?:[ \t]+\S.*\n)*/gm, ''), max);
 }
 
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: ./src/docker/docker.ts
 /**
  * Every docker CLI call of the image stage. With registry credentials it logs in into a fresh
@@ -32309,6 +32341,16 @@ class GitStore {
             throw judged;
         return { kind: 'moved', ...(tip ? { tip } : {}) };
     }
+    async deleteBranch(branch, expected) {
+        // A delete alone carries no pack; the host deletes only if the branch is still at `expected`.
+        const answer = await this.remote.push(`refs/heads/${branch}`, expected, git_objects/* ZERO_OID */.as, Buffer.alloc(0));
+        if (answer.ok)
+            return 'deleted';
+        const judged = (0,push_answers/* judgeRefusal */.cT)(answer, branch, this.where, 'force');
+        if (judged !== 'moved')
+            throw judged;
+        return 'moved';
+    }
     object(oid, type) {
         const object = this.objects.get(oid);
         if (object?.type !== type) {
@@ -32786,9 +32828,9 @@ function isFullReference(ref) {
 
 function parseEditSettings(inputs) {
     const imageName = inputs.get('kustomize-image-name') || undefined;
-    if (imageName !== undefined && (0,image_reference/* imageNameProblem */.iS)(imageName)) {
-        throw new errors/* InputError */.dz('kustomize-image-name', `'${imageName}' is not an image name: ${(0,image_reference/* imageNameProblem */.iS)(imageName)}`, 'Give the `name` of the images entry as it appears in the kustomization, without tag or digest.');
-    }
+    const problem = imageName === undefined ? undefined : (0,kustomize/* entryNameProblem */.j2)(imageName);
+    if (problem)
+        throw new errors/* InputError */.dz('kustomize-image-name', problem, kustomize/* ENTRY_NAME_FIX */.j8);
     // kustomize-image-name is the default entry name for every kustomize target that names none.
     const targets = [...(0,edit_targets/* overlayTargets */.zE)((0,src_inputs/* listInput */.dt)(inputs, 'overlay-path'), imageName), ...(0,edit_targets/* parseTargets */.Sx)(inputs.get('targets'), 'targets')].map((target) => target.kind === 'kustomize' && target.imageName === undefined && imageName !== undefined ? { ...target, imageName } : target);
     if (targets.length === 0) {
@@ -33154,7 +33196,7 @@ async function reportFailure(error, attempt) {
 /* harmony export */   RY: () => (/* binding */ DEFAULT_NETWORK_BOUNDS),
 /* harmony export */   bp: () => (/* binding */ RequestWatch)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_NETWORK_TIMEOUT_SECONDS, networkBounds */
+/* unused harmony exports DEFAULT_NETWORK_TIMEOUT_SECONDS, MAX_ANSWER_BYTES, networkBounds */
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8422);
 /**
  * Bounds on every request the action sends to a host (the infra repository's git host, the GitHub
@@ -33176,12 +33218,22 @@ const DEFAULT_NETWORK_TIMEOUT_SECONDS = 15;
  * answer that never ends is stopped at four stall limits (60 s by default).
  */
 const REQUEST_LIMIT_IN_STALLS = 4;
+/**
+ * What the action asks for is small: refs, a commit, the trees along a few paths, a few files, an API
+ * answer. Even a host that does not filter, sending a whole tip of tens of thousands of apps, sends
+ * tens of MiB. A host that sends more is stopped before the runner runs out of memory.
+ */
+const MAX_ANSWER_BYTES = 512 * 1024 ** 2;
 function networkBounds(seconds) {
-    return { stallMs: seconds * 1000, requestMs: seconds * 1000 * REQUEST_LIMIT_IN_STALLS };
+    return { stallMs: seconds * 1000, requestMs: seconds * 1000 * REQUEST_LIMIT_IN_STALLS, maxAnswerBytes: MAX_ANSWER_BYTES };
 }
 const DEFAULT_NETWORK_BOUNDS = networkBounds(DEFAULT_NETWORK_TIMEOUT_SECONDS);
 function parseNetworkBounds(inputs) {
     return networkBounds((0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .integerInput */ .$A)(inputs, 'network-timeout-seconds', DEFAULT_NETWORK_TIMEOUT_SECONDS, 1, 3600));
+}
+/** `512 MiB`, `0.5 MiB`. */
+function mebibytes(bytes) {
+    return `${Number((bytes / 1024 ** 2).toFixed(1))} MiB`;
 }
 /** `3 s`, `1.5 s`. */
 function seconds(ms) {
@@ -33200,6 +33252,7 @@ class RequestWatch {
     overall;
     connecting = false;
     answered = false;
+    bytes = 0;
     constructor(bounds, expire) {
         this.bounds = bounds;
         this.expire = expire;
@@ -33215,9 +33268,12 @@ class RequestWatch {
         this.connecting = false;
         this.restartStall();
     }
-    /** Headers or bytes of the answer arrived. */
-    received() {
+    /** Headers (no bytes) or bytes of the answer arrived. */
+    received(bytes = 0) {
         this.answered = true;
+        this.bytes += bytes;
+        if (this.bytes > this.bounds.maxAnswerBytes)
+            return this.expired(`sent more than ${mebibytes(this.bounds.maxAnswerBytes)} in one answer`);
         this.restartStall();
     }
     finish() {
@@ -33233,6 +33289,9 @@ class RequestWatch {
         this.stall = setTimeout(() => this.expired(this.connecting ? `could not be connected to within ${limit}` : this.answered ? `stopped sending for ${limit}` : `did not answer within ${limit}`), this.bounds.stallMs).unref();
     }
     expired(reason) {
+        // Once: bytes still in flight after a bound was crossed are not a second crossing.
+        if (this.overall === undefined)
+            return;
         this.finish();
         this.expire(reason);
     }
@@ -33639,7 +33698,7 @@ class GitHttp {
                 watch.received();
                 const chunks = [];
                 res.on('data', (chunk) => {
-                    watch.received();
+                    watch.received(chunk.length);
                     this.received += chunk.length;
                     chunks.push(chunk);
                 });
@@ -34354,6 +34413,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/publish/git-objects.ts
+var git_objects = __nccwpck_require__(3018);
 // EXTERNAL MODULE: ./src/publish/git-http.ts + 1 modules
 var git_http = __nccwpck_require__(955);
 // EXTERNAL MODULE: ./src/publish/pack.ts
@@ -34417,6 +34478,7 @@ function readSideBand(packets) {
  * reads where the host speaks it, v0 otherwise; pushes are v0 (there is no v2 push). Each call is one
  * request once the host's capabilities are known; they are read once per run.
  */
+
 
 
 
@@ -34492,7 +34554,7 @@ class SmartHttpRemote {
     /** Sends `pack` with the update of `ref` from `old` to `update` (both full ids); the host applies it only if `ref` is still at `old`. */
     async push(ref, old, update, pack) {
         const ad = await this.receive();
-        const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1'].filter((c) => ad.capabilities.has(c));
+        const wanted = ['report-status', 'side-band-64k', 'quiet', 'object-format=sha1', ...(update === git_objects/* ZERO_OID */.as ? ['delete-refs'] : [])].filter((c) => ad.capabilities.has(c));
         const body = Buffer.concat([pktLine(`${old} ${update} ${ref}\0${[...wanted, AGENT].join(' ')}`), FLUSH, pack]);
         const answer = await this.post('git-receive-pack', body, 'push to');
         const sideBand = wanted.includes('side-band-64k');
