@@ -104,8 +104,12 @@ __webpack_require__.d(__webpack_exports__, {
 var publisher = __webpack_require__(7915);
 // EXTERNAL MODULE: ./src/edit/files.ts
 var files = __webpack_require__(9171);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __webpack_require__(3360);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/publish/git-objects.ts
+var git_objects = __webpack_require__(3018);
 // EXTERNAL MODULE: ./src/publish/push-answers.ts
 var push_answers = __webpack_require__(7901);
 // EXTERNAL MODULE: ./src/publish/store.ts
@@ -213,8 +217,12 @@ function apiError(error, what, permission) {
  * trees along their paths (one listing per directory, cached) and fetching only the blobs edited;
  * commits are built blobs → tree (on the parent's tree) → commit, with no committer given so GitHub
  * signs them (Verified). A fast-forward ref update is GitHub's compare-and-swap: a commit whose parent
- * is no longer the head is refused with 422 "Update is not a fast forward".
+ * is no longer the head is refused with 422 "Update is not a fast forward". REST has no lease for a
+ * forced update or a delete (the pull-request branch): those go through GraphQL's `updateRefs`, which
+ * applies them only while the branch is where it was read.
  */
+
+
 
 
 
@@ -237,6 +245,7 @@ class ApiStore {
     treeOf = new Map();
     /** infra-branch; empty for the default branch. */
     configuredBranch;
+    repositoryId;
     constructor(client, slug, configuredBranch) {
         this.client = client;
         this.id = repoId(slug);
@@ -342,21 +351,61 @@ class ApiStore {
         return { commit: commit.sha, tree: tree.sha };
     }
     async deleteBranch(branch, expected) {
-        // GitHub's REST API has no lease for a delete: the branch is read just before, and the window
-        // between the two requests is as short as they are.
+        const leased = await this.leased(branch, expected, git_objects/* ZERO_OID */.as);
+        if (leased !== 'unsupported')
+            return leased === 'done' ? 'deleted' : 'moved';
+        // Without updateRefs (an older GitHub Enterprise Server): the branch is read just before.
         if ((await this.head(branch))?.commit !== expected)
             return 'moved';
         await this.call(`delete the branch ${branch}`, WRITE, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }));
         return 'deleted';
     }
+    /** The repository's GraphQL id, read once. */
+    nodeId() {
+        this.repositoryId ??= this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id })).then((repo) => repo.node_id);
+        this.repositoryId.catch(() => (this.repositoryId = undefined));
+        return this.repositoryId;
+    }
+    /**
+     * Points `branch` at `after` (a delete: the zero id) only while it is at `expected`, through
+     * GraphQL's `updateRefs`. 'unsupported': the host refused the mutation and the branch is still at
+     * `expected` (a server without it); the caller then does without the lease.
+     */
+    async leased(branch, expected, after) {
+        const repositoryId = await this.nodeId();
+        try {
+            await this.client.graphql(`mutation UpdateRefs($repositoryId: ID!, $refUpdates: [RefUpdate!]!) {
+          updateRefs(input: {repositoryId: $repositoryId, refUpdates: $refUpdates}) { clientMutationId }
+        }`, { repositoryId, refUpdates: [{ name: `refs/heads/${branch}`, beforeOid: expected, afterOid: after, force: true }] });
+            return 'done';
+        }
+        catch (error) {
+            if (error instanceof bounded_fetch/* StoppedRequest */.x)
+                throw apiError(error, `update ${branch} in ${this.where}`, WRITE);
+            // GitHub does not document its words for a broken lease: the branch itself says what happened.
+            const now = (await this.head(branch))?.commit ?? git_objects/* ZERO_OID */.as;
+            if (now === after)
+                return 'done';
+            if (now !== expected)
+                return 'moved';
+            core/* debug */.Yz(`updateRefs was refused (${(0,errors/* errorMessage */.gJ)(error)}); ${branch} is updated without a lease.`);
+            return 'unsupported';
+        }
+    }
     async update(branch, commit, expected, mode) {
         const what = `move ${branch} to ${commit.slice(0, 12)}`;
+        if (expected !== undefined && mode === 'force') {
+            const leased = await this.leased(branch, expected, commit);
+            if (leased !== 'unsupported')
+                return { kind: leased === 'done' ? 'updated' : 'moved' };
+        }
         try {
             if (expected === undefined) {
                 await this.client.rest.git.createRef({ ...this.id, ref: `refs/heads/${branch}`, sha: commit });
             }
             else {
-                // GitHub has no lease for a forced update: the caller re-reads the branch just before.
+                // A fast-forward is refused unless the commit descends from the head: with `expected` its
+                // parent, that is the lease. A forced update here has none (a host without updateRefs).
                 await this.client.rest.git.updateRef({ ...this.id, ref: `heads/${branch}`, sha: commit, force: mode === 'force' });
             }
             return { kind: 'updated' };
@@ -466,8 +515,6 @@ function pullRequestBody(facts, plan) {
     ].join('\n\n');
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
-var core = __webpack_require__(3360);
 // EXTERNAL MODULE: ./src/publish/retry.ts + 1 modules
 var retry = __webpack_require__(2254);
 ;// CONCATENATED MODULE: ./src/github/pull-request.ts

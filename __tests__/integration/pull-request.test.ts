@@ -138,25 +138,55 @@ describeGit('promotion by pull request', () => {
     expect((await suite.server.log(slug, BRANCH))[0].sha).toBe(updated.sha)
   })
 
-  it.each(['git', 'api'])("deletes a closed pull request's branch only while it is where it was read (commit-via %s)", async (via) => {
-    const slug = await infraRepo()
-    const read = await suite.server.revParse(slug, 'main')
-    await suite.server.git(slug, ['update-ref', `refs/heads/${BRANCH}`, read])
-    const git = new GitStore({ url: suite.server.repoUrl(slug), token: suite.server.token, branch: 'main' })
-    const store =
-      via === 'git' ? git : new ApiStore(createGitHubClient(suite.server.token, { GITHUB_API_URL: suite.api.url }, DEFAULT_NETWORK_BOUNDS), slug, 'main')
-    try {
-      // Another run promoting a newer image moved the branch since it was read: it stays.
+  it.each(['git', 'api', 'api on a server without updateRefs'])(
+    "deletes a closed pull request's branch only while it is where it was read (%s)",
+    async (via) => {
+      const slug = await infraRepo()
+      if (via.includes('without')) suite.api.lackMutation('updateRefs', 2)
+      const asked = suite.api.requests.length
+      const read = await suite.server.revParse(slug, 'main')
+      await suite.server.git(slug, ['update-ref', `refs/heads/${BRANCH}`, read])
+      const git = new GitStore({ url: suite.server.repoUrl(slug), token: suite.server.token, branch: 'main' })
+      const store =
+        via === 'git' ? git : new ApiStore(createGitHubClient(suite.server.token, { GITHUB_API_URL: suite.api.url }, DEFAULT_NETWORK_BOUNDS), slug, 'main')
+      try {
+        // Another run promoting a newer image moved the branch since it was read: it stays.
+        const newer = await suite.server.commitFiles(slug, { 'newer.txt': 'newer\n' }, 'a newer promotion', BRANCH)
+        expect(await store.deleteBranch(BRANCH, read)).toBe('moved')
+        expect(await suite.server.revParse(slug, BRANCH)).toBe(newer)
+        expect(await store.deleteBranch(BRANCH, newer)).toBe('deleted')
+        await expect(suite.server.revParse(slug, BRANCH)).rejects.toThrow()
+        expect(await suite.server.revParse(slug, 'main')).toBe(read)
+        // Through the API: GitHub's updateRefs holds the lease; without it, REST after a read.
+        const deletes = suite.api.requests
+          .slice(asked)
+          .filter((r) => r.route === '/graphql' || r.method === 'DELETE')
+          .map((r) => r.route)
+        if (via === 'api') expect(deletes).toEqual(['/graphql', '/graphql'])
+        if (via.includes('without')) expect(deletes).toEqual(['/graphql', '/graphql', '/repos/{owner}/{repo}/git/refs/{ref}'])
+      } finally {
+        git.close()
+      }
+    },
+  )
+
+  it.each(['api', 'api on a server without updateRefs'])(
+    'through the API, force-updates the pull-request branch only while it is where it was read (%s)',
+    async (via) => {
+      const slug = await infraRepo()
+      const read = await suite.server.revParse(slug, 'main')
+      await suite.server.git(slug, ['update-ref', `refs/heads/${BRANCH}`, read])
+      const ours = await suite.server.commitFiles(slug, { 'ours.txt': 'ours\n' }, 'our promotion', 'scratch')
+      if (via.includes('without')) suite.api.lackMutation('updateRefs', 2)
+      const store = new ApiStore(createGitHubClient(suite.server.token, { GITHUB_API_URL: suite.api.url }, DEFAULT_NETWORK_BOUNDS), slug, 'main')
+      // A newer promotion moved the branch after it was read: ours does not replace it, with updateRefs.
       const newer = await suite.server.commitFiles(slug, { 'newer.txt': 'newer\n' }, 'a newer promotion', BRANCH)
-      expect(await store.deleteBranch(BRANCH, read)).toBe('moved')
+      expect(await store.update(BRANCH, ours, read, 'force')).toEqual({ kind: 'moved' })
       expect(await suite.server.revParse(slug, BRANCH)).toBe(newer)
-      expect(await store.deleteBranch(BRANCH, newer)).toBe('deleted')
-      await expect(suite.server.revParse(slug, BRANCH)).rejects.toThrow()
-      expect(await suite.server.revParse(slug, 'main')).toBe(read)
-    } finally {
-      git.close()
-    }
-  })
+      expect(await store.update(BRANCH, ours, newer, 'force')).toEqual({ kind: 'updated' })
+      expect(await suite.server.revParse(slug, BRANCH)).toBe(ours)
+    },
+  )
 
   it('fails with one clear error naming infra-token and the permission when GitHub answers 403', async () => {
     const slug = await infraRepo()

@@ -1,6 +1,7 @@
 /**
  * A local stand-in for the GitHub REST endpoints the action uses (Git Data API, pulls, labels,
- * reviewers, the repository) plus the one GraphQL mutation it sends (enablePullRequestAutoMerge),
+ * reviewers, the repository) plus the GraphQL mutations it sends (enablePullRequestAutoMerge, and
+ * updateRefs for a leased update or delete of the pull-request branch),
  * backed by the real bare repositories of a `startGitServer()` — so `git push` and the API see the
  * same refs. Every request and response is checked against GitHub's published OpenAPI description
  * (`@octokit/openapi`, api.github.com): method and path, path and query parameters, the JSON body,
@@ -13,11 +14,13 @@
  *
  *   const api = await startGitHubApi(gitServer)   // api.url → GITHUB_API_URL
  *   api.deny('POST', '/repos/{owner}/{repo}/pulls')  // next such calls get 403
+ *   api.lackMutation('updateRefs', 2)                // as a server whose schema has no updateRefs
  *   api.pullRequests('acme/infra'); api.violations; api.requests
  *
  * No jest globals here.
  */
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
@@ -62,6 +65,8 @@ export interface GitHubApiStandIn {
   readonly requests: ApiRequestRecord[]
   /** Answers the next `times` calls of this operation with 403 "Resource not accessible by integration". */
   deny(method: string, route: string, times?: number): void
+  /** Answers the next `times` requests of this GraphQL mutation as a server whose schema lacks it does (an older GitHub Enterprise Server). */
+  lackMutation(name: string, times?: number): void
   pullRequests(slug: string): StandInPullRequest[]
   close(): Promise<void>
 }
@@ -69,6 +74,9 @@ export interface GitHubApiStandIn {
 const require = createRequire(import.meta.url)
 const DOCS = 'https://docs.github.com/rest'
 const ZERO = '0'.repeat(40)
+
+/** A repository's GraphQL id in the stand-in: its slug, readable back. */
+const repositoryNodeId = (slug: string) => `R_${Buffer.from(slug).toString('base64url')}`
 
 /** The OpenAPI description, compiled lazily per schema; shared by every stand-in of a test file. */
 class Description {
@@ -175,6 +183,7 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
   const violations: string[] = []
   const requests: ApiRequestRecord[] = []
   const denied = new Map<string, number>()
+  const lacking = new Map<string, number>()
   const pulls = new Map<string, StandInPullRequest[]>()
   const serverUrl = options.serverUrl ?? server.url
   let url = ''
@@ -299,6 +308,7 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
             has_discussions: false,
             name,
             full_name: slug,
+            node_id: repositoryNodeId(slug),
             default_branch: head,
             owner: { ...example.owner, login: owner },
             html_url: `${serverUrl}/${slug}`,
@@ -519,10 +529,23 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
     ],
   ]
 
-  /** The one GraphQL mutation, checked by shape: the document, its variable types and values. */
-  const graphql = (body: Json): Json => {
+  /** The GraphQL mutations the action sends, each checked by shape: the document, its variable types and values. */
+  const graphql = async (body: Json): Promise<Json> => {
     const query = String(body?.query ?? '')
     const variables = body?.variables ?? {}
+    const lacked = [...lacking.keys()].find((name) => lacking.get(name)! > 0 && new RegExp(`\\b${name}\\(`).test(query))
+    if (lacked) lacking.set(lacked, lacking.get(lacked)! - 1)
+    if (lacked)
+      return {
+        errors: [
+          {
+            path: ['mutation', lacked],
+            extensions: { code: 'undefinedField', typeName: 'Mutation', fieldName: lacked },
+            message: `Field '${lacked}' doesn't exist on type 'Mutation'`,
+          },
+        ],
+      }
+    if (/\bupdateRefs\b/.test(query)) return updateRefs(query, variables)
     const shape =
       /^\s*mutation\b[^(]*\(\s*\$pullRequestId:\s*ID!\s*,\s*\$mergeMethod:\s*PullRequestMergeMethod!\s*\)\s*\{\s*enablePullRequestAutoMerge\(\s*input:\s*\{\s*pullRequestId:\s*\$pullRequestId\s*,\s*mergeMethod:\s*\$mergeMethod\s*\}\s*\)\s*\{\s*pullRequest\s*\{\s*autoMergeRequest\s*\{\s*mergeMethod\s*\}\s*\}\s*\}\s*\}\s*$/
     if (!shape.test(query)) violations.push(`POST /graphql: not the enablePullRequestAutoMerge mutation the stand-in knows: ${query}`)
@@ -542,6 +565,54 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
       }
     pr.autoMerge = String(variables.mergeMethod).toLowerCase()
     return { data: { enablePullRequestAutoMerge: { pullRequest: { autoMergeRequest: { mergeMethod: variables.mergeMethod } } } } }
+  }
+
+  /**
+   * `updateRefs`: every update applied only while its ref is at `beforeOid`, all or none, as GitHub
+   * documents it; a non-forced one only as a fast-forward. A refusal is a GraphQL error.
+   */
+  const updateRefs = async (query: string, variables: Json): Promise<Json> => {
+    const shape =
+      /^\s*mutation\b[^(]*\(\s*\$repositoryId:\s*ID!\s*,\s*\$refUpdates:\s*\[RefUpdate!\]!\s*\)\s*\{\s*updateRefs\(\s*input:\s*\{\s*repositoryId:\s*\$repositoryId\s*,\s*refUpdates:\s*\$refUpdates\s*\}\s*\)\s*\{\s*clientMutationId\s*\}\s*\}\s*$/
+    if (!shape.test(query)) violations.push(`POST /graphql: not the updateRefs mutation the stand-in knows: ${query}`)
+    const updates: Json[] = Array.isArray(variables.refUpdates) ? variables.refUpdates : []
+    if (updates.length === 0) violations.push('POST /graphql: updateRefs without refUpdates')
+    for (const u of updates) {
+      const known = ['name', 'afterOid', 'beforeOid', 'force']
+      if (typeof u?.name !== 'string' || !u.name.startsWith('refs/'))
+        violations.push(`POST /graphql: RefUpdate.name ${JSON.stringify(u?.name)} is not a GitRefname`)
+      if (!/^[0-9a-f]{40}$/.test(u?.afterOid)) violations.push(`POST /graphql: RefUpdate.afterOid ${JSON.stringify(u?.afterOid)} is not a GitObjectID`)
+      if (u?.beforeOid !== undefined && !/^[0-9a-f]{40}$/.test(u.beforeOid))
+        violations.push(`POST /graphql: RefUpdate.beforeOid ${JSON.stringify(u.beforeOid)} is not a GitObjectID`)
+      if (u?.force !== undefined && typeof u.force !== 'boolean') violations.push('POST /graphql: RefUpdate.force is not a Boolean')
+      for (const key of Object.keys(u ?? {})) if (!known.includes(key)) violations.push(`POST /graphql: RefUpdate has no field ${key}`)
+    }
+    const id = String(variables.repositoryId ?? '')
+    const named = id.startsWith('R_') ? Buffer.from(id.slice(2), 'base64url').toString('utf8') : ''
+    const slug = /^[\w.-]+\/[\w.-]+$/.test(named) && existsSync(dirOf(named)) ? named : undefined
+    const refused = (message: string) => ({ data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message }] })
+    if (!slug)
+      return {
+        data: { updateRefs: null },
+        errors: [{ type: 'NOT_FOUND', path: ['updateRefs'], message: `Could not resolve to a node with the global id of '${variables.repositoryId}'` }],
+      }
+    for (const u of updates) {
+      const current = (await revParse(slug, u.name)) ?? ZERO
+      if (u.beforeOid !== undefined && current !== u.beforeOid) return refused(`${u.name} is at ${current}, not ${u.beforeOid}`)
+      if (!u.force && current !== ZERO && u.afterOid !== ZERO) {
+        const fastForward = await git(dirOf(slug), ['merge-base', '--is-ancestor', current, u.afterOid]).then(
+          () => true,
+          () => false,
+        )
+        if (!fastForward) return refused(`${u.name}: not a fast forward`)
+      }
+    }
+    const commands = updates.map((u) => (u.afterOid === ZERO ? `delete ${u.name} ${u.beforeOid ?? ''}` : `update ${u.name} ${u.afterOid} ${u.beforeOid ?? ''}`))
+    const applied = await git(dirOf(slug), ['update-ref', '--stdin'], { input: `start\n${commands.join('\n')}\nprepare\ncommit\n` }).then(
+      () => true,
+      () => false,
+    )
+    return applied ? { data: { updateRefs: { clientMutationId: null } } } : refused('a ref moved during the update')
   }
 
   const match = (method: string, path: string): { route: string; handler: Handler; params: Record<string, string> } | undefined => {
@@ -635,7 +706,7 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
       violations.push(`${method} ${target.pathname}: ${auth ? 'an unknown token' : 'no token'}`)
       return send('', 401, { message: 'Bad credentials', documentation_url: DOCS })
     }
-    if (method === 'POST' && target.pathname === '/graphql') return send('/graphql', 200, graphql(body), body)
+    if (method === 'POST' && target.pathname === '/graphql') return send('/graphql', 200, await graphql(body), body)
     const found = match(method, target.pathname)
     if (!found) {
       violations.push(`${method} ${target.pathname}: no such operation in the stand-in`)
@@ -680,6 +751,9 @@ export async function startGitHubApi(server: GitServer, options: { serverUrl?: s
     requests,
     deny(method, route, times = Number.POSITIVE_INFINITY) {
       denied.set(`${method} ${route}`, times)
+    },
+    lackMutation(name, times = Number.POSITIVE_INFINITY) {
+      lacking.set(name, times)
     },
     pullRequests: (slug) => pulls.get(slug) ?? [],
     async close() {

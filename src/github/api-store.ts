@@ -3,11 +3,15 @@
  * trees along their paths (one listing per directory, cached) and fetching only the blobs edited;
  * commits are built blobs → tree (on the parent's tree) → commit, with no committer given so GitHub
  * signs them (Verified). A fast-forward ref update is GitHub's compare-and-swap: a commit whose parent
- * is no longer the head is refused with 422 "Update is not a fast forward".
+ * is no longer the head is refused with 422 "Update is not a fast forward". REST has no lease for a
+ * forced update or a delete (the pull-request branch): those go through GraphQL's `updateRefs`, which
+ * applies them only while the branch is where it was read.
  */
 import { treeFiles, type StoredEntry } from '../edit/files.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
+import * as core from '@actions/core'
 import { errorMessage, HostFailure } from '../errors.js'
+import { ZERO_OID } from '../publish/git-objects.js'
 import { isBranchMoved } from '../publish/push-answers.js'
 import { missingBranch, type BranchHead, type BuiltCommit, type InfraStore, type UpdateMode, type UpdateOutcome } from '../publish/store.js'
 import type { CommitIdentity } from '../publish/types.js'
@@ -45,6 +49,7 @@ export class ApiStore implements InfraStore {
   private readonly treeOf = new Map<string, Promise<string>>()
   /** infra-branch; empty for the default branch. */
   private readonly configuredBranch: string
+  private repositoryId?: Promise<string>
 
   constructor(client: GitHubClient, slug: string, configuredBranch: string) {
     this.client = client
@@ -165,20 +170,59 @@ export class ApiStore implements InfraStore {
   }
 
   async deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'> {
-    // GitHub's REST API has no lease for a delete: the branch is read just before, and the window
-    // between the two requests is as short as they are.
+    const leased = await this.leased(branch, expected, ZERO_OID)
+    if (leased !== 'unsupported') return leased === 'done' ? 'deleted' : 'moved'
+    // Without updateRefs (an older GitHub Enterprise Server): the branch is read just before.
     if ((await this.head(branch))?.commit !== expected) return 'moved'
     await this.call(`delete the branch ${branch}`, WRITE, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }))
     return 'deleted'
   }
 
+  /** The repository's GraphQL id, read once. */
+  private nodeId(): Promise<string> {
+    this.repositoryId ??= this.call('read the repository', READ, () => this.client.rest.repos.get({ ...this.id })).then((repo) => repo.node_id)
+    this.repositoryId.catch(() => (this.repositoryId = undefined))
+    return this.repositoryId
+  }
+
+  /**
+   * Points `branch` at `after` (a delete: the zero id) only while it is at `expected`, through
+   * GraphQL's `updateRefs`. 'unsupported': the host refused the mutation and the branch is still at
+   * `expected` (a server without it); the caller then does without the lease.
+   */
+  private async leased(branch: string, expected: string, after: string): Promise<'done' | 'moved' | 'unsupported'> {
+    const repositoryId = await this.nodeId()
+    try {
+      await this.client.graphql(
+        `mutation UpdateRefs($repositoryId: ID!, $refUpdates: [RefUpdate!]!) {
+          updateRefs(input: {repositoryId: $repositoryId, refUpdates: $refUpdates}) { clientMutationId }
+        }`,
+        { repositoryId, refUpdates: [{ name: `refs/heads/${branch}`, beforeOid: expected, afterOid: after, force: true }] },
+      )
+      return 'done'
+    } catch (error) {
+      if (error instanceof StoppedRequest) throw apiError(error, `update ${branch} in ${this.where}`, WRITE)
+      // GitHub does not document its words for a broken lease: the branch itself says what happened.
+      const now = (await this.head(branch))?.commit ?? ZERO_OID
+      if (now === after) return 'done'
+      if (now !== expected) return 'moved'
+      core.debug(`updateRefs was refused (${errorMessage(error)}); ${branch} is updated without a lease.`)
+      return 'unsupported'
+    }
+  }
+
   async update(branch: string, commit: string, expected: string | undefined, mode: UpdateMode): Promise<UpdateOutcome> {
     const what = `move ${branch} to ${commit.slice(0, 12)}`
+    if (expected !== undefined && mode === 'force') {
+      const leased = await this.leased(branch, expected, commit)
+      if (leased !== 'unsupported') return { kind: leased === 'done' ? 'updated' : 'moved' }
+    }
     try {
       if (expected === undefined) {
         await this.client.rest.git.createRef({ ...this.id, ref: `refs/heads/${branch}`, sha: commit })
       } else {
-        // GitHub has no lease for a forced update: the caller re-reads the branch just before.
+        // A fast-forward is refused unless the commit descends from the head: with `expected` its
+        // parent, that is the lease. A forced update here has none (a host without updateRefs).
         await this.client.rest.git.updateRef({ ...this.id, ref: `heads/${branch}`, sha: commit, force: mode === 'force' })
       }
       return { kind: 'updated' }
