@@ -237,6 +237,8 @@ const READ = 'Contents: read';
 const WRITE = 'Contents: read and write';
 class ApiStore {
     where;
+    /** A refused update is one cheap request, as is a ref read. */
+    readsBeforeRetry = false;
     client;
     id;
     /** Directory listings by tree id: trees are immutable, so every commit shares them. */
@@ -271,10 +273,10 @@ class ApiStore {
         }
         return configured;
     }
-    async head(branch, tip) {
+    async head(branch) {
         let sha;
         try {
-            sha = tip ?? (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha;
+            sha = (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha;
         }
         catch (error) {
             if (httpFailure(error)?.status === 404)

@@ -32214,6 +32214,7 @@ const CLOCK_MARGIN_S = 600;
 const MAX_PARSED_TREES = 256;
 class GitStore {
     where;
+    readsBeforeRetry = true;
     infra;
     remote;
     /** Every object fetched or made, by id. */
@@ -32254,9 +32255,9 @@ class GitStore {
         }
         return wanted;
     }
-    async head(branch, tip) {
+    async head(branch) {
         const ref = `refs/heads/${branch}`;
-        const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref);
+        const commit = (await this.remote.listRefs([ref])).refs.get(ref);
         if (commit === undefined)
             return undefined;
         const held = this.lastHead !== undefined && this.lastHead !== commit ? this.lastHead : undefined;
@@ -32339,7 +32340,7 @@ class GitStore {
         const judged = (0,push_answers/* judgeRefusal */.cT)(answer, branch, this.where, mode);
         if (judged !== 'moved')
             throw judged;
-        return { kind: 'moved', ...(tip ? { tip } : {}) };
+        return { kind: 'moved' };
     }
     async deleteBranch(branch, expected) {
         // A delete alone carries no pack; the host deletes only if the branch is still at `expected`.
@@ -34054,19 +34055,19 @@ function writePack(objects) {
 /**
  * Lands a promotion on the infra branch through a store (git or the GitHub API), under contention:
  * read the tip, plan on its files, build the commit on it, and move the branch by compare-and-swap.
- * When the branch moved, re-apply the edit on the new tip: the refusal often names it, and its files
- * are fetched while the lost race is waited out, so that the next attempt — which reads the tip again,
- * since it moves during the wait too — mostly finds them here. The edit is a function of the files, so a retry never needs a textual rebase and
- * never reverts a neighbour. A push whose answer was lost is confirmed from the next tip, never made
- * twice.
+ * When the branch moved, wait, read the new tip (what changed since the last) and re-apply the edit
+ * on it. The edit is a function of the files, so a retry never needs a textual rebase and never
+ * reverts a neighbour. Nothing is read ahead during the wait: on a busy branch the tip moves again
+ * before the next attempt, and every racer's reads take the host's and the runners' time from the
+ * pushes. A push whose answer was lost is confirmed from the next tip, never made twice.
  */
 
 
 
 
 /** The branch's head, which must exist. */
-async function requireHead(store, branch, tip) {
-    const head = await store.head(branch, tip);
+async function requireHead(store, branch) {
+    const head = await store.head(branch);
     if (!head) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.');
     }
@@ -34081,7 +34082,7 @@ function landingLoop(store, promotion, branch, options) {
         budgetMs: promotion.timeoutSeconds * 1000,
         doing: viaApi ? 'updating it' : 'pushing',
         exhausted: (attempts, seconds) => {
-            const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} time${attempts === 1 ? '' : 's'} in ${seconds.toFixed(1)} s because other pushes kept landing first.`;
+            const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} lost ${attempts} race${attempts === 1 ? '' : 's'} in ${seconds.toFixed(1)} s: other pushes kept landing first.`;
             const fix = 'Nothing was pushed. Raise max-attempts or timeout-seconds if many pipelines promote into this branch at once, or re-run the job.';
             return viaApi ? new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ApiError */ .hD(problem, fix) : new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(problem, fix);
         },
@@ -34133,6 +34134,10 @@ function publish(store, promotion, options = {}) {
             }
         }
         const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author);
+        // A retry races a busy branch: a push that would lose is not sent (see readsBeforeRetry).
+        if (attempt > 1 && store.readsBeforeRetry && (await requireHead(store, branch)).commit !== head.commit) {
+            return { moved: true, windowMs: performance.now() - started };
+        }
         const windowMs = performance.now() - started;
         const requests = store.requests !== undefined && requestsAtStart !== undefined ? store.requests - requestsAtStart : undefined;
         options.observe?.({ attempt, windowMs, ...(requests !== undefined ? { requests } : {}) });
@@ -34143,12 +34148,6 @@ function publish(store, promotion, options = {}) {
         unconfirmed = { commit: built.commit, plan };
         const outcome = await store.update(branch, built.commit, head.commit, 'fast-forward');
         if (outcome.kind === 'moved') {
-            const { tip } = outcome;
-            // Read ahead; a failure here is met again, and reported, by the next attempt.
-            if (tip)
-                void requireHead(store, branch, tip)
-                    .then(() => store.files(tip).prefetch?.(promotion.paths))
-                    .catch(() => undefined);
             return { moved: true, windowMs };
         }
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Landed ${built.commit.slice(0, 12)} on ${branch} (attempt ${attempt}).`);

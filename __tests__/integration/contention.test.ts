@@ -215,7 +215,7 @@ describeGit('publishing under contention', () => {
   )
 
   it.each<[string, string, string, string[]]>([
-    ['gives up with one clear error after max-attempts when the ref stays locked', LOCKED, '3', ['rejected 3 times', 'max-attempts']],
+    ['gives up with one clear error after max-attempts when the ref stays locked', LOCKED, '3', ['lost 3 races', 'max-attempts']],
     ['stops at once when a hook declines for a policy reason', 'policy: changes to main need a review', '5', ['declined the push']],
   ])(
     '%s, leaving the branch alone',

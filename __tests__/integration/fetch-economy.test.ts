@@ -44,25 +44,27 @@ describeGit.each([
   /**
    * Promotes `app` in-process, with each attempt's window (requests from reading the tip to the
    * push). `interfere.whilePlanning` runs once, in the first plan; `interfere.beforePush` once, when
-   * the first commit is built: a neighbour landing there makes the first push lose the race.
+   * the first commit is built: a neighbour landing there makes the first push lose the race;
+   * `interfere.beforeRetryPush` once, when the second commit is built.
    */
   async function promote(
     name: string,
     app: number,
     tag: string,
-    interfere: { whilePlanning?: () => Promise<unknown>; beforePush?: () => Promise<unknown> } = {},
+    interfere: { whilePlanning?: () => Promise<unknown>; beforePush?: () => Promise<unknown>; beforeRetryPush?: () => Promise<unknown> } = {},
   ) {
     const url = server.repoUrl(name)
     const store = new GitStore({ url, token: server.token, branch: 'main' })
     const seenBefore = server.requests.length
     const windows: AttemptWindow[] = []
     const desired = { name: appImage(app), tag }
-    let { whilePlanning, beforePush } = interfere
+    let { whilePlanning } = interfere
+    const interferences = [interfere.beforePush, interfere.beforeRetryPush]
     const build = store.commit.bind(store)
     store.commit = async (...args) => {
-      await beforePush?.()
-      beforePush = undefined
-      return build(...args)
+      const built = await build(...args)
+      await interferences.shift()?.()
+      return built
     }
     try {
       const result = await publish(
@@ -86,10 +88,16 @@ describeGit.each([
           timeoutSeconds: 60,
           dryRun: false,
         },
-        // A short real wait: long enough for the read-ahead of the new tip to finish.
-        { sleep: () => new Promise((resolve) => setTimeout(resolve, 300)), observe: (window) => windows.push(window) },
+        { sleep: () => Promise.resolve(), observe: (window) => windows.push(window) },
       )
-      return { result, windows: windows.map((w) => w.requests), requests: store.requests, seen: server.requests.length - seenBefore }
+      const asked = server.requests.slice(seenBefore)
+      return {
+        result,
+        windows: windows.map((w) => w.requests),
+        requests: store.requests,
+        seen: asked.length,
+        pushes: asked.filter((r) => r.method === 'POST' && r.service === 'git-receive-pack').length,
+      }
     } finally {
       store.close()
     }
@@ -130,17 +138,33 @@ describeGit.each([
     expect(await server.readFile(name, 'main', `${overlayPath(3)}/kustomization.yaml`)).toContain('newTag: v9')
   })
 
-  it('after a lost race fetches only the trees that changed, while it waits', async () => {
+  it('after a lost race reads the ref and what changed since in one request, and the ref again before it pushes', async () => {
     const name = await infraRepo()
     const neighbour = overlayPath(12)
-    const { result, windows, seen, requests } = await promote(name, 3, 'v9', { beforePush: neighbourLands(name) })
+    const { result, windows, seen, requests, pushes } = await promote(name, 3, 'v9', { beforePush: neighbourLands(name) })
     expect(result).toMatchObject({ changed: true, attempts: 2 })
-    // The refusal named the new tip, whose commit came with the trees that changed during the wait
-    // (app-3's trees and files are unchanged and already here): the retry reads the ref, finds the
-    // same tip, and pushes.
-    expect(windows[1]).toBe(1)
+    // The ref, the new commit with the trees that changed (app-3's trees and files are unchanged and
+    // here already), then the ref again: still there, so the push goes.
+    expect(windows).toEqual([1, 3])
+    expect(pushes).toBe(2)
     expect(seen).toBe(requests)
     expect(await server.readFile(name, 'main', `${neighbour}/kustomization.yaml`)).toContain('newTag: v5')
+    expect(await server.readFile(name, 'main', `${overlayPath(3)}/kustomization.yaml`)).toContain('newTag: v9')
+  })
+
+  it('does not send a retry whose tip moved again before it was pushed: a lost push costs the host a whole receive', async () => {
+    const name = await infraRepo()
+    const neighbour = (app: number) => () =>
+      server.commitFiles(
+        name,
+        { [`${overlayPath(app)}/kustomization.yaml`]: appFiles(app, 'v5')[`${overlayPath(app)}/kustomization.yaml`] },
+        `neighbour ${app}`,
+      )
+    const { result, pushes } = await promote(name, 3, 'v9', { beforePush: neighbour(12), beforeRetryPush: neighbour(13) })
+    // Pushed, lost; built again, found the branch moved, not pushed; built again and landed.
+    expect(result).toMatchObject({ changed: true, attempts: 2 })
+    expect(pushes).toBe(2)
+    for (const app of [12, 13]) expect(await server.readFile(name, 'main', `${overlayPath(app)}/kustomization.yaml`)).toContain('newTag: v5')
     expect(await server.readFile(name, 'main', `${overlayPath(3)}/kustomization.yaml`)).toContain('newTag: v9')
   })
 

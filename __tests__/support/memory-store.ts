@@ -26,6 +26,7 @@ export type UpdateEvent =
 
 export class MemoryStore implements InfraStore {
   readonly where = 'memory/infra'
+  readsBeforeRetry = false
   readonly commits = new Map<string, MemoryCommit>()
   readonly branches = new Map<string, string>()
   /** Consumed one per update, in order. */
@@ -66,9 +67,9 @@ export class MemoryStore implements InfraStore {
     return 'main'
   }
 
-  async head(branch: string, tip?: string): Promise<BranchHead | undefined> {
+  async head(branch: string): Promise<BranchHead | undefined> {
     this.requests++
-    const commit = tip ?? this.branches.get(branch)
+    const commit = this.branches.get(branch)
     return commit === undefined ? undefined : { commit, tree: `tree-of-${commit}`, parents: this.commits.get(commit)!.parents }
   }
 
@@ -93,7 +94,7 @@ export class MemoryStore implements InfraStore {
     if (event === 'unreached') throw new HostFailure('memory/infra failed (HTTP 502: Bad gateway).', 'Re-run later.')
     if (event !== undefined && event !== 'lost-answer') this.land(event.neighbour, branch)
     const current = this.branches.get(branch)
-    if (current !== expected) return current === commit ? { kind: 'updated' } : { kind: 'moved', ...(current ? { tip: current } : {}) }
+    if (current !== expected) return current === commit ? { kind: 'updated' } : { kind: 'moved' }
     this.branches.set(branch, commit)
     if (event === 'lost-answer') throw new HostFailure('memory/infra failed (HTTP 502: Bad gateway).', 'Re-run later.')
     return { kind: 'updated' }

@@ -94,14 +94,14 @@ describe('the landing loop', () => {
   it('gives up after max-attempts lost races, saying the branch kept moving', async () => {
     const store = infra()
     for (let i = 0; i < 5; i++) store.events.push({ neighbour: { 'other.txt': `n${i}` } })
-    await expect(publish(store, promotion('v2', { maxAttempts: 5 }), fast)).rejects.toThrow(/rejected 5 times .* other pushes kept landing first/)
+    await expect(publish(store, promotion('v2', { maxAttempts: 5 }), fast)).rejects.toThrow(/lost 5 races in .* other pushes kept landing first/)
     expect(store.tip().get(FILE)).toBe('image:\n  tag: v1\n')
   })
 
   it('gives up rather than start a wait past the time budget', async () => {
     const store = infra()
     store.events.push({ neighbour: { 'other.txt': 'n' } })
-    await expect(publish(store, promotion('v2', { timeoutSeconds: 0 }), fast)).rejects.toThrow(/rejected 1 time in/)
+    await expect(publish(store, promotion('v2', { timeoutSeconds: 0 }), fast)).rejects.toThrow(/lost 1 race in/)
   })
 
   it('reports up-to-date, with nothing pushed, when the tip already holds the image', async () => {

@@ -41,6 +41,8 @@ const WRITE: Permission = 'Contents: read and write'
 
 export class ApiStore implements InfraStore {
   readonly where: string
+  /** A refused update is one cheap request, as is a ref read. */
+  readonly readsBeforeRetry = false
   private readonly client: GitHubClient
   private readonly id: RepoId
   /** Directory listings by tree id: trees are immutable, so every commit shares them. */
@@ -78,10 +80,10 @@ export class ApiStore implements InfraStore {
     return configured
   }
 
-  async head(branch: string, tip?: string): Promise<BranchHead | undefined> {
+  async head(branch: string): Promise<BranchHead | undefined> {
     let sha: string
     try {
-      sha = tip ?? (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha
+      sha = (await this.client.rest.git.getRef({ ...this.id, ref: `heads/${branch}` })).data.object.sha
     } catch (error) {
       if (httpFailure(error)?.status === 404) return undefined
       throw apiError(error, `read branch ${branch} in ${this.where}`, READ)

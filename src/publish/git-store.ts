@@ -30,6 +30,7 @@ const MAX_PARSED_TREES = 256
 
 export class GitStore implements InfraStore {
   readonly where: string
+  readonly readsBeforeRetry = true
   private readonly infra: InfraRepo
   private readonly remote: SmartHttpRemote
   /** Every object fetched or made, by id. */
@@ -80,9 +81,9 @@ export class GitStore implements InfraStore {
     return wanted
   }
 
-  async head(branch: string, tip?: string): Promise<BranchHead | undefined> {
+  async head(branch: string): Promise<BranchHead | undefined> {
     const ref = `refs/heads/${branch}`
-    const commit = tip ?? (await this.remote.listRefs([ref])).refs.get(ref)
+    const commit = (await this.remote.listRefs([ref])).refs.get(ref)
     if (commit === undefined) return undefined
     const held = this.lastHead !== undefined && this.lastHead !== commit ? this.lastHead : undefined
     if (held) {
@@ -158,7 +159,7 @@ export class GitStore implements InfraStore {
     if (tip === commit) return { kind: 'updated' }
     const judged = judgeRefusal(answer, branch, this.where, mode)
     if (judged !== 'moved') throw judged
-    return { kind: 'moved', ...(tip ? { tip } : {}) }
+    return { kind: 'moved' }
   }
 
   async deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'> {

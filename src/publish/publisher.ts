@@ -1,11 +1,11 @@
 /**
  * Lands a promotion on the infra branch through a store (git or the GitHub API), under contention:
  * read the tip, plan on its files, build the commit on it, and move the branch by compare-and-swap.
- * When the branch moved, re-apply the edit on the new tip: the refusal often names it, and its files
- * are fetched while the lost race is waited out, so that the next attempt — which reads the tip again,
- * since it moves during the wait too — mostly finds them here. The edit is a function of the files, so a retry never needs a textual rebase and
- * never reverts a neighbour. A push whose answer was lost is confirmed from the next tip, never made
- * twice.
+ * When the branch moved, wait, read the new tip (what changed since the last) and re-apply the edit
+ * on it. The edit is a function of the files, so a retry never needs a textual rebase and never
+ * reverts a neighbour. Nothing is read ahead during the wait: on a busy branch the tip moves again
+ * before the next attempt, and every racer's reads take the host's and the runners' time from the
+ * pushes. A push whose answer was lost is confirmed from the next tip, never made twice.
  */
 import * as core from '@actions/core'
 import { planDiff } from '../edit/diff.js'
@@ -32,8 +32,8 @@ export interface PublishOptions {
 export type Published = PublishResult & { diff?: string }
 
 /** The branch's head, which must exist. */
-export async function requireHead(store: InfraStore, branch: string, tip?: string): Promise<BranchHead> {
-  const head = await store.head(branch, tip)
+export async function requireHead(store: InfraStore, branch: string): Promise<BranchHead> {
+  const head = await store.head(branch)
   if (!head) {
     throw new GitError(`branch ${branch} disappeared from ${store.where} during the promotion.`, 'Check whether someone deleted it, then re-run the job.')
   }
@@ -49,7 +49,7 @@ export function landingLoop(store: InfraStore, promotion: Promotion, branch: str
     budgetMs: promotion.timeoutSeconds * 1000,
     doing: viaApi ? 'updating it' : 'pushing',
     exhausted: (attempts, seconds) => {
-      const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} was rejected ${attempts} time${attempts === 1 ? '' : 's'} in ${seconds.toFixed(1)} s because other pushes kept landing first.`
+      const problem = `${viaApi ? 'the update' : 'the push'} to ${branch} lost ${attempts} race${attempts === 1 ? '' : 's'} in ${seconds.toFixed(1)} s: other pushes kept landing first.`
       const fix = 'Nothing was pushed. Raise max-attempts or timeout-seconds if many pipelines promote into this branch at once, or re-run the job.'
       return viaApi ? new ApiError(problem, fix) : new GitError(problem, fix)
     },
@@ -98,6 +98,10 @@ export function publish(store: InfraStore, promotion: Promotion, options: Publis
       }
     }
     const built = await store.commit(head.commit, plan.files, promotion.message(plan), promotion.author)
+    // A retry races a busy branch: a push that would lose is not sent (see readsBeforeRetry).
+    if (attempt > 1 && store.readsBeforeRetry && (await requireHead(store, branch)).commit !== head.commit) {
+      return { moved: true, windowMs: performance.now() - started }
+    }
     const windowMs = performance.now() - started
     const requests = store.requests !== undefined && requestsAtStart !== undefined ? store.requests - requestsAtStart : undefined
     options.observe?.({ attempt, windowMs, ...(requests !== undefined ? { requests } : {}) })
@@ -108,12 +112,6 @@ export function publish(store: InfraStore, promotion: Promotion, options: Publis
     unconfirmed = { commit: built.commit, plan }
     const outcome = await store.update(branch, built.commit, head.commit, 'fast-forward')
     if (outcome.kind === 'moved') {
-      const { tip } = outcome
-      // Read ahead; a failure here is met again, and reported, by the next attempt.
-      if (tip)
-        void requireHead(store, branch, tip)
-          .then(() => store.files(tip).prefetch?.(promotion.paths))
-          .catch(() => undefined)
       return { moved: true, windowMs }
     }
     core.info(`Landed ${built.commit.slice(0, 12)} on ${branch} (attempt ${attempt}).`)

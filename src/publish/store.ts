@@ -38,15 +38,15 @@ export type UpdateMode = 'fast-forward' | 'force'
  * `moved`: someone else moved the branch first; `tip` is where it is now, when the host said so (the
  * next attempt then needs no ref read).
  */
-export type UpdateOutcome = { readonly kind: 'updated' } | { readonly kind: 'moved'; readonly tip?: string }
+export type UpdateOutcome = { readonly kind: 'updated' | 'moved' }
 
 export interface InfraStore {
   /** `owner/name` or the URL, for messages. */
   readonly where: string
   /** The branch to promote into: infra-branch, which must exist, or the default branch. */
   resolveBranch(): Promise<string>
-  /** The branch's head (undefined when there is no such branch); `tip` when already known. */
-  head(branch: string, tip?: string): Promise<BranchHead | undefined>
+  /** The branch's head (undefined when there is no such branch). */
+  head(branch: string): Promise<BranchHead | undefined>
   files(commit: string): RepoFiles
   /** Creates (does not publish) a commit on `parent` with the files' new contents. */
   commit(parent: string, files: readonly FileChange[], message: string, author: CommitIdentity): Promise<BuiltCommit>
@@ -59,4 +59,10 @@ export interface InfraStore {
   deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'>
   /** Requests sent to the host so far, where the store counts them (the bench reads it). */
   readonly requests?: number
+  /**
+   * A refused update costs the host far more than a ref read (a git push: the pack is received,
+   * unpacked and checked for connectivity before the ref is compared), so a retry reads the branch
+   * again just before it updates, and does not update a branch that has moved.
+   */
+  readonly readsBeforeRetry: boolean
 }
