@@ -24,10 +24,10 @@ describe('backoffDelay', () => {
   })
 
   it.each([
-    // window, longest wait: 4 windows of at least 50 ms, and never more than 15 s.
-    [10, 200],
-    [100, 400],
-    [1000, 4000],
+    // window, longest wait: 8 windows of at least 50 ms, and never more than 15 s.
+    [10, 400],
+    [100, 800],
+    [1000, 8000],
     [5000, 15_000],
     [60_000, 15_000],
   ])('with a %i ms window waits at most %i ms by default, however many races it lost', (windowMs, longest) => {
