@@ -102,10 +102,10 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/publish/publisher.ts
 var publisher = __webpack_require__(7915);
-// EXTERNAL MODULE: ./src/edit/files.ts
-var files = __webpack_require__(9171);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
 var core = __webpack_require__(3360);
+// EXTERNAL MODULE: ./src/edit/files.ts
+var files = __webpack_require__(9171);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/publish/git-objects.ts
@@ -356,9 +356,7 @@ class ApiStore {
         const leased = await this.leased(branch, expected, git_objects/* ZERO_OID */.as);
         if (leased !== 'unsupported')
             return leased === 'done' ? 'deleted' : 'moved';
-        // Without updateRefs (an older GitHub Enterprise Server): the branch is read just before.
-        if ((await this.head(branch))?.commit !== expected)
-            return 'moved';
+        // Without updateRefs (an older GitHub Enterprise Server): `leased` has just read the branch at `expected`.
         await this.call(`delete the branch ${branch}`, WRITE, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }));
         return 'deleted';
     }

@@ -7,9 +7,9 @@
  * forced update or a delete (the pull-request branch): those go through GraphQL's `updateRefs`, which
  * applies them only while the branch is where it was read.
  */
+import * as core from '@actions/core'
 import { treeFiles, type StoredEntry } from '../edit/files.js'
 import type { FileChange, RepoFiles } from '../edit/plan.js'
-import * as core from '@actions/core'
 import { errorMessage, HostFailure } from '../errors.js'
 import { ZERO_OID } from '../publish/git-objects.js'
 import { isBranchMoved } from '../publish/push-answers.js'
@@ -174,8 +174,7 @@ export class ApiStore implements InfraStore {
   async deleteBranch(branch: string, expected: string): Promise<'deleted' | 'moved'> {
     const leased = await this.leased(branch, expected, ZERO_OID)
     if (leased !== 'unsupported') return leased === 'done' ? 'deleted' : 'moved'
-    // Without updateRefs (an older GitHub Enterprise Server): the branch is read just before.
-    if ((await this.head(branch))?.commit !== expected) return 'moved'
+    // Without updateRefs (an older GitHub Enterprise Server): `leased` has just read the branch at `expected`.
     await this.call(`delete the branch ${branch}`, WRITE, () => this.client.rest.git.deleteRef({ ...this.id, ref: `heads/${branch}` }))
     return 'deleted'
   }
