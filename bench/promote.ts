@@ -14,8 +14,9 @@
  *    30,000 apps, where the host's answer to a push alone takes longer than 150 ms): landed/N,
  *    makespan and attempts, next to a `git pull --rebase && git push` loop of 5 tries (on a shallow
  *    clone with only the app's directory checked out), N × one uncontended whole-action promotion,
- *    and how busy the machine's cores were during the action's burst (racers, server and pusher
- *    share them);
+ *    how busy the machine's cores were during the action's burst (racers, server and pusher share
+ *    them), and the CPU time the racers' processes used against the rest (the git server's and the
+ *    pusher's, which on GitHub run on other machines);
  *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
  *    p90 and the requests sent in it.
  * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
@@ -147,8 +148,26 @@ async function promoteByHand(server: GitServer, name: string, app: number, tag: 
 /** The attempt windows the action reports in its debug lines (publisher.ts). */
 const WINDOW_LINE = /^::debug::attempt (\d+): tip read → push sent in (\d+) ms, (\d+) requests$/gm
 
-/** The whole action in a child Node process, as a runner starts it (the committed dist/index.js). */
-async function promoteWithAction(server: GitServer, name: string, app: number, tag: string, windows?: AttemptWindow[]): Promise<{ attempts: number }> {
+/** Runs Node and logs its process tree's CPU time (see the script). */
+const NODE_CPU = join(import.meta.dirname, 'node-cpu.sh')
+
+/** The times `times` printed (`<m>m<s>s` each: user and system, of each shell and its children), summed in seconds. */
+function loggedCpuSeconds(log: string): number {
+  return [...log.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, [, minutes, secs]) => sum + Number(minutes) * 60 + Number(secs), 0)
+}
+
+/**
+ * The whole action in a child Node process, as a runner starts it (the committed dist/index.js).
+ * With `cpuLog`, the CPU time of the process and its children is appended to that file.
+ */
+async function promoteWithAction(
+  server: GitServer,
+  name: string,
+  app: number,
+  tag: string,
+  windows?: AttemptWindow[],
+  cpuLog?: string,
+): Promise<{ attempts: number }> {
   const run = await runAction(
     {
       image: appImage(app),
@@ -160,7 +179,15 @@ async function promoteWithAction(server: GitServer, name: string, app: number, t
       'infra-token': server.token,
       'overlay-path': overlayPath(app),
     },
-    { entry: 'dist', env: { GITHUB_REPOSITORY: `bench/app-${app}`, GITHUB_SHA: tag } },
+    {
+      entry: 'dist',
+      env: {
+        GITHUB_REPOSITORY: `bench/app-${app}`,
+        GITHUB_SHA: tag,
+        ...(cpuLog ? { BENCH_NODE: process.env.PROMOTE_NODE ?? process.execPath, BENCH_CPU_LOG: cpuLog } : {}),
+      },
+      ...(cpuLog ? { node: NODE_CPU } : {}),
+    },
   )
   if (run.exitCode !== 0 || run.outputs.changed !== 'true') {
     throw new Error(run.log.split('\n').find((line) => line.startsWith('::error')) ?? `the action failed:\n${run.log}`)
@@ -193,8 +220,20 @@ interface BurstRow {
   apps: number
   racers: number
   pusherMs: number
-  /** The action's publish path (default max-attempts), with the pusher running. */
-  action: { landed: number; makespan: number; meanAttempts: number; maxAttempts: number; linear: boolean; failures: string[]; cpuBusy: number }
+  /**
+   * The action's publish path (default max-attempts), with the pusher running; `cpu`: seconds of CPU
+   * the machine spent during the burst, and the racers' share of it (their processes and children).
+   */
+  action: {
+    landed: number
+    makespan: number
+    meanAttempts: number
+    maxAttempts: number
+    linear: boolean
+    failures: string[]
+    cpuBusy: number
+    cpu: { total: number; racers: number }
+  }
   /** The pull --rebase loop of 5 tries, with the pusher running. */
   loop: { landed: number; makespan: number }
   /** Windows of the action's attempts after a lost race. */
@@ -218,7 +257,7 @@ async function measureSize(server: GitServer, apps: number): Promise<SizeRow> {
   }
 }
 
-/** The machine's CPU time so far, all cores, idle and in total (Linux's /proc/stat; undefined elsewhere). */
+/** The machine's CPU time so far, all cores, idle and in total, in ticks of 1/100 s (Linux's /proc/stat; undefined elsewhere). */
 function cpuTimes(): { idle: number; total: number } | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number)
@@ -252,6 +291,7 @@ async function race<T>(server: GitServer, apps: number, racers: number, everyMs:
   return {
     makespan: ms,
     cpuBusy: cpuBefore && cpuAfter ? 1 - (cpuAfter.idle - cpuBefore.idle) / (cpuAfter.total - cpuBefore.total) : NaN,
+    cpuSeconds: cpuBefore && cpuAfter ? (cpuAfter.total - cpuAfter.idle - (cpuBefore.total - cpuBefore.idle)) / 100 : NaN,
     results,
     landed: landed.filter(Boolean).length,
     linear: log.slice(0, log.length - before).every((c) => c.parents.length === 1),
@@ -260,7 +300,11 @@ async function race<T>(server: GitServer, apps: number, racers: number, everyMs:
 
 async function measureBurst(server: GitServer, apps: number, racers: number, pusherMs: number): Promise<BurstRow> {
   const windows: AttemptWindow[] = []
-  const action = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithAction(server, name, app, tag, windows))
+  const cpuLog = join(tmpdir(), `bench-cpu-${process.pid}-${nextTag}`)
+  await writeFile(cpuLog, '')
+  const action = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithAction(server, name, app, tag, windows, cpuLog))
+  const racersCpu = loggedCpuSeconds(await readFile(cpuLog, 'utf8'))
+  await rm(cpuLog, { force: true })
   const attempts = action.results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.attempts] : []))
   const loop = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithPullRebaseLoop(server, name, app, tag, 5))
   return {
@@ -274,6 +318,7 @@ async function measureBurst(server: GitServer, apps: number, racers: number, pus
       maxAttempts: Math.max(0, ...attempts),
       linear: action.linear,
       cpuBusy: action.cpuBusy,
+      cpu: { total: action.cpuSeconds, racers: racersCpu },
       failures: [...new Set(action.results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
     },
     loop: { landed: loop.landed, makespan: loop.makespan },
@@ -343,6 +388,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
       'attempts mean/max',
       'N × uncontended',
       'CPU busy',
+      'CPU: racers / server, pusher',
       'pull --rebase loop landed',
       'loop makespan',
     ],
@@ -358,6 +404,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
       `${b.action.meanAttempts.toFixed(1)} / ${b.action.maxAttempts}`,
       seconds(b.racers * uncontended),
       Number.isNaN(b.action.cpuBusy) ? 'n/a' : `${(b.action.cpuBusy * 100).toFixed(0)}%`,
+      Number.isNaN(b.action.cpu.total) ? 'n/a' : `${seconds(b.action.cpu.racers * 1000)} / ${seconds((b.action.cpu.total - b.action.cpu.racers) * 1000)}`,
       `${b.loop.landed}/${b.racers}`,
       seconds(b.loop.makespan),
     ])
