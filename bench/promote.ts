@@ -10,18 +10,20 @@
  *  - how long the host takes to answer one push (pack sent → answer): no push can land against a
  *    pusher whose commits come faster than that;
  *  - 16 and 32 concurrent promotions of different apps, each the whole action in its own process
- *    (default inputs), while another pusher moves the branch (every 150 ms at 3,000 apps; every 1 s at
- *    30,000 apps, where the host's answer to a push alone takes longer than 150 ms): landed/N,
- *    makespan and attempts, next to a `git pull --rebase && git push` loop of 5 tries (on a shallow
- *    clone with only the app's directory checked out), N × one uncontended whole-action promotion,
- *    how busy the machine's cores were during the action's burst (racers, server and pusher share
- *    them), and the CPU time the racers' processes used against the rest (the git server's and the
- *    pusher's, which on GitHub run on other machines);
+ *    (no image build, no render check), while another pusher moves the branch (every 150 ms at 3,000
+ *    apps; every 1 s at 30,000 apps, where the host's answer to a push alone takes longer than
+ *    150 ms): the action's burst run 3 times by default (landed over all of them, the median makespan and the
+ *    range, attempts), next to one burst of a `git pull --rebase && git push` loop of 5 tries (on a
+ *    shallow clone with only the app's directory checked out), N × one uncontended whole-action
+ *    promotion, how busy the machine's cores were during the median burst (racers, server and
+ *    pusher share them), and the CPU time the racers' processes used against the rest (the git
+ *    server's and the pusher's, which on GitHub run on other machines);
  *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
  *    p90 and the requests sent in it.
  * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
  * (default 3000,30000), BENCH_BURSTS (default 16,32), BENCH_PUSHER_MS (the pusher's period for each
- * size in turn, default 150,1000; one value applies to every size).
+ * size in turn, default 150,1000; one value applies to every size), BENCH_BURST_RUNS (the action's
+ * bursts per row, default 3).
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -46,6 +48,7 @@ const COMMITS = Number(process.env.BENCH_COMMITS ?? 3000)
 const SIZES = (process.env.BENCH_SIZES ?? '3000,30000').split(',').map(Number)
 const BURSTS = (process.env.BENCH_BURSTS ?? '16,32').split(',').map(Number)
 const PUSHER_MS = (process.env.BENCH_PUSHER_MS ?? '150,1000').split(',').map(Number)
+const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? 3)
 /** The pusher's period at the `index`-th size. */
 const pusherMs = (index: number) => PUSHER_MS[Math.min(index, PUSHER_MS.length - 1)]
 const AUTHOR = { name: 'bench', email: 'bench@example.invalid' }
@@ -221,12 +224,15 @@ interface BurstRow {
   racers: number
   pusherMs: number
   /**
-   * The action's publish path (default max-attempts), with the pusher running; `cpu`: seconds of CPU
-   * the machine spent during the burst, and the racers' share of it (their processes and children).
+   * The action's publish path (default max-attempts), with the pusher running, over `runs` bursts:
+   * landed and attempts over all of them; makespan, CPU busy and `cpu` (seconds of CPU the machine
+   * spent, and the racers' share of it: their processes and children) from the median burst.
    */
   action: {
+    runs: number
     landed: number
     makespan: number
+    makespanRange: readonly [number, number]
     meanAttempts: number
     maxAttempts: number
     linear: boolean
@@ -300,26 +306,34 @@ async function race<T>(server: GitServer, apps: number, racers: number, everyMs:
 
 async function measureBurst(server: GitServer, apps: number, racers: number, pusherMs: number): Promise<BurstRow> {
   const windows: AttemptWindow[] = []
-  const cpuLog = join(tmpdir(), `bench-cpu-${process.pid}-${nextTag}`)
-  await writeFile(cpuLog, '')
-  const action = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithAction(server, name, app, tag, windows, cpuLog))
-  const racersCpu = loggedCpuSeconds(await readFile(cpuLog, 'utf8'))
-  await rm(cpuLog, { force: true })
-  const attempts = action.results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.attempts] : []))
+  const runs = []
+  for (let run = 0; run < BURST_RUNS; run++) {
+    const cpuLog = join(tmpdir(), `bench-cpu-${process.pid}-${nextTag}`)
+    await writeFile(cpuLog, '')
+    const action = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithAction(server, name, app, tag, windows, cpuLog))
+    runs.push({ ...action, racersCpu: loggedCpuSeconds(await readFile(cpuLog, 'utf8')) })
+    await rm(cpuLog, { force: true })
+  }
+  const byMakespan = [...runs].sort((a, b) => a.makespan - b.makespan)
+  const middle = byMakespan[Math.floor((byMakespan.length - 1) / 2)]
+  const results = runs.flatMap((r) => r.results)
+  const attempts = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.attempts] : []))
   const loop = await race(server, apps, racers, pusherMs, (name, app, tag) => promoteWithPullRebaseLoop(server, name, app, tag, 5))
   return {
     apps,
     racers,
     pusherMs,
     action: {
-      landed: action.landed,
-      makespan: action.makespan,
+      runs: runs.length,
+      landed: runs.reduce((sum, r) => sum + r.landed, 0),
+      makespan: middle.makespan,
+      makespanRange: [byMakespan[0].makespan, byMakespan[byMakespan.length - 1].makespan],
       meanAttempts: attempts.reduce((a, b) => a + b, 0) / Math.max(1, attempts.length),
       maxAttempts: Math.max(0, ...attempts),
-      linear: action.linear,
-      cpuBusy: action.cpuBusy,
-      cpu: { total: action.cpuSeconds, racers: racersCpu },
-      failures: [...new Set(action.results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
+      linear: runs.every((r) => r.linear),
+      cpuBusy: middle.cpuBusy,
+      cpu: { total: middle.cpuSeconds, racers: middle.racersCpu },
+      failures: [...new Set(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : [])))],
     },
     loop: { landed: loop.landed, makespan: loop.makespan },
     retries: windows.filter((w) => w.attempt > 1),
@@ -384,7 +398,7 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
       'pusher every',
       'N',
       'action landed',
-      'makespan',
+      'makespan median (range)',
       'attempts mean/max',
       'N × uncontended',
       'CPU busy',
@@ -399,8 +413,8 @@ function printTables(sizes: readonly SizeRow[], bursts: readonly BurstRow[]): vo
       b.apps.toLocaleString('en'),
       `${b.pusherMs} ms`,
       String(b.racers),
-      `${b.action.landed}/${b.racers}${b.action.linear ? '' : ' (history NOT linear)'}`,
-      seconds(b.action.makespan),
+      `${b.action.landed}/${b.racers * b.action.runs}${b.action.linear ? '' : ' (history NOT linear)'}`,
+      `${seconds(b.action.makespan)} (${(b.action.makespanRange[0] / 1000).toFixed(1)}–${(b.action.makespanRange[1] / 1000).toFixed(1)})`,
       `${b.action.meanAttempts.toFixed(1)} / ${b.action.maxAttempts}`,
       seconds(b.racers * uncontended),
       Number.isNaN(b.action.cpuBusy) ? 'n/a' : `${(b.action.cpuBusy * 100).toFixed(0)}%`,
