@@ -12,12 +12,12 @@
  *  - 16 and 32 concurrent promotions of different apps, each the whole action in its own process
  *    (no image build, no render check), while another pusher moves the branch (every 150 ms at 3,000
  *    apps; every 1 s at 30,000 apps, where the host's answer to a push alone takes longer than
- *    150 ms): the action's burst run 3 times by default (landed over all of them, the median makespan and the
- *    range, attempts), next to one burst of a `git pull --rebase && git push` loop of 5 tries (on a
- *    shallow clone with only the app's directory checked out), N × one uncontended whole-action
- *    promotion, how busy the machine's cores were during the median burst (racers, server and
- *    pusher share them), and the CPU time the racers' processes used against the rest (the git
- *    server's and the pusher's, which on GitHub run on other machines);
+ *    150 ms): the action's burst run 3 times by default (landed over all of them, the median
+ *    makespan and the range, attempts), next to one burst of a `git pull --rebase && git push` loop
+ *    of 5 tries (on a shallow clone with only the app's directory checked out), N × one uncontended
+ *    whole-action promotion, how busy the machine's cores were during the median burst (racers,
+ *    server and pusher share them), and the CPU time the racers' processes used against the rest
+ *    (the git server's and the pusher's, which on GitHub run on other machines);
  *  - the retry window of the action's attempts after a lost race (tip read → push sent): median,
  *    p90 and the requests sent in it.
  * Environment: BENCH_RUNS (default 3), BENCH_COMMITS (history length, default 3000), BENCH_SIZES
